@@ -1,0 +1,44 @@
+# unfolio — every target that needs the tool runs `setup` first, so a fresh machine needs
+# nothing done by hand. Debian packages are installed only when missing (needs root or sudo).
+
+PYTHON  ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+EXAMPLE := examples/A_75_9001--S_2021_9001-ZH
+OUT     := build
+DEBIAN_PACKAGES := fonts-noto-cjk fonts-noto-core fonts-liberation2 libharfbuzz-subset0 \
+                   libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup debian-packages test demo lint preview clean
+
+setup: debian-packages $(VENV)/.installed
+
+debian-packages:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	    echo "installing Debian packages:" $$missing; \
+	    $(SUDO) apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check pipeline tests
+	$(BIN)/ruff format --check pipeline tests
+
+demo: setup
+	$(BIN)/unfolio validate $(EXAMPLE)
+
+clean:
+	rm -rf $(OUT) .pytest_cache .ruff_cache .hypothesis dist
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,128 @@
+"""The ``unfolio`` command: parse options, call the stages, map failures to exit codes.
+
+Exit codes (DESIGN.md): 0 success, 1 a build or verification failed, 2 invalid input or
+usage. Input problems are printed one per line, never as a traceback; any other exception
+is a bug in unfolio, shown in full only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from pipeline import __version__, doctor, source
+from pipeline.errors import UserError
+from pipeline.resources import schemas_dir
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+REPORT_VERSION = 1
+_debug = False
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="unfolio")
+@click.option("--debug", is_flag=True, help="Show full tracebacks of unexpected errors.")
+def cli(debug: bool) -> None:
+    """Typeset UN documents as PDF/A and package them for the archive."""
+    global _debug
+    _debug = debug
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report.")
+def validate(sources: tuple[Path, ...], as_json: bool) -> int:
+    """Check document source folders without rendering anything."""
+    results = []
+    for folder in sources:
+        try:
+            document = source.load(folder)
+        except UserError as exc:
+            results.append(
+                {
+                    "source": str(folder),
+                    "valid": False,
+                    "problems": [p.as_dict() for p in exc.problems],
+                }
+            )
+            if not as_json:
+                for problem in exc.problems:
+                    click.echo(f"error: {problem}", err=True)
+            continue
+        results.append(
+            {
+                "source": str(folder),
+                "valid": True,
+                "symbol": document.symbol,
+                "language": document.language,
+                "problems": [],
+            }
+        )
+        if not as_json:
+            click.echo(
+                f"ok: {folder} ({document.symbol}, {document.language}, "
+                f"{len(document.parts)} part{'s' * (len(document.parts) != 1)})"
+            )
+    if as_json:
+        report = {
+            "report_version": REPORT_VERSION,
+            "tool": f"unfolio {__version__}",
+            "documents": results,
+        }
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    return EXIT_OK if all(r["valid"] for r in results) else EXIT_INVALID
+
+
+@cli.command()
+def schema() -> int:
+    """Print the JSON Schema of document.json."""
+    click.echo((schemas_dir() / "document.schema.json").read_text(encoding="utf-8"), nl=False)
+    return EXIT_OK
+
+
+@cli.command(name="doctor")
+def doctor_command() -> int:
+    """Check that this host has what rendering needs, with a fix for each gap."""
+    checks = doctor.run()
+    for check in checks:
+        mark = "ok  " if check.ok else "FAIL"
+        click.echo(f"{mark} {check.name}: {check.found}")
+        if not check.ok:
+            click.echo(f"     fix: {check.fix}")
+    failed = sum(not c.ok for c in checks)
+    click.echo(f"{len(checks) - failed} passed, {failed} failed")
+    return EXIT_OK if not failed else EXIT_FAILED
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns (and exits with) the exit code."""
+    try:
+        code = cli.main(args=argv, prog_name="unfolio", standalone_mode=False)
+    except click.exceptions.Exit as exc:  # --help, --version
+        code = exc.exit_code
+    except click.ClickException as exc:  # usage errors: exit 2
+        exc.show()
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        code = EXIT_FAILED
+    except UserError as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        code = exc.exit_code
+    except Exception as exc:  # a bug: say so plainly, show the traceback only on request
+        if _debug:
+            raise
+        click.echo(
+            f"unfolio: internal error: {type(exc).__name__}: {exc} "
+            "(run with --debug for the traceback)",
+            err=True,
+        )
+        code = EXIT_FAILED
+    code = EXIT_OK if code is None else code
+    if argv is None:
+        sys.exit(code)
+    return code

@@ -1,0 +1,54 @@
+"""Errors a user can act on.
+
+Each stage raises these for bad input; ``cli`` turns them into one line per problem and
+exit code 2. Anything else escaping a stage is a bug in unfolio and is reported as such.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input: where it is and what was expected."""
+
+    file: str
+    message: str
+    pointer: str | None = None  # JSON pointer into document.json ("/parts/0/text")
+    line: int | None = None
+    column: int | None = None
+
+    def location(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        if self.pointer is not None:
+            where += f" at {self.pointer or '/'}"
+        return where
+
+    def __str__(self) -> str:
+        return f"{self.location()}: {self.message}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+class UserError(Exception):
+    """Bad input or usage (exit code 2). Carries every problem found, not only the first."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem] | Problem | str):
+        if isinstance(problems, str):
+            problems = [Problem(file="", message=problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class InvalidSource(UserError):
+    """A document source folder failed validation."""
