@@ -31,7 +31,7 @@ from pipeline.model import (
     SourceFile,
 )
 from pipeline.resources import schemas_dir
-from pipeline.symbols import SymbolError, parse_symbol
+from pipeline.symbols import Symbol, SymbolError, parse_symbol
 
 METADATA_FILE = "document.json"
 MAX_METADATA_BYTES = 1 << 20  # 1 MiB: metadata is a few kilobytes
@@ -70,22 +70,16 @@ def load(folder: str | os.PathLike[str]) -> Document:
     meta = _parse_json(raw, where)
     if isinstance(meta, list):
         raise InvalidSource(meta)
-    problems = [_schema_problem(e, where) for e in _schema_errors(meta)]
-    if problems:
-        problems += _part_file_problems(folder, meta)
-        raise InvalidSource(problems)
-    problems = _semantic_problems(meta, where)
+    symbols, problems = _parse_symbols(meta, where)
+    schema_problems = [_schema_problem(e, where) for e in _schema_errors(meta)]
+    if schema_problems:
+        raise InvalidSource(schema_problems + problems + _part_file_problems(folder, meta))
+    problems += _semantic_problems(meta, where)
     parts, files, part_problems = _load_parts(folder, meta["parts"])
     problems += part_problems
-    symbols = []
-    for i, text in enumerate(meta["symbols"]):
-        try:
-            symbols.append(parse_symbol(text))
-        except SymbolError as exc:
-            problems.append(Problem(where, str(exc), pointer=f"/symbols/{i}"))
     if problems:
         raise InvalidSource(problems)
-    return _build(meta, tuple(symbols), parts, (SourceFile(METADATA_FILE, raw), *files))
+    return _build(meta, symbols, parts, (SourceFile(METADATA_FILE, raw), *files))
 
 
 # -- layer 1: the file and its JSON syntax ------------------------------------------------
@@ -191,6 +185,8 @@ def _explain(error: jsonschema.ValidationError) -> str:
             )
         hint = error.schema.get("description") if isinstance(error.schema, dict) else None
         return f"{value!r} does not have the expected form" + (f" ({hint})" if hint else "")
+    if error.validator == "format" and error.validator_value == "date":
+        return f"{value!r} is not a real calendar date (expected YYYY-MM-DD)"
     if error.validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         return f"{error.message}; expected only: {', '.join(allowed)}"
@@ -259,6 +255,20 @@ def _semantic_problems(meta: dict[str, Any], where: str) -> list[Problem]:
         if name == METADATA_FILE:
             at(f"/parts/{i}/text", f"{METADATA_FILE} cannot be a part")
     return problems
+
+
+def _parse_symbols(meta: dict[str, Any], where: str) -> tuple[tuple[Symbol, ...], list[Problem]]:
+    """Parse every symbol that is a string, whatever else is wrong with the document."""
+    texts = meta.get("symbols")
+    symbols, problems = [], []
+    for i, text in enumerate(texts if isinstance(texts, list) else []):
+        if not isinstance(text, str):
+            continue  # the schema reports it
+        try:
+            symbols.append(parse_symbol(text))
+        except SymbolError as exc:
+            problems.append(Problem(where, str(exc), pointer=f"/symbols/{i}"))
+    return tuple(symbols), problems
 
 
 def _real_date(text: str, pointer: str, at) -> date | None:
