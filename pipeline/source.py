@@ -31,7 +31,7 @@ from pipeline.model import (
     SourceFile,
 )
 from pipeline.resources import schemas_dir
-from pipeline.symbols import Symbol, SymbolError, parse_symbol
+from pipeline.symbols import Symbol, SymbolError, parse_symbol, parse_symbols
 
 METADATA_FILE = "document.json"
 MAX_METADATA_BYTES = 1 << 20  # 1 MiB: metadata is a few kilobytes
@@ -268,6 +268,11 @@ def _parse_symbols(meta: dict[str, Any], where: str) -> tuple[tuple[Symbol, ...]
             symbols.append(parse_symbol(text))
         except SymbolError as exc:
             problems.append(Problem(where, str(exc), pointer=f"/symbols/{i}"))
+    if symbols and not problems and len(symbols) == len(texts):
+        try:  # the joint rules: no symbol twice after normalising, the GA symbol first
+            parse_symbols(texts)
+        except SymbolError as exc:
+            problems.append(Problem(where, str(exc), pointer="/symbols"))
     return tuple(symbols), problems
 
 

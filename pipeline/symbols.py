@@ -7,23 +7,23 @@ are checked in code. Everything here is pure: no I/O.
 
 File stems follow the UN library's rule (``/``→``_``, joint symbols joined by ``--``,
 ``-ZH``) but must stay within ``[A-Za-z0-9._-]`` (DESIGN.md). Where the library's rule would
-give another character, this reversible spelling is used instead:
+give another character (it keeps spaces and parentheses and writes ``*`` as ``!``), this
+reversible spelling is used instead:
 
-==========================  ====================  =====================================
-in the symbol               in the stem           why it cannot be misread
-==========================  ====================  =====================================
-``/``                       ``_``                 library rule
-``–`` between symbols       ``--``                library rule; ``--`` occurs nowhere else
-`` (2021)``, ``(XXVI)``     ``__2021``, ``__XXVI``  ``//`` never occurs in a symbol
-``-E/F/S`` language tail    ``-E_F_S``            ``/``→``_`` as in the rest
-each reissue ``*``          ``_x``                no part starts with a lower-case letter
-language ``zh``             ``-ZH`` at the end     library rule
-==========================  ====================  =====================================
+| in the symbol                | in the stem            | why it reads back unambiguously     |
+|------------------------------|------------------------|-------------------------------------|
+| ``/``                        | ``_``                  | library rule                        |
+| ``–`` between symbols        | ``--``                 | library rule; occurs nowhere else   |
+| tail `` (2021)``, ``(XXVI)`` | ``__2021``, ``__XXVI`` | ``//`` never occurs in a symbol     |
+| language tail ``-E/F/S``     | ``-E_F_S``             | ``/``→``_`` as everywhere           |
+| each reissue ``*``           | ``_x``                 | no part starts with a small letter  |
+| language ``zh``              | ``-ZH`` at the end     | library rule                        |
 
 So ``A/75/9001–S/2021/9001`` in Chinese is ``A_75_9001--S_2021_9001-ZH``,
 ``S/RES/2565 (2021)`` is ``S_RES_2565__2021``, ``A/RES/2758(XXVI)`` is ``A_RES_2758__XXVI`` and
 ``A/76/100**`` is ``A_76_100_x_x``. The space before a year is implied: canonical symbols always
-have it before an SC resolution year and never before a roman session.
+have it before an SC resolution year and never before a roman session. ``parse_file_stem``
+accepts only stems that ``file_stem`` would write, so each stem names exactly one document.
 """
 
 from __future__ import annotations
@@ -97,15 +97,6 @@ def _show(text: str) -> str:
 
 def _error(text: str, message: str) -> SymbolError:
     return SymbolError(f"{_show(text)}: {message}")
-
-
-def _roman_value(numeral: str) -> int | None:
-    """The value of a canonical roman numeral (``XXVI`` → 26), None for ``IIII`` and the like."""
-    value, rest = 0, numeral
-    for number, letters in _ROMAN:
-        while rest.startswith(letters):
-            value, rest = value + number, rest[len(letters) :]
-    return value if value and not rest and _roman(value) == numeral else None
 
 
 def _roman(value: int) -> str:
@@ -230,7 +221,7 @@ def _resolution_period(
             raise _error(text, f"year {tail['year']} is outside {YEARS[0]}–{YEARS[-1]}")
         return None, int(tail["year"])
     prefix, _, numeral = tail["roman"].rpartition("-")
-    value = _roman_value(numeral)
+    value = next((n for n in range(1, 400) if _roman(n) == numeral), None)  # canonical only
     if after != ["int"] or value is None:
         raise _error(text, "resolutions with a roman session read like 'A/RES/2758(XXVI)'")
     return (f"{prefix}-{value}" if prefix else str(value)), None
@@ -314,18 +305,20 @@ def parse_symbols(text_or_list: str | Sequence[str]) -> tuple[Symbol, ...]:
         symbols = tuple(parse_symbol(item) for item in text_or_list)
     else:
         raise SymbolError(f"expected symbols as text or a list, got {type(text_or_list).__name__}")
-    _check_joint(symbols)
-    return symbols
-
-
-def _check_joint(symbols: Sequence[Symbol]) -> None:
+    _check_count(symbols)
     joint = "\u2013".join(s.text for s in symbols)
-    if not 1 <= len(symbols) <= 3:
-        raise SymbolError(f"{_show(joint)}: expected 1 to 3 symbols, got {len(symbols)}")
     if len({s.text for s in symbols}) < len(symbols):
         raise _error(joint, "the same symbol appears twice")
     if symbols[0].series != "A" and any(s.series == "A" for s in symbols):
         raise _error(joint, "the General Assembly symbol comes first, like 'A/75/785–S/2021/230'")
+    return symbols
+
+
+def _check_count(symbols: Sequence[Symbol]) -> None:
+    """Formatting and naming need only 1–3 symbols; the other joint rules are input rules."""
+    if not 1 <= len(symbols) <= 3:
+        joint = "\u2013".join(str(s) for s in symbols)
+        raise SymbolError(f"{_show(joint)}: expected 1 to 3 symbols, got {len(symbols)}")
 
 
 def _check_language(language: str) -> None:
@@ -335,7 +328,7 @@ def _check_language(language: str) -> None:
 
 def format_joint(symbols: Sequence[Symbol]) -> str:
     """The symbol as printed: ``A/75/9001–S/2021/9001`` (en dash, no spaces)."""
-    _check_joint(symbols)
+    _check_count(symbols)
     return "\u2013".join(s.text for s in symbols)
 
 
@@ -348,7 +341,7 @@ def _encode(symbol: Symbol) -> str:
 def file_stem(symbols: Sequence[Symbol], language: str) -> str:
     """The package and PDF name, e.g. ``A_75_9001--S_2021_9001-ZH`` (table in the module doc)."""
     _check_language(language)
-    _check_joint(symbols)
+    _check_count(symbols)
     stem = "--".join(_encode(s) for s in symbols) + "-" + language.upper()
     if not re.fullmatch(r"[A-Za-z0-9._-]+", stem):  # only a hand-built, invalid Symbol gets here
         raise _error(stem, "file stem has characters outside [A-Za-z0-9._-]")
@@ -367,7 +360,7 @@ def parse_file_stem(stem: str) -> tuple[tuple[Symbol, ...], str]:
             raise _error(stem, f"'{_show(piece)}' is not a symbol spelled as in a file stem")
         stars = "*" * (len(m["stars"]) // 2)
         texts.append(f"{m['core']}{_tail_text(m)}{m['lang'] or ''}".replace("_", "/") + stars)
-    symbols, language = parse_symbols(texts), match[2].lower()
+    symbols, language = tuple(parse_symbol(t) for t in texts), match[2].lower()
     if file_stem(symbols, language) != stem:
         raise _error(stem, f"expected the canonical stem '{file_stem(symbols, language)}'")
     return symbols, language

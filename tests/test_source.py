@@ -121,6 +121,18 @@ def test_symbol_session_must_agree_with_the_organ(make_source):
     assert "/symbols/0" in problem and "session 74" in problem
 
 
+@pytest.mark.parametrize(
+    "symbols, expected",
+    [
+        (["S/2021/9001", "A/75/9001"], "General Assembly symbol comes first"),
+        (["A/75/9001", "A/75/9001 "], "appears twice"),
+    ],
+)
+def test_joint_symbol_rules_apply_to_the_list(make_source, symbols, expected):
+    problems = problems_of(make_source({"symbols": symbols}))
+    assert any(expected in p and "at /symbols:" in p for p in problems)
+
+
 def test_bad_symbol_is_reported_with_its_pointer(make_source):
     problems = problems_of(make_source({"symbols": ["A/75/785/Add1"]}))
     assert any("/symbols/0" in p for p in problems)
