@@ -40,6 +40,11 @@ lint: setup
 
 demo: setup
 	$(BIN)/unfolio validate $(EXAMPLE)
+	mkdir -p $(OUT)
+	$(BIN)/unfolio render $(EXAMPLE) -o $(OUT)/$(notdir $(EXAMPLE)).pdf
+
+preview: setup
+	$(BIN)/python scripts/preview.py $(EXAMPLE) -o $(OUT)/preview
 
 clean:
 	rm -rf $(OUT) .pytest_cache .ruff_cache .hypothesis dist

@@ -77,6 +77,46 @@ def validate(sources: tuple[Path, ...], as_json: bool) -> int:
 
 
 @cli.command()
+@click.argument("src", type=click.Path(path_type=Path))
+@click.option(
+    "-o", "--output", required=True, type=click.Path(path_type=Path), help="The PDF to write."
+)
+@click.option(
+    "--pdfa",
+    type=click.Choice(["2b", "2u", "3b", "3u"]),
+    default="2u",
+    show_default=True,
+    help="PDF/A part and level; 3b/3u embed the source as associated files.",
+)
+@click.option(
+    "--emblem",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="SVG of the emblem to print instead of the neutral placeholder.",
+)
+def render(src: Path, output: Path, pdfa: str, emblem: Path | None) -> int:
+    """Typeset one document source folder as a UN-format PDF/A."""
+    from pipeline import atomic, typeset
+    from pipeline.typeset.engine import RenderError
+    from pipeline.typeset.gate import GateFailed
+
+    if not output.parent.is_dir():
+        raise UserError(f"{output.parent}: the output folder does not exist")
+    document = source.load(src)
+    try:
+        pdf = typeset.render_pdf(document, src, flavour=pdfa, emblem=emblem)
+    except GateFailed as exc:
+        for finding in exc.findings:
+            click.echo(f"failed: {src}: {finding}", err=True)
+        return EXIT_FAILED
+    except RenderError as exc:
+        click.echo(f"failed: {src}: {exc}", err=True)
+        return EXIT_FAILED
+    atomic.write_bytes(output, pdf)
+    click.echo(f"wrote {output} (PDF/A-{pdfa.upper()}, {len(pdf):,} bytes)")
+    return EXIT_OK
+
+
+@cli.command()
 def schema() -> int:
     """Print the JSON Schema of document.json."""
     click.echo((schemas_dir() / "document.schema.json").read_text(encoding="utf-8"), nl=False)

@@ -30,7 +30,8 @@ class Problem:
         return where
 
     def __str__(self) -> str:
-        return f"{self.location()}: {self.message}"
+        where = self.location()
+        return f"{where}: {self.message}" if where else self.message
 
     def as_dict(self) -> dict[str, object]:
         return {k: v for k, v in self.__dict__.items() if v is not None}

@@ -88,3 +88,35 @@ def test_python_dash_m_pipeline_works():
         [sys.executable, "-m", "pipeline", "validate", str(EXAMPLE)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_render_writes_a_pdfa_and_two_runs_are_byte_identical(capsys, tmp_path):
+    first, second = tmp_path / "a.pdf", tmp_path / "b.pdf"
+    assert run(capsys, "render", str(EXAMPLE), "-o", str(first))[0] == 0
+    assert run(capsys, "render", str(EXAMPLE), "-o", str(second), "--pdfa", "2u")[0] == 0
+    data = first.read_bytes()
+    assert data.startswith(b"%PDF-") and data == second.read_bytes()
+    assert not list(tmp_path.glob(".*.part"))  # no temp file left beside the output
+
+
+def test_render_3u_embeds_the_source_as_associated_files(capsys, tmp_path):
+    import pikepdf
+
+    out = tmp_path / "x.pdf"
+    assert run(capsys, "render", str(EXAMPLE), "-o", str(out), "--pdfa", "3u")[0] == 0
+    with pikepdf.open(out) as pdf:
+        names = set(pdf.attachments)
+        relationships = {str(spec.obj.AFRelationship) for spec in pdf.attachments.values()}
+    assert names == {"document.json", "letter.md", "annex-1.md", "annex-2.md"}
+    assert relationships == {"/Data", "/Source"}
+
+
+def test_render_of_an_invalid_source_exits_2_and_writes_nothing(capsys, make_source, tmp_path):
+    out = tmp_path / "x.pdf"
+    code, _, err = run(capsys, "render", str(make_source({"language": "xx"})), "-o", str(out))
+    assert code == 2 and "/language" in err and not out.exists()
+
+
+def test_render_into_a_missing_folder_is_a_usage_error(capsys, tmp_path):
+    code, _, err = run(capsys, "render", str(EXAMPLE), "-o", str(tmp_path / "no" / "x.pdf"))
+    assert code == 2 and "output folder does not exist" in err

@@ -25,7 +25,9 @@ def test_wheel_ships_schemas_and_styles_inside_the_package(wheel):
     names = set(wheel.namelist())
     assert "pipeline/schemas/document.schema.json" in names
     assert "pipeline/styles/fonts.json" in names
-    assert {f"pipeline/styles/locale/{lang}.json" for lang in ("ar", "zh", "en", "fr", "ru", "es")} <= names
+    assert {
+        f"pipeline/styles/locale/{lang}.json" for lang in ("ar", "zh", "en", "fr", "ru", "es")
+    } <= names
 
 
 def test_wheel_declares_the_console_script(wheel):

@@ -1,0 +1,43 @@
+"""Typesetting: Document → HTML (``layout``) → PDF (``engine``) → PDF/A (``postpass``) → ``gate``.
+
+``render_pdf`` is the stage's public entry; the steps stay importable for tests and the
+benchmark, which time them one by one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.model import Document
+
+FLAVOURS = ("2b", "2u", "3b", "3u")
+DEFAULT_FLAVOUR = "2u"
+
+
+def typeset(
+    document: Document, source: Path, *, pdf_variant: str = "pdf/a-2u", emblem: Path | None = None
+) -> bytes:
+    """Check coverage, lay out and render ``document`` (from folder ``source``): raw PDF bytes."""
+    from pipeline.typeset import coverage, engine, layout  # WeasyPrint is slow to import
+
+    coverage.check(document)
+    html = layout.build_html(document, emblem=emblem)
+    ident = engine.identifier(document.symbol, document.language)
+    return engine.render(html, source, pdf_variant, pdf_identifier=ident)
+
+
+def render_pdf(
+    document: Document, source: Path, *, flavour: str = DEFAULT_FLAVOUR, emblem: Path | None = None
+) -> bytes:
+    """The archival PDF/A of ``document``, or ``gate.GateFailed`` naming every finding.
+
+    Raises ``UserError`` (a character no pinned font covers) before anything is rendered.
+    """
+    from pipeline.typeset import gate, postpass
+
+    if flavour not in FLAVOURS:
+        raise ValueError(f"PDF/A flavour {flavour!r}: expected one of {', '.join(FLAVOURS)}")
+    raw = typeset(document, source, pdf_variant=f"pdf/a-{flavour}", emblem=emblem)
+    pdf = postpass.finish(raw, document, flavour)
+    gate.enforce(pdf, document, flavour)
+    return pdf

@@ -1,0 +1,144 @@
+"""Font coverage, checked before rendering: every printed character must be in a pinned face.
+
+WeasyPrint would otherwise draw a ``.notdef`` box (or Pango would fall back to a host font) and
+only log it. The faces of each language are the ones its stylesheet lists (styles/css/fonts.css
+and languages.css); their cmaps are read once per process with fontTools.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+from functools import cache
+
+from fontTools.ttLib import TTCollection, TTFont
+
+from pipeline import fonts, locale
+from pipeline.errors import Problem, UserError
+from pipeline.model import Document
+
+# (file, face index in a collection, unicode ranges or None for the whole cmap)
+_LATIN_IN_CJK = ((0x20, 0x7E), (0xA0, 0xB6), (0xB8, 0x24F))
+_LIBERATION = ("LiberationSerif-Regular.ttf", "LiberationSerif-Bold.ttf",
+               "LiberationSerif-Italic.ttf", "LiberationSerif-BoldItalic.ttf")  # fmt: skip
+_CJK_SC = 2  # the SC face of the Noto CJK collections (JP, KR, SC, TC, HK)
+FACES: dict[str, tuple[tuple[str, int, tuple[tuple[int, int], ...] | None], ...]] = {
+    "latin": tuple((f, 0, None) for f in _LIBERATION),
+    "zh": (
+        ("LiberationSerif-Regular.ttf", 0, _LATIN_IN_CJK),
+        ("NotoSerifCJK-Regular.ttc", _CJK_SC, None),
+        ("NotoSansCJK-Bold.ttc", _CJK_SC, None),
+    ),
+    "ar": (
+        ("NotoNaskhArabic-Regular.ttf", 0, None),
+        ("LiberationSerif-Regular.ttf", 0, None),
+    ),
+}
+# Characters that need no glyph: line ends, tabs, and default-ignorable format characters.
+_NO_GLYPH = frozenset("\t\n\r\u00ad\u200b\u200c\u200d\u2060\ufeff")
+
+
+@cache
+def _cmap(file: str, index: int) -> frozenset[int]:
+    path = fonts.locate(file)
+    if path is None:
+        raise UserError(f"pinned font {file} is not installed (run `unfolio doctor`)")
+    if path.suffix.lower() == ".ttc":
+        font = TTCollection(str(path), lazy=True).fonts[index]
+    else:
+        font = TTFont(str(path), lazy=True)
+    return frozenset(font.getBestCmap())
+
+
+@cache
+def covered(language: str) -> frozenset[int]:
+    """The code points the fonts of ``language`` draw (the union over its stack; per process)."""
+    stack = FACES.get(language, FACES["latin"])
+    points: set[int] = set()
+    for file, index, ranges in stack:
+        cmap = _cmap(file, index)
+        if ranges is None:
+            points |= cmap
+        else:
+            points |= {c for c in cmap if any(lo <= c <= hi for lo, hi in ranges)}
+    # Latin/Cyrillic documents print only Liberation; the bold faces share the same repertoire
+    # (checked here so a narrower bold face would not go unnoticed).
+    if stack is FACES["latin"]:
+        for file, index, _ in stack:
+            points &= _cmap(file, index)
+    return frozenset(points)
+
+
+def _printed_strings(doc: Document) -> Iterator[tuple[str, str]]:
+    """(JSON pointer, text) of every metadata or locale string the layout prints."""
+    loc = locale.get(doc.language)
+    yield "/title", doc.title
+    if doc.subtitle:
+        yield "/subtitle", doc.subtitle
+    for i, organ in enumerate(doc.organs):
+        for j, item in enumerate(organ.agenda_items):
+            if item.title:
+                yield f"/organs/{i}/agenda_items/{j}/title", item.title
+    for i, part in enumerate(doc.parts):
+        for key in ("heading", "title"):
+            if getattr(part, key):
+                yield f"/parts/{i}/{key}", getattr(part, key)
+        if part.signature:
+            yield f"/parts/{i}/signature/name", part.signature.name
+            if part.signature.title:
+                yield f"/parts/{i}/signature/title", part.signature.title
+    yield "/symbols", doc.symbol
+    yield "/job_number", doc.job_number
+    yield (
+        "(locale)",
+        "".join([loc.united_nations, loc.please_recycle, loc.signed(""), *_locale_strings(doc)]),
+    )
+
+
+def _locale_strings(doc: Document) -> Iterator[str]:
+    loc = locale.get(doc.language)
+    yield from loc.distribution_block(
+        doc.distribution, doc.date, doc.original_languages, doc.is_original_version
+    )
+    for organ in doc.organs:
+        yield loc.organ_masthead_name("GA" if organ.organ == "HRC" else organ.organ)
+        yield loc.organ_name(organ.organ)
+    for part in doc.parts:
+        if part.original_language:
+            yield loc.annex_original_marker(part.original_language)
+
+
+def _describe(char: str) -> str:
+    name = unicodedata.name(char, "unnamed character")
+    return f"U+{ord(char):04X} {name} ({char!r})"
+
+
+def check(doc: Document) -> None:
+    """Raise UserError naming every uncovered character: U+XXXX, the part file and the line."""
+    have = covered(doc.language)
+    problems: list[Problem] = []
+    for part in doc.parts:
+        for number, line in enumerate(part.markdown.splitlines(), start=1):
+            for column, char in enumerate(line, start=1):
+                if ord(char) not in have and char not in _NO_GLYPH:
+                    problems.append(
+                        Problem(
+                            part.text,
+                            f"{_describe(char)} is not in the {doc.language} fonts; "
+                            "use another character or a font that has it",
+                            line=number,
+                            column=column,
+                        )
+                    )
+    for pointer, text in _printed_strings(doc):
+        for char in dict.fromkeys(text):
+            if ord(char) not in have and char not in _NO_GLYPH:
+                problems.append(
+                    Problem(
+                        "document.json",
+                        f"{_describe(char)} is not in the {doc.language} fonts",
+                        pointer=pointer,
+                    )
+                )
+    if problems:
+        raise UserError(problems)

@@ -1,0 +1,176 @@
+"""Document → HTML: the template context (masthead strings, symbol split, furniture) and Jinja2.
+
+Everything printed comes from the ``Document`` and ``pipeline.locale``; the template and the
+stylesheets in ``styles/`` decide where it goes. The HTML names no file: the emblem, the
+recycling mark, the barcode and the QR code are inlined as ``data:`` URIs, so the renderer's
+fetcher has nothing to read but the pinned fonts.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from pipeline import locale
+from pipeline.model import Document, Part
+from pipeline.resources import styles_dir
+from pipeline.symbols import undocs_url
+from pipeline.typeset import furniture
+
+TEMPLATE = "document.html.j2"
+# BCP 47 tags for the html lang attribute. Chinese needs the region or script: WeasyPrint hands
+# the language to Fontconfig, which picks the SC face of the Noto CJK collection for zh-CN.
+LANG_TAGS = {"ar": "ar", "zh": "zh-CN", "en": "en", "fr": "fr", "ru": "ru", "es": "es"}
+# Page geometry class per duty station (the @page rules live in styles/css/geometry.css).
+GEOMETRY = {"new-york": "letter", "geneva": "a4", "vienna": "a4"}
+
+# A heading's leading number goes into the gutter: "I.", "A.", "1.", "(a)", "a)", "(i)".
+_HEADING_NUMBER = re.compile(
+    r"<h([1-6])>((?:[IVXLC]+|[A-Z]|\d+)\.|\([a-z]{1,4}\)|[a-z]{1,4}\))[ \u00a0]+"
+)
+
+
+def default_emblem() -> Path:
+    return styles_dir() / "emblem-placeholder.svg"
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    kind: str  # CSS class: organ, session, agenda, agenda-title, hrc-body
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(styles_dir() / "templates")),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=False,
+        keep_trailing_newline=True,
+    )
+
+
+def _svg_uri(path: Path) -> str:
+    data = path.read_bytes()
+    return "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")
+
+
+@cache
+def _recycle_uri() -> str:
+    return _svg_uri(styles_dir() / "recycle.svg")
+
+
+def build_html(document: Document, *, emblem: Path | None = None) -> str:
+    """The complete HTML of ``document``, ready for ``engine.render``."""
+    return _environment().get_template(TEMPLATE).render(context(document, emblem=emblem))
+
+
+def context(document: Document, *, emblem: Path | None = None) -> dict[str, object]:
+    """The template context; every string in it is plain text (the template escapes it)."""
+    doc = document
+    loc = locale.get(doc.language)
+    emblem_path = emblem or default_emblem()
+    return {
+        "lang": doc.language,
+        "lang_tag": LANG_TAGS[doc.language],
+        "direction": loc.direction,
+        "station": doc.duty_station,
+        "geometry": GEOMETRY[doc.duty_station],
+        "title": doc.title,
+        "subtitle": doc.subtitle,
+        "symbols": [s.text for s in doc.symbols],
+        "symbol_parts": [s.masthead_split for s in doc.symbols],
+        "running_symbol": doc.symbol,
+        "united_nations": loc.united_nations,
+        "organ_names": [loc.organ_masthead_name(_masthead_organ(o.organ)) for o in doc.organs],
+        "distribution": loc.distribution_block(
+            doc.distribution, doc.date, doc.original_languages, doc.is_original_version
+        ),
+        "block_lang_tag": LANG_TAGS[_block_language(doc.language)],
+        "session_style": _session_style(doc),
+        "session_columns": session_columns(doc),
+        "parts": [_part(doc, part, index) for index, part in enumerate(doc.parts)],
+        "job_bare": doc.job_number,
+        "job_line": f"{doc.job_number} ({loc.job_letter})",
+        "processing_dates": [d.strftime("%d%m%y") for d in doc.processing_dates],
+        "barcode_uri": furniture.data_uri(furniture.barcode_svg(doc.job_digits)),
+        "barcode_text": furniture.barcode_text(doc.job_digits),
+        "qr_uri": furniture.data_uri(furniture.qr_svg(undocs_url(doc.symbols[0], doc.language))),
+        "please_recycle": loc.please_recycle,
+        "recycle_uri": _recycle_uri(),
+        "emblem_uri": _svg_uri(Path(emblem_path)),
+    }
+
+
+def _block_language(language: str) -> str:
+    """The language the distribution block is printed in: English for ar, ru and zh."""
+    return language if language in ("en", "fr", "es") else "en"
+
+
+def _masthead_organ(code: str) -> str:
+    """An HRC document prints "General Assembly" in the masthead (UN-FORMAT.md §3.1)."""
+    return "GA" if code == "HRC" else code
+
+
+def _session_style(doc: Document) -> str:
+    if len(doc.organs) > 1:
+        return "joint"
+    return "geneva" if doc.organs[0].organ == "HRC" else "single"
+
+
+def session_columns(doc: Document) -> list[list[Line]]:
+    """The block under the masthead: one column per organ of a joint document, else one."""
+    loc = locale.get(doc.language)
+    joint = len(doc.organs) > 1
+    columns = []
+    for organ in doc.organs:
+        lines: list[Line] = []
+        if organ.organ == "HRC":
+            lines.append(Line(loc.organ_name("HRC"), "hrc-body"))
+        elif joint:
+            lines.append(Line(loc.organ_name(organ.organ), "organ"))
+        if organ.organ in ("GA", "HRC") and organ.session is not None:
+            lines.append(Line(loc.session_line(organ.session), "session"))
+        elif organ.organ == "SC" and organ.year is not None:
+            lines.append(Line(loc.sc_year_line(organ.year), "session"))
+        elif organ.organ == "ECOSOC" and organ.year is not None:
+            lines.append(Line(loc.ecosoc_session_line(organ.year), "session"))
+        if organ.agenda_items:
+            items = [(a.item, a.sub_item) for a in organ.agenda_items]
+            lines.append(Line(loc.agenda_item_line(items, organ=organ.organ), "agenda"))
+            lines += [Line(a.title, "agenda-title") for a in organ.agenda_items if a.title]
+        columns.append(lines)
+    return columns
+
+
+def _part(doc: Document, part: Part, index: int) -> dict[str, object]:
+    loc = locale.get(doc.language)
+    marker = loc.annex_original_marker(part.original_language) if part.original_language else None
+    signature = None
+    if part.signature is not None:
+        signed = loc.signed(part.signature.name)
+        title = part.signature.title
+        if doc.language == "zh":  # the title line first, then "Name(签名)" (as in the seed)
+            signature = [*([title] if title else []), signed]
+        else:
+            signature = [signed, *([title] if title else [])]
+    return {
+        "kind": part.kind,
+        "heading": part.heading,
+        "title": part.title,
+        "marker": marker if part.kind != "main" else None,
+        "signature": signature,
+        "html": Markup(_gutter_numbers(part.html)),
+    }
+
+
+def _gutter_numbers(html: str) -> str:
+    """Wrap a heading's leading number in a span so CSS can hang it in the gutter."""
+    return _HEADING_NUMBER.sub(r'<h\1><span class="num">\2</span>', html)

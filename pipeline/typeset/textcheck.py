@@ -1,0 +1,184 @@
+"""Text round trip: the text a reader extracts from the PDF contains the source text.
+
+This is the check behind PDF/A "u" conformance that no validator here makes: every glyph
+must map back to the character it was drawn for. It compares the source (each part's body,
+its heading, title and signature, the title, subtitle and agenda titles) with what pypdfium2
+extracts, after the same normalisation on both sides:
+
+1. Unicode NFKC, which folds compatibility characters to their plain form: Arabic
+   presentation forms (U+FB50–U+FEFF, what a shaped glyph may map back to) become the base
+   letters, ligatures (U+FB01 "ﬁ") become letters, full-width digits and letters become ASCII;
+2. case folding, so a CSS ``text-transform`` cannot cause a false alarm;
+3. keep only letters and digits (Unicode categories L* and N*), minus the Arabic tatweel
+   (U+0640, a stretching stroke, not content): whitespace, punctuation, combining marks and
+   symbols go, so line breaks, hyphenation (the drawn U+2010 and soft hyphens), justification,
+   list markers' punctuation, Arabic vowel marks and quotation styles do not matter.
+
+pdfium returns right-to-left text in logical order (measured with WeasyPrint Arabic), so no
+reordering is needed.
+
+Matching. The rendered text has things the source lacks (masthead, running heads, page
+numbers, list numbers, footnote calls) and page breaks cut paragraphs, so the normalised body
+of all parts, in order, must be found as a sequence of pieces in the normalised PDF text, each
+piece after the previous one: the longest prefix of what is left that occurs after the
+previous piece, which must be at least :data:`MIN_PIECE` characters long (or all that is
+left). "After" allows a step back of :data:`LOOK_BACK` characters, about two lines: pdfium
+splits a line where the baseline changes (a raised footnote call) and, in a right-to-left
+line, emits the pieces left to right, so the end of an Arabic line can come out before its
+beginning (measured with WeasyPrint and Noto Naskh Arabic). A wrong, missing or unmapped character ends a piece, and the text that follows it
+cannot start a new one unless it happens to occur again later: the check reports the part and
+the text where matching stopped. Footnotes float to the foot of a page, possibly in the middle
+of the paragraph that calls them, so each footnote, like each title, heading and signature, is
+matched on its own anywhere in the document. Known blind spot: a fault inside a phrase that
+recurs later in the document can be skipped over by matching the later occurrence.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+import pypdfium2
+
+from pipeline.model import Document
+
+MIN_PIECE = 8  # normalised characters; about two words of Latin text, a phrase of Chinese
+LOOK_BACK = 300  # normalised characters, a little more than two full lines of Latin text
+_TATWEEL = "\u0640"
+
+
+def normalise(text: str) -> str:
+    """NFKC, case-folded, letters and digits only (see the module docstring)."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(c for c in folded if unicodedata.category(c)[0] in "LN" and c != _TATWEEL)
+
+
+def extract(pdf: bytes) -> str:
+    """All the text of a PDF, page by page, as pypdfium2 reads it (logical order)."""
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        pages = []
+        for page in document:
+            textpage = page.get_textpage()
+            pages.append(textpage.get_text_range())
+            textpage.close()
+            page.close()
+        return "\n".join(pages)
+    finally:
+        document.close()
+
+
+class _Splitter(HTMLParser):
+    """Split a part's HTML fragment into running text and footnotes (``span.footnote``)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.flow: list[str] = []
+        self.notes: list[list[str]] = []
+        self._depth = 0  # span depth inside the current footnote, 0 outside
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag != "span":
+            return
+        if self._depth:
+            self._depth += 1
+        elif "footnote" in (dict(attrs).get("class") or "").split():
+            self._depth = 1
+            self.notes.append([])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "span" and self._depth:
+            self._depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        (self.notes[-1] if self._depth else self.flow).append(data)
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """What must be found: ordered flows (one per part) and strings found anywhere."""
+
+    flows: tuple[tuple[str, str], ...]  # (where, text)
+    anywhere: tuple[tuple[str, str], ...]
+
+
+def source_text(document: Document) -> SourceText:
+    flows: list[tuple[str, str]] = []
+    anywhere: list[tuple[str, str]] = [("title", document.title)]
+    if document.subtitle:
+        anywhere.append(("subtitle", document.subtitle))
+    for organ in document.organs:
+        for item in organ.agenda_items:
+            if item.title:
+                anywhere.append((f"agenda item {item.item} title", item.title))
+    for part in document.parts:
+        splitter = _Splitter()
+        splitter.feed(part.html)
+        splitter.close()
+        flows.append((part.text, "".join(splitter.flow)))
+        for i, note in enumerate(splitter.notes, 1):
+            anywhere.append((f"{part.text} footnote {i}", "".join(note)))
+        for label, value in (
+            ("heading", part.heading),
+            ("title", part.title),
+            ("signature name", part.signature and part.signature.name),
+            ("signature title", part.signature and part.signature.title),
+        ):
+            if value:
+                anywhere.append((f"{part.text} {label}", value))
+    return SourceText(tuple(flows), tuple(anywhere))
+
+
+def _longest_prefix(needle: str, haystack: str, start: int) -> tuple[int, int]:
+    """(length, position) of the longest prefix of ``needle`` found in ``haystack[start:]``.
+
+    Binary search works because every prefix of a found prefix is found too.
+    """
+    low, high, position = 0, len(needle), start
+    while low < high:
+        mid = (low + high + 1) // 2
+        found = haystack.find(needle[:mid], start)
+        if found >= 0:
+            low, position = mid, found
+        else:
+            high = mid - 1
+    return low, position
+
+
+def _match(source: str, target: str, start: int) -> tuple[int, int | None]:
+    """Match ``source`` as pieces from ``start``: (end of the last piece, failing offset or None)."""
+    offset, cursor, end = 0, start, start
+    while offset < len(source):
+        rest = source[offset:]
+        length, position = _longest_prefix(rest, target, cursor)
+        if length < min(MIN_PIECE, len(rest)):
+            return end, offset
+        offset += length
+        end = position + length
+        cursor = max(0, end - LOOK_BACK)
+    return end, None
+
+
+def _context(text: str, offset: int, width: int = 24) -> str:
+    return text[max(0, offset - width) : offset] + "⟦" + text[offset : offset + width] + "⟧"
+
+
+def mismatches(document: Document, extracted: str) -> Iterator[str]:
+    """Describe every piece of the source not found in the extracted text (nothing if all is)."""
+    target = normalise(extracted)
+    source = source_text(document)
+    cursor = 0
+    for where, text in source.flows:
+        flow = normalise(text)
+        cursor, failed = _match(flow, target, cursor)
+        if failed is not None:
+            yield (
+                f"{where}: source text {_context(flow, failed)} (normalised) not found in "
+                f"the PDF text in order"
+            )
+    for where, text in source.anywhere:
+        wanted = normalise(text)
+        if wanted and _match(wanted, target, 0)[1] is not None:
+            yield f"{where}: {text[:60]!r} not found in the PDF text"
