@@ -15,7 +15,10 @@ extracts, after the same normalisation on both sides:
    list markers' punctuation, Arabic vowel marks and quotation styles do not matter.
 
 pdfium returns right-to-left text in logical order (measured with WeasyPrint Arabic), so no
-reordering is needed.
+reordering is needed — except inside a number group such as "2018-2028" in an Arabic line,
+whose digit runs pdfium emits in the opposite order ("2028-2018"). For right-to-left
+documents the digit runs of each group joined by ``- – / . , :`` are therefore compared as a
+sorted set before step 3; elsewhere their order counts.
 
 Matching. The rendered text has things the source lacks (masthead, running heads, page
 numbers, list numbers, footnote calls) and page breaks cut paragraphs, so the normalised body
@@ -35,6 +38,7 @@ recurs later in the document can be skipped over by matching the later occurrenc
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -49,9 +53,19 @@ LOOK_BACK = 300  # normalised characters, a little more than two full lines of L
 _TATWEEL = "\u0640"
 
 
-def normalise(text: str) -> str:
+_NUMBER_GROUP = re.compile(r"\d+(?:[-\u2013/.,:]\d+)+")
+RIGHT_TO_LEFT = frozenset({"ar"})
+
+
+def _unordered_numbers(text: str) -> str:
+    return _NUMBER_GROUP.sub(lambda m: "".join(sorted(re.findall(r"\d+", m.group()))), text)
+
+
+def normalise(text: str, *, right_to_left: bool = False) -> str:
     """NFKC, case-folded, letters and digits only (see the module docstring)."""
     folded = unicodedata.normalize("NFKC", text).casefold()
+    if right_to_left:
+        folded = _unordered_numbers(folded)
     return "".join(c for c in folded if unicodedata.category(c)[0] in "LN" and c != _TATWEEL)
 
 
@@ -167,11 +181,12 @@ def _context(text: str, offset: int, width: int = 24) -> str:
 
 def mismatches(document: Document, extracted: str) -> Iterator[str]:
     """Describe every piece of the source not found in the extracted text (nothing if all is)."""
-    target = normalise(extracted)
+    rtl = document.language in RIGHT_TO_LEFT
+    target = normalise(extracted, right_to_left=rtl)
     source = source_text(document)
     cursor = 0
     for where, text in source.flows:
-        flow = normalise(text)
+        flow = normalise(text, right_to_left=rtl)
         cursor, failed = _match(flow, target, cursor)
         if failed is not None:
             yield (
@@ -179,6 +194,6 @@ def mismatches(document: Document, extracted: str) -> Iterator[str]:
                 f"the PDF text in order"
             )
     for where, text in source.anywhere:
-        wanted = normalise(text)
+        wanted = normalise(text, right_to_left=rtl)
         if wanted and _match(wanted, target, 0)[1] is not None:
             yield f"{where}: {text[:60]!r} not found in the PDF text"
