@@ -34,6 +34,11 @@ GEOMETRY = {"new-york": "letter", "geneva": "a4", "vienna": "a4"}
 _HEADING_NUMBER = re.compile(
     r"<h([1-6])>((?:[IVXLC]+|[A-Z]|\d+)\.|\([a-z]{1,4}\)|[a-z]{1,4}\))[ \u00a0]+"
 )
+# The opening tags of ordered lists and list items, as markdown-it writes them.
+_OL_OPEN = re.compile(r"<ol(\s[^>]*)?>")
+_LI_OPEN = re.compile(r"<li(\s[^>]*)?>(\s*<p>)?")
+_START = re.compile(r'\sstart="\s*([+-]?\d+)\s*"')
+_VALUE = re.compile(r'\svalue="\s*([+-]?\d+)\s*"')
 
 
 def default_emblem() -> Path:
@@ -167,10 +172,39 @@ def _part(doc: Document, part: Part, index: int) -> dict[str, object]:
         "title": part.title,
         "marker": marker if part.kind != "main" else None,
         "signature": signature,
-        "html": Markup(_gutter_numbers(part.html)),
+        "html": Markup(_list_numbers(_gutter_numbers(part.html))),
     }
 
 
 def _gutter_numbers(html: str) -> str:
     """Wrap a heading's leading number in a span so CSS can hang it in the gutter."""
     return _HEADING_NUMBER.sub(r'<h\1><span class="num">\2</span>', html)
+
+
+def _list_numbers(html: str) -> str:
+    """Make the paragraph-number counter follow ``<ol start>`` and ``<li value>``.
+
+    WeasyPrint maps these attributes to counters only with presentational hints, which
+    unfolio leaves off, so they are written here as inline counter styles: after a heading the
+    Markdown "5. text" gives ``<ol start="5">`` and the numbers continue instead of restarting
+    at 1. A list item whose text is in a ``<p>`` (a loose list) is marked ``lead-p``: its number
+    goes into that paragraph's first line (CSS), never into a line of its own.
+    """
+
+    def ol(match: re.Match[str]) -> str:
+        attrs = match.group(1) or ""
+        start = _START.search(attrs)
+        if start is None or "style=" in attrs:
+            return match.group(0)
+        return f'<ol{attrs} style="counter-reset: list-item {int(start.group(1)) - 1}">'
+
+    def li(match: re.Match[str]) -> str:
+        attrs, paragraph = match.group(1) or "", match.group(2) or ""
+        value = _VALUE.search(attrs)
+        if value is not None and "style=" not in attrs:
+            attrs += f' style="counter-set: list-item {int(value.group(1))}; counter-increment: none"'
+        if paragraph and "class=" not in attrs:
+            attrs += ' class="lead-p"'
+        return f"<li{attrs}>{paragraph}"
+
+    return _LI_OPEN.sub(li, _OL_OPEN.sub(ol, html))
