@@ -42,6 +42,7 @@ demo: setup
 	$(BIN)/unfolio validate $(EXAMPLE)
 	mkdir -p $(OUT)
 	$(BIN)/unfolio render $(EXAMPLE) -o $(OUT)/$(notdir $(EXAMPLE)).pdf
+	$(BIN)/unfolio build $(EXAMPLE) -o $(OUT)/bags
 
 preview: setup
 	$(BIN)/python scripts/preview.py $(EXAMPLE) -o $(OUT)/preview

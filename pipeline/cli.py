@@ -117,6 +117,69 @@ def render(src: Path, output: Path, pdfa: str, emblem: Path | None) -> int:
 
 
 @cli.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The folder that receives the bags.",
+)
+@click.option(
+    "--pdfa",
+    type=click.Choice(["2b", "2u", "3b", "3u"]),
+    default="2u",
+    show_default=True,
+    help="PDF/A part and level of the PDF in the bag.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Configuration file (default: unfolio.toml in the working folder, if any).",
+)
+def build(sources: tuple[Path, ...], output: Path, pdfa: str, config_file: Path | None) -> int:
+    """Validate, typeset and package each document source folder as a BagIt bag in OUTPUT.
+
+    A bad document is reported and the others are still built. Exit 0 when all were built,
+    2 when every failure was invalid input, 1 when anything else failed.
+    """
+    from pipeline import config as config_module
+    from pipeline import typeset
+    from pipeline.package import build_bag
+    from pipeline.typeset.engine import RenderError
+    from pipeline.typeset.gate import GateFailed
+
+    settings = config_module.load(config_file)
+    if not output.is_dir():
+        if output.exists():
+            raise UserError(f"{output}: not a folder")
+        output.mkdir(parents=True)
+    invalid = failed = 0
+    for src in sources:
+        try:
+            document = source.load(src)
+            pdf = typeset.render_pdf(document, src, flavour=pdfa, emblem=settings.emblem)
+            bag = build_bag(document, pdf, pdfa, output, settings)
+        except UserError as exc:
+            invalid += 1
+            for problem in exc.problems:
+                click.echo(f"error: {src}: {problem}", err=True)
+        except GateFailed as exc:
+            failed += 1
+            for finding in exc.findings:
+                click.echo(f"failed: {src}: {finding}", err=True)
+        except (RenderError, OSError, ValueError) as exc:
+            failed += 1
+            click.echo(f"failed: {src}: {exc}", err=True)
+        else:
+            click.echo(f"built {bag}")
+    if failed:
+        return EXIT_FAILED
+    return EXIT_INVALID if invalid else EXIT_OK
+
+
+@cli.command()
 def schema() -> int:
     """Print the JSON Schema of document.json."""
     click.echo((schemas_dir() / "document.schema.json").read_text(encoding="utf-8"), nl=False)

@@ -10,7 +10,7 @@ They are read from ``unfolio.toml`` in the working folder, or from the file give
     contact_email = "records@example.org"           # bag-info Contact-Email (omitted if unset)
     profile_identifier = "https://unfolio.example/bagit-profiles/un-document-v1.json"
     emblem = "emblem.svg"                            # SVG printed instead of the placeholder
-    styles = "my-styles"                             # folder replacing the shipped styles/
+    styles = "my-styles"                             # NOT YET USED for rendering; only in the build key
 
 Defaults: ``source_organization`` "United Nations"; no contact elements; the profile URI
 :data:`DEFAULT_PROFILE_IDENTIFIER`, which is the ``BagIt-Profile-Identifier`` of the shipped
@@ -70,7 +70,9 @@ def load(path: Path | None = None, *, cwd: Path | None = None) -> Config:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise UserError(Problem(str(path), f"cannot read the configuration: {exc.strerror}")) from None
+        raise UserError(
+            Problem(str(path), f"cannot read the configuration: {exc.strerror}")
+        ) from None
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

@@ -649,10 +649,22 @@ def test_body_html_footnotes_are_matched_on_their_own():
     text = textcheck.source_text(
         _doc_with_html(body.to_html("Main text.[^1] More text.\n\n[^1]: The note.\n"))
     )
-    assert [(where, text.strip()) for where, text in text.flows] == [
+    assert [(where, t.replace(textcheck.BLOCK_BREAK, "").strip()) for where, t in text.flows] == [
         ("letter.md", "Main text. More text.")
     ]
     assert ("letter.md footnote 1", "The note.") in text.anywhere
+
+
+def test_short_blocks_match_across_numbers_the_pdf_adds_between_them():
+    document = _doc_with_html(
+        body.to_html("# 一. 导言\n\n1. 本报告根据经济及社会理事会的决议提交。\n")
+    )
+
+    def body_mismatches(extracted: str) -> list[str]:
+        return [m for m in textcheck.mismatches(document, extracted) if m.startswith("letter.md:")]
+
+    assert body_mismatches("一. 导言\n1. 本报告根据经济及社会理事会的决议提交。") == []
+    assert body_mismatches("一. 导言\n1. 本报告根据理事会的决议提交。") != []
 
 
 def _doc_with_html(part_html: str) -> Document:

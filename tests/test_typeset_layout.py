@@ -49,6 +49,11 @@ def ar_pdf() -> bytes:
     return _render(FIXTURES / "ar-letter")
 
 
+@pytest.fixture(scope="module")
+def es_pdf() -> bytes:
+    return _render(FIXTURES / "es-draft-resolution")
+
+
 def _lines(pdf: bytes, page: int) -> list[dict]:
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
         return doc.pages[page - 1].extract_text_lines(return_chars=True)
@@ -288,6 +293,122 @@ def test_arabic_is_mirrored(ar_pdf):
         assert page.chars[0]  # text exists
         qr = [e for e in page.lines if e["top"] > 700 and e["x1"] < 200]
         assert qr  # QR mirrored to the left
+
+
+# -- numbered paragraphs and footnotes (§1.2, §1.3) ----------------------------------------
+
+PARA_NUMBER = re.compile(r"\d+\.")
+
+
+def _paragraph_numbers(pdf: bytes, body_x: float) -> list[tuple[int, dict, list[dict]]]:
+    """(page, number word, words of the page) for every paragraph number at the body indent."""
+    found = []
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        for index, page in enumerate(doc.pages, start=1):
+            words = page.extract_words(extra_attrs=["size", "fontname"])
+            for word in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
+                if (
+                    PARA_NUMBER.fullmatch(word["text"])
+                    and _near(word["x0"], body_x, 1)
+                    and round(word["size"]) == 10
+                    and "Bold" not in word["fontname"]
+                ):
+                    found.append((index, word, words))
+    return found
+
+
+def _page_texts(pdf: bytes) -> str:
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        return "\n".join(p.extract_text() for p in doc.pages)
+
+
+def test_paragraph_numbers_continue_across_headings(fr_pdf):
+    """Each list after a heading is <ol start="N">: 1 … 17 in reading order, no restart."""
+    numbers = [int(w["text"][:-1]) for _, w, _ in _paragraph_numbers(fr_pdf, 113.4)]
+    assert numbers == list(range(1, 18))
+    text = _page_texts(fr_pdf)
+    # the number is extracted before its paragraph's text, on the same line
+    assert re.search(r"^4\.\s*Le droit de chacun", text, re.M)
+    assert re.search(r"^17\.\s*Il recommande", text, re.M)
+
+
+def test_list_start_and_value_attributes_drive_the_numbers(tmp_path):
+    html = layout._list_numbers(
+        '<ol start="5"><li>five</li><li value="9">nine</li><li>ten</li></ol>'
+        '<ol start="12">\n<li>\n<p>twelve</p>\n</li>\n</ol>'
+    )
+    page = (
+        '<html lang="en" class="lang-en geometry-letter"><body>'
+        f'<section class="part"><div class="part-body">{html}</div></section></body></html>'
+    )
+    pdf = engine.render(page, tmp_path)
+    lines = [x["text"] for x in _lines(pdf, 1)]
+    assert lines == ["5. five", "9. nine", "10. ten", "12. twelve"]
+
+
+@pytest.mark.parametrize("name", ["es_pdf", "fr_pdf"])
+def test_paragraph_number_stays_with_its_first_line(name, request):
+    pdf = request.getfixturevalue(name)
+    body_x = 123 if name == "es_pdf" else 113.4
+    numbers = _paragraph_numbers(pdf, body_x)
+    assert numbers
+    for page, number, words in numbers:
+        same_line = [
+            w for w in words if w["x0"] > number["x1"] and abs(w["bottom"] - number["bottom"]) <= 2
+        ]
+        assert same_line, f"page {page}: {number['text']!r} alone on its line"
+
+
+def test_spanish_operative_paragraph_one_starts_after_the_preamble(es_pdf):
+    numbers = _paragraph_numbers(es_pdf, 123)
+    assert [int(w["text"][:-1]) for _, w, _ in numbers] == list(range(1, 7))
+    assert re.search(r"^1\.\s*Exhorta a los Estados", _page_texts(es_pdf), re.M)
+
+
+def test_geneva_footnote_number_hangs_left_of_the_text(fr_pdf):
+    """§1.2: note number at ≈ 102.6 pt, note text (9 pt) at the body indent (113.3 pt)."""
+    with pdfplumber.open(io.BytesIO(fr_pdf)) as doc:
+        words = [
+            w for p in doc.pages for w in p.extract_words(extra_attrs=["size"]) if w["top"] > 600
+        ]
+    markers = [  # the note numbers, not the calls in the text above
+        w
+        for w in words
+        if re.fullmatch(r"\d", w["text"]) and round(w["size"]) == 6 and w["x1"] < 113
+    ]
+    assert [m["text"] for m in markers] == [str(n) for n in range(1, 7)]
+    for marker in markers:
+        assert _near(marker["x0"], 102.6, 1), marker
+        text = [w for w in words if round(w["size"]) == 9 and abs(w["top"] - marker["top"]) < 3]
+        assert text and _near(min(w["x0"] for w in text), 113.4, 0.5)
+
+
+def test_french_and_spanish_sub_paragraphs_read_a_paren(tmp_path):
+    """§1.3: fr/es sub-paragraphs "a)" (and "i)"), other languages "(a)"."""
+    folder = tmp_path / "es"
+    shutil.copytree(FIXTURES / "es-draft-resolution", folder)
+    source_md = folder / "proyecto.md"
+    text = source_md.read_text(encoding="utf-8")
+    # the lettered sub-paragraphs as a nested ordered list, lettered by the stylesheet
+    for n, letter in enumerate("abcd", start=1):
+        text = text.replace(f"   {letter}) ", f"   {n}. ")
+    text = text.replace("   4. Protejan", "   4. Protejan\n\n      1. uno\n      2. dos")
+    source_md.write_text(text, encoding="utf-8")
+    pdf = _render(folder)
+    page_text = _page_texts(pdf)
+    for letter, start in zip(
+        "abcd", ("Adopten", "Garanticen", "Integren", "Protejan"), strict=True
+    ):
+        assert re.search(rf"^{letter}\)\s*{start}", page_text, re.M), letter
+    assert re.search(r"^i\)\s*uno", page_text, re.M) and re.search(r"^ii\)\s*dos", page_text, re.M)
+    assert "(a)" not in page_text and "(i)" not in page_text
+    english = engine.render(
+        '<html lang="en" class="lang-en geometry-letter"><body><section class="part">'
+        '<div class="part-body"><ol><li>one<ol><li>sub</li></ol></li></ol></div></section>'
+        "</body></html>",
+        tmp_path,
+    )
+    assert [x["text"] for x in _lines(english, 1)] == ["1. one", "(a) sub"]
 
 
 # -- determinism and safety ------------------------------------------------------------------

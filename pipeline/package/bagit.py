@@ -55,7 +55,9 @@ def check_payload_path(path: str) -> None:
         raise BagLayoutError(f"payload path {path!r} is not under data/")
     for segment in segments[1:]:
         if not _SEGMENT.fullmatch(segment):
-            raise BagLayoutError(f"payload path {path!r}: segment {segment!r} is not [A-Za-z0-9._-]")
+            raise BagLayoutError(
+                f"payload path {path!r}: segment {segment!r} is not [A-Za-z0-9._-]"
+            )
 
 
 def manifest(files: Mapping[str, bytes], algorithm: str) -> bytes:
@@ -92,7 +94,11 @@ def build_bag_files(
     labels = [label for label, _ in elements]
     if "Payload-Oxum" in labels:
         raise BagLayoutError("Payload-Oxum is computed, not given")
-    where = labels.index("BagIt-Profile-Identifier") + 1 if "BagIt-Profile-Identifier" in labels else len(elements)
+    where = (
+        labels.index("BagIt-Profile-Identifier") + 1
+        if "BagIt-Profile-Identifier" in labels
+        else len(elements)
+    )
     elements.insert(where, oxum)
     files: dict[str, bytes] = dict(payload)
     files["bagit.txt"] = BAGIT_TXT

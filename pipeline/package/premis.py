@@ -167,7 +167,11 @@ def premis_xml(
             f'program="unfolio"; version="{unfolio.version}"; '
             f'renderer="WeasyPrint"; renderer_version="{weasyprint.version}"; pdfa="{flavour}"',
             "success",
-            ((unfolio, "executing program"), (weasyprint, "executing program"), (org, "authorizer")),
+            (
+                (unfolio, "executing program"),
+                (weasyprint, "executing program"),
+                (org, "authorizer"),
+            ),
             tuple((ids[p], "source") for p in sources) + tuple((ids[p], "outcome") for p in pdfs),
         ),
         _Event(

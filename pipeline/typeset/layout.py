@@ -202,7 +202,9 @@ def _list_numbers(html: str) -> str:
         attrs, paragraph = match.group(1) or "", match.group(2) or ""
         value = _VALUE.search(attrs)
         if value is not None and "style=" not in attrs:
-            attrs += f' style="counter-set: list-item {int(value.group(1))}; counter-increment: none"'
+            attrs += (
+                f' style="counter-set: list-item {int(value.group(1))}; counter-increment: none"'
+            )
         if paragraph and "class=" not in attrs:
             attrs += ' class="lead-p"'
         return f"<li{attrs}>{paragraph}"

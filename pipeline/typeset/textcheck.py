@@ -21,8 +21,9 @@ documents the digit runs of each group joined by ``- – / . , :`` are therefore
 sorted set before step 3; elsewhere their order counts.
 
 Matching. The rendered text has things the source lacks (masthead, running heads, page
-numbers, list numbers, footnote calls) and page breaks cut paragraphs, so the normalised body
-of all parts, in order, must be found as a sequence of pieces in the normalised PDF text, each
+numbers, list numbers, footnote calls) and page breaks cut paragraphs, so each block of the
+body (paragraph, heading, list item, table cell) of all parts, in order, must be found as a
+sequence of pieces in the normalised PDF text, each
 piece after the previous one: the longest prefix of what is left that occurs after the
 previous piece, which must be at least :data:`MIN_PIECE` characters long (or all that is
 left). "After" allows a step back of :data:`LOOK_BACK` characters, about two lines: pdfium
@@ -84,6 +85,13 @@ def extract(pdf: bytes) -> str:
         document.close()
 
 
+# Blocks are matched one after the other, so that what the PDF prints between them and the
+# source lacks (paragraph numbers, heading numerals drawn by CSS) cannot cut a short block,
+# such as a two-character Chinese heading, below the minimum piece length.
+BLOCK_BREAK = "\x00"
+_BLOCKS = frozenset({"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "blockquote"})
+
+
 class _Splitter(HTMLParser):
     """Split a part's HTML fragment into running text and footnotes (``span.footnote``)."""
 
@@ -94,6 +102,8 @@ class _Splitter(HTMLParser):
         self._depth = 0  # span depth inside the current footnote, 0 outside
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCKS and not self._depth:
+            self.flow.append(BLOCK_BREAK)
         if tag != "span":
             return
         if self._depth:
@@ -186,13 +196,15 @@ def mismatches(document: Document, extracted: str) -> Iterator[str]:
     source = source_text(document)
     cursor = 0
     for where, text in source.flows:
-        flow = normalise(text, right_to_left=rtl)
-        cursor, failed = _match(flow, target, cursor)
-        if failed is not None:
-            yield (
-                f"{where}: source text {_context(flow, failed)} (normalised) not found in "
-                f"the PDF text in order"
-            )
+        for block in text.split(BLOCK_BREAK):
+            flow = normalise(block, right_to_left=rtl)
+            cursor, failed = _match(flow, target, cursor)
+            if failed is not None:
+                yield (
+                    f"{where}: source text {_context(flow, failed)} (normalised) not found in "
+                    f"the PDF text in order"
+                )
+                break
     for where, text in source.anywhere:
         wanted = normalise(text, right_to_left=rtl)
         if wanted and _match(wanted, target, 0)[1] is not None:

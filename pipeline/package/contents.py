@@ -1,0 +1,94 @@
+"""What goes into a document's bag: payload layout and ``bag-info.txt``, with no I/O.
+
+Layout (DESIGN.md, Archivematica's conventions)::
+
+    data/objects/<stem>.pdf            the PDF/A
+    data/objects/source/<name>         each validated source file, byte for byte
+    data/metadata/premis.xml           PREMIS 3.0 of everything above
+
+``bag-info.txt`` elements, in this fixed order: Source-Organization, Contact-Name and
+Contact-Email (only when configured; RFC 8493 reserves them), External-Identifier,
+External-Description, Bagging-Date, Bag-Group-Identifier, Internal-Sender-Identifier,
+Bag-Software-Agent, BagIt-Profile-Identifier, Payload-Oxum, UN-Language, UN-Distribution,
+UN-Build-Key.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+from pipeline import __version__
+from pipeline.config import Config
+from pipeline.model import Document
+from pipeline.package import bagit, premis
+from pipeline.symbols import file_stem
+
+
+def build_time(environ: dict[str, str] | None = None) -> datetime:
+    """``SOURCE_DATE_EPOCH`` (reproducible builds) if set, else now; always UTC."""
+    env = os.environ if environ is None else environ
+    epoch = env.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), tz=UTC)
+        except (ValueError, OverflowError, OSError):
+            raise ValueError(f"SOURCE_DATE_EPOCH={epoch!r} is not a Unix time in seconds") from None
+    return datetime.now(tz=UTC).replace(microsecond=0)
+
+
+def bag_name(document: Document) -> str:
+    """The bag folder's name: the file stem of the symbols and language."""
+    return file_stem(document.symbols, document.language)
+
+
+def payload(document: Document, pdf: bytes) -> dict[str, bytes]:
+    """Payload files except premis.xml, by ``data/…`` path."""
+    files = {f"data/objects/{bag_name(document)}.pdf": pdf}
+    for source in document.files:
+        files[f"data/objects/source/{source.name}"] = source.data
+    return files
+
+
+def bag_info(
+    document: Document, *, config: Config, when: datetime, build_key: str
+) -> list[tuple[str, str]]:
+    """The ordered ``bag-info.txt`` elements except Payload-Oxum (the bag writer adds it)."""
+    from pipeline.typeset.postpass import job_number  # the job number as printed
+
+    elements = [("Source-Organization", config.source_organization)]
+    if config.contact_name:
+        elements.append(("Contact-Name", config.contact_name))
+    if config.contact_email:
+        elements.append(("Contact-Email", config.contact_email))
+    elements += [
+        ("External-Identifier", document.symbol),
+        ("External-Description", document.title),
+        ("Bagging-Date", when.astimezone(UTC).date().isoformat()),
+        ("Bag-Group-Identifier", document.symbols[0].text),
+        ("Internal-Sender-Identifier", job_number(document)),
+        ("Bag-Software-Agent", f"unfolio {__version__}"),
+        ("BagIt-Profile-Identifier", config.profile_identifier),
+        ("UN-Language", document.language),
+        ("UN-Distribution", document.distribution),
+        ("UN-Build-Key", build_key),
+    ]
+    return elements
+
+
+def bag_files(
+    document: Document,
+    pdf: bytes,
+    *,
+    flavour: str,
+    config: Config,
+    when: datetime,
+    build_key: str,
+) -> dict[str, bytes]:
+    """Every file of the bag by relative path: same arguments, same bytes."""
+    files = payload(document, pdf)
+    files[premis.PREMIS_PATH] = premis.premis_xml(
+        files, flavour=flavour, organization=config.source_organization, when=when
+    )
+    info = bag_info(document, config=config, when=when, build_key=build_key)
+    return bagit.build_bag_files(files, info)
