@@ -16,9 +16,17 @@ import click
 from pipeline import __version__, doctor, source
 from pipeline.errors import UserError
 from pipeline.resources import schemas_dir
+from pipeline.typeset import DEFAULT_FLAVOUR, FLAVOURS
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 REPORT_VERSION = 1
+pdfa_option = click.option(
+    "--pdfa",
+    type=click.Choice(FLAVOURS),
+    default=DEFAULT_FLAVOUR,
+    show_default=True,
+    help="PDF/A part and level; 3b/3u embed the source as associated files.",
+)
 _debug = False
 
 
@@ -81,13 +89,7 @@ def validate(sources: tuple[Path, ...], as_json: bool) -> int:
 @click.option(
     "-o", "--output", required=True, type=click.Path(path_type=Path), help="The PDF to write."
 )
-@click.option(
-    "--pdfa",
-    type=click.Choice(["2b", "2u", "3b", "3u"]),
-    default="2u",
-    show_default=True,
-    help="PDF/A part and level; 3b/3u embed the source as associated files.",
-)
+@pdfa_option
 @click.option(
     "--emblem",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -125,13 +127,7 @@ def render(src: Path, output: Path, pdfa: str, emblem: Path | None) -> int:
     type=click.Path(file_okay=False, path_type=Path),
     help="The folder that receives the bags.",
 )
-@click.option(
-    "--pdfa",
-    type=click.Choice(["2b", "2u", "3b", "3u"]),
-    default="2u",
-    show_default=True,
-    help="PDF/A part and level of the PDF in the bag.",
-)
+@pdfa_option
 @click.option(
     "--config",
     "config_file",
