@@ -7,11 +7,13 @@ benchmark, which time them one by one.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal, get_args
 
 from pipeline.model import Document
 
-FLAVOURS = ("2b", "2u", "3b", "3u")
-DEFAULT_FLAVOUR = "2u"
+Flavour = Literal["2b", "2u", "3b", "3u"]  # PDF/A part and conformance level
+FLAVOURS: tuple[Flavour, ...] = get_args(Flavour)
+DEFAULT_FLAVOUR: Flavour = "2u"
 
 
 def typeset(

@@ -27,7 +27,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from typing import Literal, get_args
 
 import pikepdf
 import pikepdf.pdfa
@@ -38,9 +37,7 @@ from pipeline import locale
 from pipeline.model import Document, Organ
 from pipeline.resources import schemas_dir
 from pipeline.symbols import undocs_url
-
-Flavour = Literal["2b", "2u", "3b", "3u"]
-FLAVOURS: tuple[Flavour, ...] = get_args(Flavour)
+from pipeline.typeset import FLAVOURS, Flavour
 
 PUBLISHER = "United Nations"
 
