@@ -10,7 +10,7 @@ DEBIAN_PACKAGES := fonts-noto-cjk fonts-noto-core fonts-liberation2 libharfbuzz-
                    libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup debian-packages test demo lint preview clean
+.PHONY: setup debian-packages test demo verify lint preview clean examples
 
 setup: debian-packages $(VENV)/.installed
 
@@ -43,6 +43,18 @@ demo: setup
 	mkdir -p $(OUT)
 	$(BIN)/unfolio render $(EXAMPLE) -o $(OUT)/$(notdir $(EXAMPLE)).pdf
 	$(BIN)/unfolio build $(EXAMPLE) -o $(OUT)/bags
+	$(BIN)/unfolio verify $(OUT)/bags/$(notdir $(EXAMPLE))
+
+# Every bag under build/: folders holding bagit.txt, and .zip / .tar.gz archives.
+verify: setup
+	@targets=$$(find $(OUT) -name bagit.txt -not -path '*/data/*' -not -path '*/.*' -printf '%h\n' 2>/dev/null; \
+	            find $(OUT) -not -path '*/.*' \( -name '*.zip' -o -name '*.tar.gz' \) 2>/dev/null); \
+	if [ -z "$$targets" ]; then echo "no bags under $(OUT)/ (run make demo first)" >&2; exit 1; fi; \
+	$(BIN)/unfolio verify $$targets
+
+# Every source folder under examples/ → build/bags; unchanged documents are skipped (build key).
+examples: setup
+	$(BIN)/unfolio build 'examples/*/' -o $(OUT)/bags
 
 preview: setup
 	$(BIN)/python scripts/preview.py $(EXAMPLE) -o $(OUT)/preview

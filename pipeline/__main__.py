@@ -1,3 +1,6 @@
+"""`python -m pipeline` runs the unfolio command."""
+
 from pipeline.cli import main
 
-main()
+if __name__ == "__main__":
+    main()

@@ -1,10 +1,44 @@
-"""Write outputs so that a reader never sees half a file: temp file beside it, fsync, rename."""
+"""Write outputs so that a reader never sees half a file: temp file beside it, fsync, rename.
+
+Every write here goes through ``os.open``/``os.write``/``os.fsync`` (never a buffered file
+object), so a fault on the way — a full file system, a refused permission — surfaces as an
+``OSError`` from the call that met it, and a partly written temp file is removed before the
+error goes on.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
+
+_CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write every byte of ``data`` to ``fd`` (``os.write`` may write fewer than asked)."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def write_new(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Create ``path`` (which must not exist, and is never a followed link) holding ``data``,
+    fsync it and set ``mode``; on any failure the partial file is removed and the error raised."""
+    fd = os.open(path, _CREATE_FLAGS | _NOFOLLOW, 0o600)
+    try:
+        write_all(fd, data)
+        os.fsync(fd)
+        os.fchmod(fd, mode)
+    except BaseException:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise
+    os.close(fd)
 
 
 def write_bytes(path: Path, data: bytes) -> None:
@@ -12,19 +46,22 @@ def write_bytes(path: Path, data: bytes) -> None:
     path = Path(path)
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, 0o644)
+        try:
+            write_all(handle, data)
+            os.fsync(handle)
+            os.fchmod(handle, 0o644)
+        finally:
+            os.close(handle)
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make the renames and unlinks in ``folder`` durable (best effort: some file systems
+    refuse to fsync a folder, which only weakens durability, never atomicity)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:
@@ -35,3 +72,6 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+_fsync_dir = fsync_dir  # the name other modules used before it was public

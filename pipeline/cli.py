@@ -119,7 +119,7 @@ def render(src: Path, output: Path, pdfa: str, emblem: Path | None) -> int:
 
 
 @cli.command()
-@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("sources", nargs=-1, required=True)
 @click.option(
     "-o",
     "--output",
@@ -129,50 +129,173 @@ def render(src: Path, output: Path, pdfa: str, emblem: Path | None) -> int:
 )
 @pdfa_option
 @click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["dir", "zip", "tgz"]),
+    default="dir",
+    show_default=True,
+    help="Write each bag as a folder or as a reproducible archive with a .sha256 sidecar.",
+)
+@click.option(
     "--config",
     "config_file",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Configuration file (default: unfolio.toml in the working folder, if any).",
 )
-def build(sources: tuple[Path, ...], output: Path, pdfa: str, config_file: Path | None) -> int:
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: one per core). 1 builds in this process.",
+)
+@click.option("--force", is_flag=True, help="Rebuild bags that are up to date.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=300.0,
+    show_default=True,
+    help="Seconds one document may take before its render is stopped.",
+)
+@click.option(
+    "--max-tasks-per-worker",
+    "max_tasks",
+    type=click.IntRange(min=1),
+    default=200,
+    show_default=True,
+    help="Replace a worker process after this many documents.",
+)
+@click.option(
+    "--max-worker-memory",
+    "max_memory",
+    type=click.IntRange(min=1),
+    default=1024,
+    show_default=True,
+    help="Replace a worker process whose resident memory exceeds this many MiB.",
+)
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Local worker processes, or a Dask distributed cluster (needs unfolio[dask]).",
+)
+@click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786.")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+def build(
+    sources: tuple[str, ...],
+    output: Path,
+    pdfa: str,
+    fmt: str,
+    config_file: Path | None,
+    jobs: int | None,
+    force: bool,
+    timeout: float,
+    max_tasks: int,
+    max_memory: int,
+    executor: str,
+    scheduler: str | None,
+    as_json: bool,
+) -> int:
     """Validate, typeset and package each document source folder as a BagIt bag in OUTPUT.
 
-    A bad document is reported and the others are still built. Exit 0 when all were built,
-    2 when every failure was invalid input, 1 when anything else failed.
+    SOURCES are folders, globs ('backlog/*', quoted) or @LIST files (one per line, # comments).
+    Bags whose build key matches are skipped (--force rebuilds). A bad document is reported
+    and the others are still built. Exit 0 when nothing failed, 2 when every failure was
+    invalid input, 1 when anything else failed.
     """
+    from pipeline import batch
     from pipeline import config as config_module
-    from pipeline import typeset
-    from pipeline.package import build_bag
-    from pipeline.typeset.engine import RenderError
-    from pipeline.typeset.gate import GateFailed
 
-    settings = config_module.load(config_file)
-    if not output.is_dir():
-        if output.exists():
-            raise UserError(f"{output}: not a folder")
-        output.mkdir(parents=True)
-    invalid = failed = 0
-    for src in sources:
-        try:
-            document = source.load(src)
-            pdf = typeset.render_pdf(document, src, flavour=pdfa, emblem=settings.emblem)
-            bag = build_bag(document, pdf, pdfa, output, settings)
-        except UserError as exc:
-            invalid += 1
-            for problem in exc.problems:
-                click.echo(f"error: {src}: {problem}", err=True)
-        except GateFailed as exc:
-            failed += 1
-            for finding in exc.findings:
-                click.echo(f"failed: {src}: {finding}", err=True)
-        except (RenderError, OSError, ValueError) as exc:
-            failed += 1
-            click.echo(f"failed: {src}: {exc}", err=True)
-        else:
-            click.echo(f"built {bag}")
-    if failed:
-        return EXIT_FAILED
-    return EXIT_INVALID if invalid else EXIT_OK
+    if scheduler and executor != "dask":
+        raise click.UsageError("--scheduler is for --executor dask")
+    options = batch.Options(
+        output=output,
+        flavour=pdfa,
+        fmt=fmt,
+        config=config_module.load(config_file),
+        jobs=jobs or batch.default_jobs(),
+        force=force,
+        timeout=timeout,
+        max_tasks=max_tasks,
+        max_rss_mb=float(max_memory),
+        executor=executor,
+        scheduler=scheduler,
+    )
+    summary = batch.run(list(sources), options, json_output=as_json)
+    if as_json:
+        click.echo(json.dumps(summary.report(), ensure_ascii=False, indent=2))
+    if len(summary.results) > 1 or summary.count("skipped"):  # one built or failed: said above
+        for line in summary.closing_lines():
+            click.echo(line, err=True)
+    return summary.exit_code
+
+
+@cli.command()
+@click.argument("targets", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+@click.option("--strict", is_flag=True, help="Warnings fail too.")
+@click.option(
+    "--bagit-only",
+    is_flag=True,
+    help="Judge by RFC 8493 (and the BagIt version declared) alone, for bags from elsewhere.",
+)
+@click.option(
+    "--premis-xsd",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Also validate premis.xml against this PREMIS 3 XSD (read locally).",
+)
+@click.option(
+    "--profile",
+    "profile_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="BagIt Profile to check against (default: the shipped schemas/bag-profile.json).",
+)
+@click.option(
+    "--no-second-opinions",
+    is_flag=True,
+    help="Do not run bagit-python, bagit-profile and veraPDF as well.",
+)
+def verify(
+    targets: tuple[Path, ...],
+    as_json: bool,
+    strict: bool,
+    bagit_only: bool,
+    premis_xsd: Path | None,
+    profile_file: Path | None,
+    no_second_opinions: bool,
+) -> int:
+    """Check bags (folders, .zip or .tar.gz) and name every broken file.
+
+    Exit 0 when every target passed (warnings alone pass unless --strict), 1 otherwise.
+    """
+    from pipeline.verify import Options, verify_target
+    from pipeline.verify.report import as_json as json_report
+    from pipeline.verify.report import text_lines
+
+    missing = [str(t) for t in targets if not t.exists() and not t.is_symlink()]
+    if missing:
+        raise UserError(f"no such bag or archive: {', '.join(missing)}")
+    options = Options(
+        bagit_only=bagit_only,
+        strict=strict,
+        premis_xsd=premis_xsd,
+        profile=profile_file,
+        second_opinions=not no_second_opinions,
+    )
+    reports = []
+    for target in targets:
+        report = verify_target(target, options)
+        reports.append(report)
+        if not as_json:
+            for line in text_lines(report, options):
+                click.echo(line)
+    if as_json:
+        click.echo(json.dumps(json_report(reports, options), ensure_ascii=False, indent=2))
+    elif len(reports) > 1:
+        passed = sum(r.passed(strict) for r in reports)
+        click.echo(f"{passed} of {len(reports)} passed")
+    return EXIT_OK if all(r.passed(strict) for r in reports) else EXIT_FAILED
 
 
 @cli.command()

@@ -94,7 +94,7 @@ def context(document: Document, *, emblem: Path | None = None) -> dict[str, obje
         "symbol_parts": [s.masthead_split for s in doc.symbols],
         "running_symbol": doc.symbol,
         "united_nations": loc.united_nations,
-        "organ_names": [loc.organ_masthead_name(_masthead_organ(o.organ)) for o in doc.organs],
+        "organ_names": [loc.organ_masthead_name(masthead_organ(o.organ)) for o in doc.organs],
         "distribution": loc.distribution_block(
             doc.distribution, doc.date, doc.original_languages, doc.is_original_version
         ),
@@ -119,7 +119,7 @@ def _block_language(language: str) -> str:
     return language if language in ("en", "fr", "es") else "en"
 
 
-def _masthead_organ(code: str) -> str:
+def masthead_organ(code: str) -> str:
     """An HRC document prints "General Assembly" in the masthead (UN-FORMAT.md §3.1)."""
     return "GA" if code == "HRC" else code
 

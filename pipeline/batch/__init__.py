@@ -1,0 +1,13 @@
+"""Batch builds: many source folders → bags, in parallel, incrementally, isolated.
+
+``sources`` expands the SRC arguments (folders, globs, ``@list.txt``); ``worker`` holds the
+per-document function and the main process's skip check; ``pool`` runs local worker
+processes, ``dask`` a Dask cluster; ``progress`` and ``summary`` report; ``runner`` puts them
+together for ``unfolio build``.
+"""
+
+from __future__ import annotations
+
+from pipeline.batch.runner import Options, default_jobs, run
+
+__all__ = ["Options", "default_jobs", "run"]

@@ -1,0 +1,140 @@
+"""Second opinions: independent tools run on the same bag, never as the only check.
+
+bagit-python's ``validate()`` and bagit-profile judge the bag, veraPDF (when a ``verapdf``
+executable is on PATH) judges the PDF. Their verdict is recorded in the report. When a tool
+rejects what unfolio's own checks accepted, that disagreement is a finding (a person should
+look: either tool may be wrong); when unfolio rejects what a tool accepts, unfolio's failure
+stands and the report shows the tool's verdict — a second opinion can add a failure, never
+remove one. bagit-python is known to accept some broken 1.0 bags (a file missing from one of
+two manifests, deleted tag manifests, an unlisted tag file), so such disagreements are expected.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import shutil
+import subprocess
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Literal
+
+from pipeline.verify.findings import rule
+
+Verdict = Literal["valid", "invalid", "unavailable", "skipped"]
+
+BAGIT_PYTHON = rule(
+    "BAG-OPINION-BAGIT-PYTHON", "warning", "bagit-python accepts what unfolio's BagIt checks accept"
+)
+BAGIT_PROFILE = rule(
+    "META-OPINION-BAGIT-PROFILE",
+    "warning",
+    "bagit-profile accepts what unfolio's profile checks accept",
+)
+VERAPDF = rule("PDF-OPINION-VERAPDF", "error", "veraPDF accepts the PDF unfolio's checks accept")
+
+VERAPDF_TIMEOUT = 300  # seconds; veraPDF starts a JVM and can be slow on large files
+
+
+@dataclass(frozen=True)
+class Opinion:
+    tool: str
+    version: str
+    verdict: Verdict
+    detail: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "tool": self.tool,
+            "version": self.version,
+            "verdict": self.verdict,
+            "detail": self.detail,
+        }
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """bagit and bagit_profile log every problem at ERROR on the root logger; keep stderr ours."""
+    previous = logging.root.manager.disable
+    logging.disable(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logging.disable(previous)
+
+
+def bagit_python(root: Path) -> Opinion:
+    """bagit-python's full validation (every manifest, full fixity)."""
+    try:
+        import bagit
+    except ImportError:
+        return Opinion("bagit-python", "", "unavailable", "the bagit package is not installed")
+    version = _version("bagit")
+    try:
+        with _quiet():
+            bagit.Bag(str(root)).validate(processes=1)
+    except (bagit.BagError, bagit.BagValidationError) as exc:
+        return Opinion("bagit-python", version, "invalid", _one_line(exc))
+    except (OSError, UnicodeError, ValueError) as exc:
+        return Opinion("bagit-python", version, "invalid", f"{type(exc).__name__}: {exc}")
+    return Opinion("bagit-python", version, "valid")
+
+
+def bagit_profile(root: Path, profile: Mapping[str, Any]) -> Opinion:
+    """bagit-profile's check of the bag against the same profile (never fetched: passed in)."""
+    try:
+        import bagit
+        import bagit_profile as checker_module
+    except ImportError:
+        return Opinion("bagit-profile", "", "unavailable", "bagit-profile is not installed")
+    version = _version("bagit-profile")
+    identifier = profile["BagIt-Profile-Info"]["BagIt-Profile-Identifier"]
+    try:
+        with _quiet():
+            checker = checker_module.Profile(identifier, profile=dict(profile))
+            ok = checker.validate(bagit.Bag(str(root)))
+    except Exception as exc:  # a third-party tool failing is its verdict, not our crash
+        return Opinion("bagit-profile", version, "invalid", f"{type(exc).__name__}: {exc}")
+    if ok:
+        return Opinion("bagit-profile", version, "valid")
+    errors = [str(e.value) for e in getattr(checker.report, "errors", [])]
+    return Opinion("bagit-profile", version, "invalid", "; ".join(errors) or "rejected")
+
+
+def verapdf(pdf: Path, flavour: str) -> Opinion:
+    """veraPDF's verdict on ``pdf`` for ``flavour``, when a ``verapdf`` executable is on PATH."""
+    executable = shutil.which("verapdf")
+    if executable is None:
+        return Opinion("veraPDF", "", "unavailable", "no verapdf executable on PATH")
+    command = [executable, "--format", "text", "--flavour", flavour, str(pdf)]
+    try:
+        run = subprocess.run(
+            command, capture_output=True, text=True, timeout=VERAPDF_TIMEOUT, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return Opinion("veraPDF", "", "unavailable", f"could not run verapdf: {exc}")
+    verdicts = [line.split()[0] for line in run.stdout.splitlines() if line.strip()]
+    if verdicts[:1] == ["PASS"]:
+        return Opinion("veraPDF", "", "valid")
+    if verdicts[:1] == ["FAIL"]:
+        return Opinion("veraPDF", "", "invalid", _one_line(run.stdout))
+    return Opinion(
+        "veraPDF",
+        "",
+        "unavailable",
+        f"unreadable output (exit {run.returncode}): " + _one_line(run.stdout + run.stderr),
+    )
+
+
+def _one_line(text: object, limit: int = 300) -> str:
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

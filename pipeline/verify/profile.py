@@ -1,0 +1,156 @@
+"""Conformance of a bag to a BagIt Profile (bagit-profiles 1.3), by default unfolio's own.
+
+Only what a profile can say is checked here: which ``bag-info.txt`` elements must appear, how
+often and with which values, which manifest algorithms are required or allowed, which tag
+files may exist, whether ``fetch.txt`` is allowed and which BagIt versions are accepted.
+What the profile language cannot express about unfolio's bags (which payload files, and that
+they agree with each other) is :mod:`pipeline.verify.consistency`'s job.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pipeline.resources import schemas_dir
+from pipeline.verify.bagit import BagReading
+from pipeline.verify.findings import Finding, rule
+
+IDENTIFIER = rule(
+    "META-PROFILE-IDENTIFIER", "error", "bag-info names the profile the bag is checked against"
+)
+ELEMENT = rule(
+    "META-PROFILE-ELEMENT", "error", "bag-info elements are present, unrepeated and allowed"
+)
+MANIFESTS = rule(
+    "META-PROFILE-MANIFESTS", "error", "payload and tag manifests use the required algorithms"
+)
+TAG_FILES = rule("META-PROFILE-TAG-FILES", "error", "only the tag files the profile allows")
+FETCH = rule("META-PROFILE-FETCH", "error", "no fetch.txt unless the profile allows it")
+VERSION = rule("META-PROFILE-VERSION", "error", "the BagIt version is one the profile accepts")
+
+#: Tag files every bag may have whatever the profile lists (bagit-profiles 1.3).
+_ALWAYS_ALLOWED = ("bagit.txt", "bag-info.txt", "fetch.txt")
+
+
+def default_profile_path() -> Path:
+    return schemas_dir() / "bag-profile.json"
+
+
+def load_profile(path: Path | None = None) -> dict[str, Any]:
+    """The profile as a dict (the shipped one by default)."""
+    return json.loads((path or default_profile_path()).read_text(encoding="utf-8"))
+
+
+def _is_manifest(name: str) -> bool:
+    return name.startswith(("manifest-", "tagmanifest-")) and name.endswith(".txt")
+
+
+def _tag_files(root: Path) -> list[str]:
+    """Every file outside ``data/``, posix and relative, without following links."""
+    found = []
+    for folder, subfolders, files in os.walk(root):
+        here = Path(folder).relative_to(root)
+        if here == Path("."):
+            subfolders[:] = [name for name in subfolders if name != "data"]
+        found += [(here / name).as_posix() for name in files]
+    return sorted(found)
+
+
+def _element_findings(
+    info: tuple[tuple[str, str], ...], spec: Mapping[str, Mapping[str, Any]]
+) -> list[Finding]:
+    findings = []
+    counts = Counter(label.lower() for label, _ in info)
+    for label, rules in spec.items():
+        values = [value for name, value in info if name.lower() == label.lower()]
+        if rules.get("required") and not values:
+            findings.append(ELEMENT("bag-info.txt", f"{label} is required and missing"))
+        if rules.get("repeatable", True) is False and counts[label.lower()] > 1:
+            findings.append(ELEMENT("bag-info.txt", f"{label} appears {len(values)} times"))
+        allowed = rules.get("values")
+        for value in values:
+            if allowed and value not in allowed:
+                findings.append(
+                    ELEMENT(
+                        "bag-info.txt",
+                        f"{label}: {value!r} is not one of {', '.join(map(str, allowed))}",
+                    )
+                )
+    return findings
+
+
+def _algorithm_findings(
+    present: set[str], required: list[str], allowed: list[str] | None, kind: str
+) -> list[Finding]:
+    findings = []
+    prefix = "tagmanifest" if kind == "tag" else "manifest"
+    for algorithm in required:
+        if algorithm not in present:
+            findings.append(
+                MANIFESTS(f"{prefix}-{algorithm}.txt", f"the profile requires a {kind} manifest")
+            )
+    if allowed is not None:
+        for algorithm in sorted(present - set(allowed)):
+            findings.append(
+                MANIFESTS(f"{prefix}-{algorithm}.txt", f"{kind} manifest algorithm not allowed")
+            )
+    return findings
+
+
+def check_profile(reading: BagReading, profile: Mapping[str, Any]) -> list[Finding]:
+    """Every way the bag departs from ``profile``."""
+    findings: list[Finding] = []
+    wanted = profile["BagIt-Profile-Info"]["BagIt-Profile-Identifier"]
+    claimed = [v for label, v in reading.info if label.lower() == "bagit-profile-identifier"]
+    if claimed != [wanted]:
+        findings.append(
+            IDENTIFIER(
+                "bag-info.txt",
+                f"BagIt-Profile-Identifier is {', '.join(map(repr, claimed)) or 'absent'}, "
+                f"expected {wanted!r}",
+            )
+        )
+    findings += _element_findings(reading.info, profile.get("Bag-Info", {}))
+    findings += _algorithm_findings(
+        set(reading.manifests),
+        profile.get("Manifests-Required", []),
+        profile.get("Manifests-Allowed"),
+        "payload",
+    )
+    findings += _algorithm_findings(
+        set(reading.tag_manifests),
+        profile.get("Tag-Manifests-Required", []),
+        profile.get("Tag-Manifests-Allowed"),
+        "tag",
+    )
+    tag_files = _tag_files(reading.root)
+    if "fetch.txt" in tag_files and not profile.get("Allow-Fetch.txt", True):
+        findings.append(FETCH("fetch.txt", "the profile does not allow fetch.txt"))
+    for name in profile.get("Tag-Files-Required", []):
+        if name not in tag_files:  # listed without following links, like everything here
+            findings.append(TAG_FILES(name, "the profile requires this tag file"))
+    allowed = profile.get("Tag-Files-Allowed")
+    if allowed is not None:
+        extra = [
+            name
+            for name in tag_files
+            if name not in _ALWAYS_ALLOWED
+            and not _is_manifest(name)
+            and not any(fnmatch.fnmatchcase(name, pattern) for pattern in allowed)
+        ]
+        findings += [TAG_FILES(name, "tag file not allowed by the profile") for name in extra]
+    accepted = profile.get("Accept-BagIt-Version")
+    if accepted and reading.version not in accepted:
+        findings.append(
+            VERSION(
+                "bagit.txt",
+                f"BagIt-Version {reading.version!r} is not one of {', '.join(accepted)}",
+            )
+        )
+    return findings

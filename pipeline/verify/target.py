@@ -1,0 +1,169 @@
+"""Verify one target — a bag folder, or a bag in a zip or tgz archive — and collect findings.
+
+The order follows the data: the archive (members, sidecar) → BagIt (RFC 8493) → with
+``--bagit-only`` stop here; else the profile → the bagged source → layout and bag-info →
+the PDF (gate checks, PDF/A claim, masthead) → PREMIS → second opinions. A check that cannot
+run because an earlier one found its input missing reports nothing itself: the earlier
+finding already names the file, and one cause should give one finding.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pipeline.verify import archive, bagit, consistency, opinions, pdf, profile
+from pipeline.verify.findings import Finding
+
+Kind = Literal["dir", "zip", "tgz", "file"]
+Status = Literal["valid", "warnings", "invalid"]
+
+#: BagIt findings that make a bag unsafe to hand to third-party tools, which follow links
+#: and trust manifest paths: with any of them, second opinions are skipped.
+UNSAFE_CODES = frozenset({"BAG-PATH-UNSAFE", "BAG-SYMLINK", "BAG-SPECIAL-FILE", "BAG-TOO-LARGE"})
+
+
+@dataclass(frozen=True)
+class Options:
+    bagit_only: bool = False
+    strict: bool = False
+    premis_xsd: Path | None = None
+    profile: Path | None = None  # None: the shipped schemas/bag-profile.json
+    second_opinions: bool = True
+
+
+@dataclass
+class TargetReport:
+    path: str
+    kind: Kind
+    bagit_version: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    opinions: list[opinions.Opinion] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity == "error" for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.severity == "warning" for f in self.findings)
+
+    def status(self) -> Status:
+        if self.errors:
+            return "invalid"
+        return "warnings" if self.warnings else "valid"
+
+    def passed(self, strict: bool) -> bool:
+        return not self.errors and not (strict and self.warnings)
+
+
+def kind_of(path: Path) -> Kind:
+    if path.is_dir():
+        return "dir"
+    name = path.name.lower()
+    if name.endswith(".zip"):
+        return "zip"
+    if name.endswith((".tar.gz", ".tgz")):
+        return "tgz"
+    return "file"
+
+
+def verify_target(path: Path, options: Options) -> TargetReport:
+    """Everything wrong with the bag at ``path``; never raises for what the bag holds."""
+    report = TargetReport(str(path), kind_of(path))
+    if report.kind == "dir":
+        _verify_bag(path, options, report)
+        return report
+    report.checks.append("archive")
+    report.findings += archive.check_sidecar(path)
+    scratch = Path(tempfile.mkdtemp(prefix="unfolio-verify-"))
+    try:
+        root, found = archive.open_archive(path, scratch / "open")
+        report.findings += found
+        if root is not None:
+            _verify_bag(root, options, report)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return report
+
+
+def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
+    report.checks.append("bagit")
+    reading, found = bagit.check_bag(root, unfolio_layout=not options.bagit_only)
+    report.findings += found
+    report.bagit_version = reading.version
+    if options.bagit_only:
+        return
+    bag_profile = profile.load_profile(options.profile)
+    report.checks.append("profile")
+    report.findings += profile.check_profile(reading, bag_profile)
+
+    report.checks.append("consistency")
+    document, found = consistency.load_document(root)
+    report.findings += found
+    flavour = None
+    pdf_file = None
+    if document is not None:
+        report.findings += consistency.check_layout(root, reading, document)
+        report.findings += consistency.check_bag_info(reading, document)
+        pdf_relative = consistency.pdf_path(document)
+        data = consistency.read_file(root, pdf_relative)
+        if data is not None:
+            report.checks.append("pdf")
+            flavour, found = pdf.check_pdf(data, document, pdf_relative)
+            report.findings += found
+            pdf_file = root / pdf_relative
+    report.checks.append("premis")
+    report.findings += consistency.check_premis(root, reading, flavour)
+    if options.premis_xsd is not None:
+        report.checks.append("premis-xsd")
+        report.findings += consistency.check_premis_xsd(root, options.premis_xsd)
+    if options.second_opinions:
+        _second_opinions(root, bag_profile, pdf_file, flavour, report)
+
+
+def _second_opinions(
+    root: Path,
+    bag_profile: dict[str, Any],
+    pdf_file: Path | None,
+    flavour: str | None,
+    report: TargetReport,
+) -> None:
+    report.checks.append("second-opinions")
+    unsafe = sorted({f.code for f in report.findings if f.code in UNSAFE_CODES})
+    if unsafe:
+        reason = f"not run on an unsafe bag ({', '.join(unsafe)})"
+        report.opinions += [
+            opinions.Opinion(tool, "", "skipped", reason)
+            for tool in ("bagit-python", "bagit-profile", "veraPDF")
+        ]
+        return
+
+    def failed(prefixes: tuple[str, ...]) -> bool:
+        return any(f.severity == "error" and f.code.startswith(prefixes) for f in report.findings)
+
+    bag_failed = failed(("BAG-",))
+    checks = [
+        (opinions.bagit_python(root), bag_failed, opinions.BAGIT_PYTHON, ""),
+        (
+            opinions.bagit_profile(root, bag_profile),
+            bag_failed or failed(("META-PROFILE-",)),
+            opinions.BAGIT_PROFILE,
+            "bag-info.txt",
+        ),
+    ]
+    if pdf_file is not None and flavour is not None:
+        relative = pdf_file.relative_to(root).as_posix()
+        checks.append(
+            (opinions.verapdf(pdf_file, flavour), failed(("PDF-",)), opinions.VERAPDF, relative)
+        )
+    for opinion, we_failed, disagreement, where in checks:
+        report.opinions.append(opinion)
+        if opinion.verdict == "invalid" and not we_failed:
+            report.findings.append(
+                disagreement(where, f"{opinion.tool} rejects it: {opinion.detail}")
+            )
