@@ -10,7 +10,7 @@ DEBIAN_PACKAGES := fonts-noto-cjk fonts-noto-core fonts-liberation2 libharfbuzz-
                    libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup debian-packages test demo verify lint preview clean examples
+.PHONY: setup debian-packages test demo verify lint preview clean examples stress
 
 setup: debian-packages $(VENV)/.installed
 

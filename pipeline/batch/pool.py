@@ -44,8 +44,19 @@ _MAX_START_FAILURES = 3  # workers that die or fail while warming up, in a row
 
 
 def _child(conn: Connection, fn, initializer, max_tasks: int | None, max_rss_mb: float | None):
-    """A worker's life: warm up, then one task at a time until told to stop or retiring."""
+    """A worker's life: warm up, then one task at a time until told to stop or retiring.
+
+    A parent that died (SIGKILL, OOM) closes the pipe: the worker then has no one to report
+    to and ends quietly, instead of printing a BrokenPipeError into the parent's terminal.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        _serve(conn, fn, initializer, max_tasks, max_rss_mb)
+    except (BrokenPipeError, ConnectionResetError, EOFError):
+        return
+
+
+def _serve(conn: Connection, fn, initializer, max_tasks: int | None, max_rss_mb: float | None):
     from pipeline.batch.worker import rss_mb
 
     try:
@@ -57,10 +68,7 @@ def _child(conn: Connection, fn, initializer, max_tasks: int | None, max_rss_mb:
     conn.send(("ready", os.getpid()))
     done = 0
     while True:
-        try:
-            message = conn.recv()
-        except EOFError:
-            return
+        message = conn.recv()
         if message is None:
             return
         index, task = message
