@@ -4,20 +4,48 @@ A UN document body is text: raw HTML is shown as text, images are refused, and l
 point at the web (``http``, ``https``, ``mailto``) so nothing in a PDF can name a local file.
 Footnotes are rendered in place as ``<span class="footnote">`` for WeasyPrint's
 ``float: footnote``, so they land at the foot of the page that calls them, as in UN documents.
+
+Nothing the author wrote may be lost or changed on the way, so these are refused too, each
+with its line: a character reference (``&#x202E;``, ``&NewLine;``…) that decodes to a
+character no text may carry (``model.FORBIDDEN_CHARACTERS``); lists, block quotes, tables,
+emphasis and links nested more than ``model.MAX_NESTING`` deep (markdown-it silently drops
+what lies beyond its own nesting limit, and WeasyPrint recurses once per level); a footnote
+defined twice (markdown-it keeps the last) or never called (markdown-it drops it); and a
+footnote that calls another footnote.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import unescapeAll
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
+from pipeline.model import MAX_NESTING, MAX_WORD_CHARS, forbidden_pattern
+
 ALLOWED_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+# markdown-it's own limit stays well above MAX_NESTING (a list level is two token levels, a
+# table four), so anything it would drop is refused by _nesting() first.
+PARSER_MAX_NESTING = 3 * MAX_NESTING
+_CONTAINERS = frozenset(
+    {"bullet_list_open", "ordered_list_open", "blockquote_open", "table_open"}
+    | {"em_open", "strong_open", "link_open", "s_open"}
+)
+_FORBIDDEN = forbidden_pattern(body=True)
+# A run of characters with no line-break opportunity: not a space, soft hyphen, ZWSP, hyphen or
+# dash, nor a CJK character (CJK text has no spaces: each ideograph is a break opportunity).
+_UNBREAKABLE = re.compile(
+    "[^\\s\u00ad\u200b\u2010-\u2014\\-\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff"
+    "\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]"
+    f"{{{MAX_WORD_CHARS + 1},}}"
+)
 
 
 @dataclass(frozen=True)
@@ -34,10 +62,12 @@ class MarkupError(ValueError):
 
 @cache
 def _parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False}).enable("table").use(footnote_plugin)
+    md = MarkdownIt("commonmark", {"html": False, "maxNesting": PARSER_MAX_NESTING})
+    md.enable("table").use(footnote_plugin)
     # Let every link through the parser so that a refused one is reported, not silently
-    # left as text; _check_inline() decides.
+    # left as text; _check() decides.
     md.validateLink = lambda url: True
+    md.core.ruler.before("footnote_tail", "unfolio_footnote_definitions", _audit_definitions)
     md.add_render_rule("footnote_ref", _render_footnote_ref)
     return md
 
@@ -47,9 +77,11 @@ def to_html(markdown: str) -> str:
     md = _parser()
     env: dict = {}
     tokens = md.parse(markdown, env)
-    problems = [p for t in tokens for p in _check(t)]
+    problems = [*env.get("unfolio_problems", []), *_nesting(tokens)]
+    if not problems:  # a part nested too deeply is not worth walking further
+        problems += _check_tokens(tokens)
     if problems:
-        raise MarkupError(problems)
+        raise MarkupError(sorted(problems, key=lambda p: p.line or 0))
     body, notes = _split_footnotes(tokens)
     env["unfolio_footnotes"] = {
         note_id: md.renderer.render(note_tokens, md.options, env).strip()
@@ -58,16 +90,82 @@ def to_html(markdown: str) -> str:
     return md.renderer.render(body, md.options, env)
 
 
-def _check(token: Token) -> list[MarkupProblem]:
+def _line(token: Token, default: int | None = None) -> int | None:
+    return token.map[0] + 1 if token.map else default
+
+
+def _nesting(tokens: list[Token]) -> Iterator[MarkupProblem]:
+    """Refuse containers nested deeper than MAX_NESTING (once, at the first that is)."""
+    depth, line = 0, None
+    for token in tokens:
+        line = _line(token, line)
+        if token.level >= PARSER_MAX_NESTING - 1:  # markdown-it may have dropped text here
+            yield _too_deep(line)
+            return
+        depth += _step(token)
+        if depth > MAX_NESTING:
+            yield _too_deep(line)
+            return
+        inline = depth
+        for child in token.children or ():
+            inline += _step(child)
+            if inline > MAX_NESTING:
+                yield _too_deep(line)
+                return
+
+
+def _step(token: Token) -> int:
+    if token.type in _CONTAINERS:
+        return 1
+    if token.nesting < 0 and token.type.replace("_close", "_open") in _CONTAINERS:
+        return -1
+    return 0
+
+
+def _too_deep(line: int | None) -> MarkupProblem:
+    return MarkupProblem(
+        line,
+        f"lists, block quotes, tables, emphasis and links are nested more than {MAX_NESTING} "
+        f"deep here (the limit is {MAX_NESTING})",
+    )
+
+
+def _check_tokens(tokens: list[Token]) -> Iterator[MarkupProblem]:
+    """Images, links and decoded characters, in the body and in every footnote."""
+    call_lines: dict[int, int | None] = {}  # footnote id → line of its first call
+    in_note: int | None = None
+    for token in tokens:
+        if token.type == "footnote_open":
+            in_note = token.meta["id"]
+        elif token.type == "footnote_close":
+            in_note = None
+        line = _line(token)
+        if line is None and in_note is not None:
+            line = call_lines.get(in_note)
+        yield from _characters(token, line)
+        for child in token.children or ():
+            if child.type == "footnote_ref":
+                if in_note is not None:
+                    yield MarkupProblem(line, "a footnote cannot call another footnote")
+                call_lines.setdefault(child.meta["id"], line)
+        if token.type == "inline":
+            yield from _check(token, line)
+            yield from _long_words(_plain(token), line)
+        elif token.type in ("code_block", "fence"):
+            yield from _long_words(token.content, line)
+
+
+def _check(token: Token, line: int | None = None) -> list[MarkupProblem]:
     if token.type != "inline" or not token.children:
         return []
-    line = token.map[0] + 1 if token.map else None
+    if line is None:
+        line = _line(token)
     problems = []
     for child in token.children:
         if child.type == "image":
             problems.append(
                 MarkupProblem(
-                    line, f"image {child.attrGet('src')!r}: a UN document body has no images"
+                    line, f"image {_quote(child.attrGet('src'))}: a UN document body has no images"
                 )
             )
         elif child.type == "link_open":
@@ -77,10 +175,87 @@ def _check(token: Token) -> list[MarkupProblem]:
                 problems.append(
                     MarkupProblem(
                         line,
-                        f"link target {href[:80]!r}: expected an absolute http, https or mailto URL",
+                        f"link target {_quote(href)}: expected an absolute http, https or "
+                        "mailto URL",
                     )
                 )
+        problems.extend(_characters(child, line))
     return problems
+
+
+def _characters(token: Token, line: int | None) -> Iterator[MarkupProblem]:
+    """A forbidden character in a token's decoded text or attributes (the source file itself
+    was checked character by character; this catches ``&#x202E;`` and its kin)."""
+    info = unescapeAll(token.info) if token.info else ""  # a fence's info string
+    values = [token.content, info, *(str(v) for v in (token.attrs or {}).values())]
+    if token.type == "inline":
+        values = []  # its content is the raw source; its children are checked
+    for value in values:
+        bad = _FORBIDDEN.search(value) if value else None
+        if bad is not None:
+            yield MarkupProblem(
+                line,
+                f"a character reference gives U+{ord(bad.group()):04X}, a control or "
+                "invisible character that is not allowed in a part's text",
+            )
+            return
+
+
+def _plain(token: Token) -> str:
+    """The text an inline token prints, its elements joined as the renderer joins them."""
+    pieces = []
+    for child in token.children or ():
+        if child.type in ("text", "code_inline", "text_special"):
+            pieces.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            pieces.append("\n")
+    return "".join(pieces)
+
+
+def _long_words(text: str, line: int | None) -> Iterator[MarkupProblem]:
+    """Refuse a word no line can hold: WeasyPrint's time to break one grows with the square of
+    its length (a 10,000-character token in a table cell takes minutes)."""
+    match = _UNBREAKABLE.search(text)
+    if match is not None:
+        word = match.group()
+        yield MarkupProblem(
+            line,
+            f"{_quote(word[:20] + '…')} is a word of {len(word):,} characters with no space or "
+            f"other line break; the limit is {MAX_WORD_CHARS}",
+        )
+
+
+def _quote(value: object) -> str:
+    text = repr(str(value))
+    return text if len(text) <= 80 else text[:70] + "…'"
+
+
+def _audit_definitions(state: StateCore) -> None:
+    """Before footnote_tail drops them: footnotes defined twice or never called."""
+    data = state.env.get("footnotes")
+    if not data:
+        return
+    problems = state.env.setdefault("unfolio_problems", [])
+    first: dict[str, int | None] = {}
+    for token in state.tokens:
+        if token.type != "footnote_reference_open":
+            continue
+        label, line = token.meta["label"], _line(token)
+        shown = _quote(f"[^{label}]")
+        if label in first:
+            problems.append(
+                MarkupProblem(
+                    line, f"footnote {shown} is defined twice (first on line {first[label]})"
+                )
+            )
+            continue
+        first[label] = line
+        if data.get("refs", {}).get(":" + label, -1) < 0:
+            problems.append(
+                MarkupProblem(
+                    line, f"footnote {shown} is never called, so its text would not be printed"
+                )
+            )
 
 
 def _split_footnotes(tokens: list[Token]) -> tuple[list[Token], dict[int, list[Token]]]:
@@ -103,6 +278,12 @@ def _split_footnotes(tokens: list[Token]) -> tuple[list[Token], dict[int, list[T
                 if current:
                     current.append(Token("hardbreak", "br", 0))
                 current.extend(c for c in token.children or [] if c.type != "footnote_anchor")
+            elif token.type in ("code_block", "fence"):  # a note is inline: keep code as code
+                if current:
+                    current.append(Token("hardbreak", "br", 0))
+                code = Token("code_inline", "code", 0)
+                code.content = token.content.rstrip("\n")
+                current.append(code)
         elif not in_block:
             body.append(token)
     return body, notes
@@ -110,5 +291,5 @@ def _split_footnotes(tokens: list[Token]) -> tuple[list[Token], dict[int, list[T
 
 def _render_footnote_ref(self, tokens, idx, options, env) -> str:  # markdown-it rule signature
     note_id = tokens[idx].meta["id"]
-    text = env["unfolio_footnotes"].get(note_id, "")
+    text = env.get("unfolio_footnotes", {}).get(note_id, "")
     return f'<span class="footnote">{text}</span>'

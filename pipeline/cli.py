@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from pipeline import __version__, doctor, source
-from pipeline.errors import UserError
+from pipeline.errors import UserError, printable
 from pipeline.resources import schemas_dir
 from pipeline.typeset import DEFAULT_FLAVOUR, FLAVOURS
 
@@ -71,7 +71,7 @@ def validate(sources: tuple[Path, ...], as_json: bool) -> int:
         )
         if not as_json:
             click.echo(
-                f"ok: {folder} ({document.symbol}, {document.language}, "
+                f"ok: {printable(str(folder))} ({document.symbol}, {document.language}, "
                 f"{len(document.parts)} part{'s' * (len(document.parts) != 1)})"
             )
     if as_json:
@@ -227,7 +227,7 @@ def build(
         click.echo(json.dumps(summary.report(), ensure_ascii=False, indent=2))
     if len(summary.results) > 1 or summary.count("skipped"):  # one built or failed: said above
         for line in summary.closing_lines():
-            click.echo(line, err=True)
+            click.echo(printable(line), err=True)
     return summary.exit_code
 
 

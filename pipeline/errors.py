@@ -8,16 +8,39 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipeline.model import forbidden_pattern
+
+_UNPRINTABLE = forbidden_pattern()
+
+
+def printable(text: str) -> str:
+    """``text`` with every character of ``model.FORBIDDEN_CHARACTERS`` written as an escape.
+
+    A message quotes what it found (a file name, a JSON key, a path given on the command
+    line): a line feed there must not forge a second ``error:`` line, a bidi override must not
+    reorder the terminal's line, and a lone surrogate must not crash the UTF-8 output.
+    """
+    return _UNPRINTABLE.sub(lambda m: ascii(m.group())[1:-1], text)
+
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with the input: where it is and what was expected."""
+    """One thing wrong with the input: where it is and what was expected.
+
+    ``file``, ``message`` and ``pointer`` are kept printable (see :func:`printable`).
+    """
 
     file: str
     message: str
     pointer: str | None = None  # JSON pointer into document.json ("/parts/0/text")
     line: int | None = None
     column: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("file", "message", "pointer"):
+            value = getattr(self, name)
+            if isinstance(value, str) and _UNPRINTABLE.search(value):
+                object.__setattr__(self, name, printable(value))
 
     def location(self) -> str:
         where = self.file

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import stat
+import unicodedata
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -23,27 +24,35 @@ from pipeline import body
 from pipeline.errors import InvalidSource, Problem
 from pipeline.model import (
     JOB_PREFIX,
+    MAX_JSON_DEPTH,
+    MAX_JSON_MEMBERS,
+    MAX_METADATA_BYTES,
+    MAX_PART_BYTES,
+    MAX_PARTS,
+    MAX_PROBLEMS,
+    MAX_SOURCE_BYTES,
     AgendaItem,
     Document,
     Organ,
     Part,
     Signature,
     SourceFile,
+    forbidden_pattern,
 )
 from pipeline.resources import schemas_dir
 from pipeline.symbols import Symbol, SymbolError, parse_symbol, parse_symbols
 
 METADATA_FILE = "document.json"
-MAX_METADATA_BYTES = 1 << 20  # 1 MiB: metadata is a few kilobytes
-MAX_PART_BYTES = 4 << 20  # 4 MiB of text is several hundred pages
 FIRST_SC_YEAR = 1946
 FIRST_GA_YEAR = 1946  # the first session opened in January 1946
 
-# Characters a text may not carry: C0 and C1 controls (TAB, CR and LF are allowed in
-# part files, never in metadata), line/paragraph separators and bidi embeddings/overrides.
-_FORBIDDEN = {*range(0x00, 0x20), *range(0x7F, 0xA0), 0x2028, 0x2029}
-_FORBIDDEN |= {*range(0x202A, 0x202F), *range(0x2066, 0x206A)}
-_BODY_ALLOWED_CONTROLS = {0x09, 0x0A, 0x0D}
+# Characters a text may not carry (model.FORBIDDEN_CHARACTERS): TAB, CR and LF are allowed in
+# part files, never in metadata. Every string of document.json is checked here as well as by
+# the schema: Python's ``re`` lets ``$`` match before a final line feed, so a schema pattern
+# ``^...$`` alone would pass "21-90001\n" or "letter.md\n".
+_FORBIDDEN_METADATA = forbidden_pattern()
+_FORBIDDEN_BODY = forbidden_pattern(body=True)
+_SHORT = 60  # characters of a value quoted in a message
 
 
 @cache
@@ -59,8 +68,25 @@ def _validator() -> jsonschema.Draft202012Validator:
 
 
 def load(folder: str | os.PathLike[str]) -> Document:
-    """Load and validate one source folder; raise InvalidSource with every problem found."""
-    folder = Path(folder)
+    """Load and validate one source folder; raise InvalidSource with every problem found.
+
+    At most ``MAX_PROBLEMS`` problems are listed; a last one says how many more there were.
+    """
+    try:
+        return _load(Path(folder))
+    except InvalidSource as exc:
+        if len(exc.problems) <= MAX_PROBLEMS:
+            raise
+        rest = len(exc.problems) - MAX_PROBLEMS
+        summary = Problem(
+            exc.problems[MAX_PROBLEMS].file,
+            f"{rest} more problem{'s' * (rest != 1)} not listed "
+            f"(the limit is {MAX_PROBLEMS} per document)",
+        )
+        raise InvalidSource([*exc.problems[:MAX_PROBLEMS], summary]) from None
+
+
+def _load(folder: Path) -> Document:
     where = str(folder / METADATA_FILE)
     if not folder.is_dir():
         raise InvalidSource(Problem(str(folder), "expected a document source folder"))
@@ -70,12 +96,20 @@ def load(folder: str | os.PathLike[str]) -> Document:
     meta = _parse_json(raw, where)
     if isinstance(meta, list):
         raise InvalidSource(meta)
+    shape = _shape_problems(meta, where)
+    if shape:  # bound the schema's work (uniqueItems is quadratic) before running it
+        raise InvalidSource(shape)
     symbols, problems = _parse_symbols(meta, where)
     schema_problems = [_schema_problem(e, where) for e in _schema_errors(meta)]
     if schema_problems:
-        raise InvalidSource(schema_problems + problems + _part_file_problems(folder, meta))
+        raise InvalidSource(
+            schema_problems + problems + _part_file_problems(folder, meta, len(raw))
+        )
+    characters = _character_problems(meta, where)
+    if characters:
+        raise InvalidSource(characters + problems)
     problems += _semantic_problems(meta, where)
-    parts, files, part_problems = _load_parts(folder, meta["parts"])
+    parts, files, part_problems = _load_parts(folder, meta["parts"], len(raw))
     problems += part_problems
     if problems:
         raise InvalidSource(problems)
@@ -99,15 +133,19 @@ def _read_regular_file(folder: Path, name: str, limit: int, where: str) -> bytes
     if not stat.S_ISREG(info.st_mode):
         return Problem(where, "expected a regular file")
     if info.st_size > limit:
-        return Problem(where, f"is {info.st_size} bytes; the limit is {limit}")
+        return Problem(where, f"is {info.st_size:,} bytes; the limit is {_bytes(limit)}")
     try:
         with open(path, "rb", opener=_no_follow) as handle:
             data = handle.read(limit + 1)
     except OSError as exc:
         return Problem(where, f"cannot read: {exc.strerror}")
     if len(data) > limit:
-        return Problem(where, f"grew beyond {limit} bytes while being read")
+        return Problem(where, f"grew beyond the limit of {_bytes(limit)} while being read")
     return data
+
+
+def _bytes(limit: int) -> str:
+    return f"{limit:,} bytes ({limit >> 20} MiB)" if limit % (1 << 20) == 0 else f"{limit:,} bytes"
 
 
 def _no_follow(path: str, flags: int) -> int:
@@ -146,16 +184,73 @@ def _parse_json(data: bytes, where: str) -> dict[str, Any] | list[Problem]:
         raise ValueError(f"{name} is not JSON")
 
     try:
-        value = json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constants)
+        value = json.loads(
+            text,
+            object_pairs_hook=no_duplicates,
+            parse_constant=no_constants,
+            parse_float=_number,
+        )
     except json.JSONDecodeError as exc:
         return [Problem(where, f"invalid JSON: {exc.msg}", line=exc.lineno, column=exc.colno)]
-    except (ValueError, RecursionError) as exc:
-        return [Problem(where, f"invalid JSON: {exc}")]
+    except RecursionError:
+        return [Problem(where, f"invalid JSON: nested too deeply (the limit is {MAX_JSON_DEPTH})")]
+    except ValueError as exc:  # NaN, Infinity, an integer of more than 4300 digits
+        return [Problem(where, f"invalid JSON: {_shorten(str(exc), 200)}")]
     if duplicates:
-        return [Problem(where, f"key {k!r} appears twice in one object") for k in duplicates]
+        counts: dict[str, int] = {}
+        for key in duplicates:
+            counts[key] = counts.get(key, 0) + 1
+        return [
+            Problem(where, f"key {_short(k)} appears {n + 1} times in one object")
+            if n > 1
+            else Problem(where, f"key {_short(k)} appears twice in one object")
+            for k, n in counts.items()
+        ]
     if not isinstance(value, dict):
         return [Problem(where, "expected a JSON object at the top level", pointer="")]
     return value
+
+
+def _number(text: str) -> float | int:
+    """A JSON number with a fraction or exponent: 2021.0 is the integer 2021, as in JSON."""
+    value = float(text)
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
+
+
+def _shape_problems(value: Any, where: str) -> list[Problem]:
+    """Arrays and objects no deeper than MAX_JSON_DEPTH, none larger than MAX_JSON_MEMBERS."""
+    problems = []
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(value, ())]
+    while stack:
+        node, path = stack.pop()
+        if not isinstance(node, dict | list):
+            continue
+        pointer = _pointer(path)
+        if len(path) + 1 > MAX_JSON_DEPTH:
+            problems.append(
+                Problem(
+                    where,
+                    f"arrays and objects are nested more than {MAX_JSON_DEPTH} deep here "
+                    f"(the limit is {MAX_JSON_DEPTH}; document.json needs 5)",
+                    pointer=pointer,
+                )
+            )
+            continue
+        if len(node) > MAX_JSON_MEMBERS:
+            what = "an array of" if isinstance(node, list) else "an object with"
+            unit = "items" if isinstance(node, list) else "members"
+            problems.append(
+                Problem(
+                    where,
+                    f"{what} {len(node):,} {unit}; no array or object in document.json "
+                    f"may have more than {MAX_JSON_MEMBERS}",
+                    pointer=pointer,
+                )
+            )
+            continue
+        children = node.items() if isinstance(node, dict) else enumerate(node)
+        stack.extend((child, (*path, key)) for key, child in children)
+    return sorted(problems, key=lambda p: p.pointer or "")
 
 
 # -- layer 2: the schema ------------------------------------------------------------------
@@ -174,28 +269,138 @@ def _schema_problem(error: jsonschema.ValidationError, where: str) -> Problem:
 
 
 def _explain(error: jsonschema.ValidationError) -> str:
-    """Say what was expected in words a records officer can act on."""
-    value = error.instance
-    if error.validator == "pattern" and isinstance(value, str):
-        bad = next((c for c in value if ord(c) in _FORBIDDEN), None)
+    """Say what was expected in words a records officer can act on, quoting values briefly."""
+    value, kind, limit = error.instance, error.validator, error.validator_value
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if isinstance(value, str) and kind in ("pattern", "not"):
+        bad = _FORBIDDEN_METADATA.search(value)
         if bad is not None:
-            return (
-                f"contains the control character U+{ord(bad):04X}; control characters, "
-                "line breaks, tabs and bidi overrides are not allowed in metadata"
-            )
-        hint = error.schema.get("description") if isinstance(error.schema, dict) else None
-        return f"{value!r} does not have the expected form" + (f" ({hint})" if hint else "")
-    if error.validator == "format" and error.validator_value == "date":
-        return f"{value!r} is not a real calendar date (expected YYYY-MM-DD)"
-    if error.validator == "additionalProperties":
-        allowed = sorted(error.schema.get("properties", {}))
-        return f"{error.message}; expected only: {', '.join(allowed)}"
-    if error.validator == "oneOf" and error.context:
-        return "; or ".join(sorted({c.message for c in error.context}))
-    return error.message
+            return _forbidden_message(bad.group())
+    if kind == "pattern":
+        hint = schema.get("description")
+        return f"{_short(value)} does not have the expected form" + (f" ({hint})" if hint else "")
+    if kind == "format" and limit == "date":
+        return f"{_short(value)} is not a real calendar date (expected YYYY-MM-DD)"
+    if kind == "type":
+        wanted = " or ".join(
+            _TYPE_NAMES.get(t, t) for t in ([limit] if isinstance(limit, str) else limit)
+        )
+        return f"expected {wanted}, not {_json_type(value)}"
+    if kind == "maxLength":
+        return f"is {len(value):,} characters long; the limit is {limit:,}"
+    if kind == "minLength":
+        return "is empty" if not value else f"is shorter than {limit} characters"
+    if kind == "maxItems":
+        what = "parts" if error.absolute_path and error.absolute_path[-1] == "parts" else "items"
+        return f"has {len(value):,} {what}; the limit is {limit}"
+    if kind == "minItems":
+        return f"has {len(value)} items; at least {limit} expected"
+    if kind == "uniqueItems":
+        return "lists the same item more than once"
+    if kind == "enum":
+        return f"{_short(value)} is not one of {', '.join(map(repr, limit))}"
+    if kind in ("maximum", "minimum"):
+        comparison = "greater" if kind == "maximum" else "less"
+        return f"{_short(value)} is {comparison} than the {kind} of {limit}"
+    if kind == "additionalProperties":
+        allowed = sorted(schema.get("properties", {}))
+        extra = [k for k in value if k not in allowed] if isinstance(value, dict) else []
+        listed = ", ".join(_short(k) for k in extra[:5]) + (
+            f" and {len(extra) - 5} more" if len(extra) > 5 else ""
+        )
+        verb = "was" if len(extra) == 1 else "were"
+        return (
+            f"Additional properties are not allowed ({listed} {verb} unexpected); "
+            f"expected only: {', '.join(allowed)}"
+        )
+    if kind == "not" and isinstance(limit, dict) and list(limit) == ["required"]:
+        organ = value.get("organ") if isinstance(value, dict) else None
+        fields = " or ".join(repr(f) for f in limit["required"])
+        return f"organ {organ} takes no {fields}" if organ else f"must not have {fields}"
+    if kind == "oneOf" and error.context:
+        return "; or ".join(sorted({_explain(c) for c in error.context}))
+    return _shorten(error.message, 300)
+
+
+_TYPE_NAMES = {
+    "string": "a string",
+    "integer": "a whole number",
+    "number": "a number",
+    "object": "an object",
+    "array": "an array",
+    "boolean": "true or false",
+    "null": "null",
+}
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if value is None:
+        return "null"
+    if isinstance(value, int | float):
+        short = _short(value)
+        return short if short.startswith("a number") else f"the number {short}"
+    if isinstance(value, str):
+        return f"the string {_short(value)}"
+    if isinstance(value, list):
+        return f"an array of {len(value)} items"
+    return f"an object with {len(value)} members"
+
+
+def _short(value: Any) -> str:
+    """``repr(value)``, cut to about _SHORT characters (a 2 MiB title is not quoted whole)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**_SHORT:
+        return f"a number of {len(str(abs(value)))} digits"
+    text = repr(value)
+    if len(text) <= _SHORT:
+        return text
+    size = f"{len(value):,} characters" if isinstance(value, str) else f"{len(text):,} in all"
+    return f"{text[: _SHORT - 10]}… ({size})"
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _forbidden_message(char: str) -> str:
+    point = ord(char)
+    if 0xD800 <= point <= 0xDFFF:
+        what = (
+            f"U+{point:04X}, half of a UTF-16 surrogate pair (a \\u{point:04x} escape "
+            "without its other half), which is not a character"
+        )
+    elif unicodedata.category(char) == "Cc" or point in (0x2028, 0x2029):
+        what = f"the control character U+{point:04X}"
+    else:
+        name = unicodedata.name(char, "a noncharacter")
+        what = f"the invisible character U+{point:04X} {name}"
+    return (
+        f"contains {what}; control characters, line breaks, tabs, bidi embeddings, overrides "
+        "and isolates are not allowed in metadata"
+    )
 
 
 # -- layer 3: rules beyond the schema -----------------------------------------------------
+
+
+def _character_problems(meta: Any, where: str) -> list[Problem]:
+    """Every string of document.json, keys included, against model.FORBIDDEN_CHARACTERS."""
+    problems = []
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(meta, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, str):
+            bad = _FORBIDDEN_METADATA.search(node)
+            if bad is not None:
+                problems.append(Problem(where, _forbidden_message(bad.group()), _pointer(path)))
+        elif isinstance(node, dict):
+            for key, child in node.items():
+                stack.append((key, path))
+                stack.append((child, (*path, key)))
+        elif isinstance(node, list):
+            stack.extend((child, (*path, i)) for i, child in enumerate(node))
+    return sorted(problems, key=lambda p: p.pointer or "")
 
 
 def _semantic_problems(meta: dict[str, Any], where: str) -> list[Problem]:
@@ -317,10 +522,10 @@ def _symbol_organ_problems(meta: dict[str, Any], where: str) -> list[Problem]:
 # -- the part files -------------------------------------------------------------------------
 
 
-def _part_file_problems(folder: Path, meta: dict[str, Any]) -> list[Problem]:
+def _part_file_problems(folder: Path, meta: dict[str, Any], metadata_size: int) -> list[Problem]:
     """Check the part files that can be named even when the metadata has other errors."""
     parts = meta.get("parts")
-    if not isinstance(parts, list):
+    if not isinstance(parts, list) or len(parts) > MAX_PARTS:
         return []
     name_pattern = document_schema()["$defs"]["part"]["properties"]["text"]["pattern"]
     specs = [
@@ -330,14 +535,21 @@ def _part_file_problems(folder: Path, meta: dict[str, Any]) -> list[Problem]:
         and isinstance(p.get("text"), str)
         and re.fullmatch(name_pattern, p["text"])
         and p.get("kind") in ("main", "annex", "enclosure")
+        and not _FORBIDDEN_METADATA.search(p["text"])
     ]
-    return _load_parts(folder, specs)[2]
+    unique = list({p["text"]: p for p in specs}.values())
+    return _load_parts(folder, unique, metadata_size, build=False)[2]
 
 
 def _load_parts(
-    folder: Path, specs: list[dict[str, Any]]
+    folder: Path, specs: list[dict[str, Any]], metadata_size: int, *, build: bool = True
 ) -> tuple[tuple[Part, ...], tuple[SourceFile, ...], list[Problem]]:
+    """Read, check and render each part file; ``build=False`` only checks the files (the
+    metadata of the parts may be anything when the schema failed)."""
     parts, files, problems = [], [], []
+    total = metadata_size + sum(_size(folder / spec["text"]) for spec in specs)
+    if total > MAX_SOURCE_BYTES:
+        return (), (), [_too_big(folder, total, len(specs))]
     for spec in specs:
         name = spec["text"]
         where = str(folder / name)
@@ -345,6 +557,9 @@ def _load_parts(
         if isinstance(raw, Problem):
             problems.append(raw)
             continue
+        total += len(raw) - _size(folder / name, default=len(raw))
+        if total > MAX_SOURCE_BYTES:  # a file grew after it was measured
+            return (), (), [_too_big(folder, total, len(specs))]
         text = _decode(raw, where)
         if isinstance(text, Problem):
             problems.append(text)
@@ -355,31 +570,57 @@ def _load_parts(
         bad = _first_forbidden(text)
         if bad is not None:
             line, column, char = bad
-            problems.append(
-                Problem(
-                    where,
-                    f"contains the control character U+{ord(char):04X}",
-                    line=line,
-                    column=column,
-                )
-            )
+            problems.append(Problem(where, _body_forbidden(char), line=line, column=column))
             continue
         try:
             html = body.to_html(text)
         except body.MarkupError as exc:
             problems += [Problem(where, p.message, line=p.line) for p in exc.problems]
             continue
-        files.append(SourceFile(name, raw))
-        parts.append(_part(spec, text, html))
+        if build:
+            files.append(SourceFile(name, raw))
+            parts.append(_part(spec, text, html))
     return tuple(parts), tuple(files), problems
 
 
+def _size(path: Path, default: int = 0) -> int:
+    """The size of a regular file (what _read_regular_file would read), else ``default``."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return default
+    return info.st_size if stat.S_ISREG(info.st_mode) else default
+
+
+def _too_big(folder: Path, total: int, parts: int) -> Problem:
+    return Problem(
+        str(folder),
+        f"document.json and its {parts} part file{'s' * (parts != 1)} are {total:,} bytes "
+        f"together; the limit is {_bytes(MAX_SOURCE_BYTES)}",
+    )
+
+
 def _first_forbidden(text: str) -> tuple[int, int, str] | None:
-    for number, line in enumerate(text.splitlines(), start=1):
-        for column, char in enumerate(line, start=1):
-            if ord(char) in _FORBIDDEN and ord(char) not in _BODY_ALLOWED_CONTROLS:
-                return number, column, char
-    return None
+    """(line, column, character) of the first forbidden character, lines counted as
+    CommonMark counts them (LF, CR LF or a lone CR end a line; U+2028 and the C0 separators
+    that ``str.splitlines`` would also split on do not, they are refused)."""
+    match = _FORBIDDEN_BODY.search(text)
+    if match is None:
+        return None
+    return (*_line_column(text, match.start()), match.group())
+
+
+def _line_column(text: str, index: int) -> tuple[int, int]:
+    before = text[:index].replace("\r\n", "\n").replace("\r", "\n")
+    return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+
+
+def _body_forbidden(char: str) -> str:
+    point = ord(char)
+    if unicodedata.category(char) == "Cc" or point in (0x2028, 0x2029):
+        return f"contains the control character U+{point:04X}"
+    name = unicodedata.name(char, "a noncharacter")
+    return f"contains U+{point:04X} {name}, which is not allowed in a part's text"
 
 
 # -- building the model -----------------------------------------------------------------------

@@ -650,7 +650,7 @@ def test_body_html_footnotes_are_matched_on_their_own():
         _doc_with_html(body.to_html("Main text.[^1] More text.\n\n[^1]: The note.\n"))
     )
     assert [(where, t.replace(textcheck.BLOCK_BREAK, "").strip()) for where, t in text.flows] == [
-        ("letter.md", "Main text. More text.")
+        ("letter.md", "Main text.1 More text.")
     ]
     assert ("letter.md footnote 1", "The note.") in text.anywhere
 

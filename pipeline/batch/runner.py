@@ -24,7 +24,7 @@ from pipeline.batch.progress import Progress
 from pipeline.batch.summary import Summary
 from pipeline.batch.worker import Result, Task, build_one, plan, warm
 from pipeline.config import Config
-from pipeline.errors import UserError
+from pipeline.errors import UserError, printable
 
 
 def default_jobs() -> int:
@@ -83,7 +83,7 @@ class Reporter:
                 self.progress.clear()
                 for text, to_stderr in lines:
                     stream = sys.stderr if to_stderr else sys.stdout
-                    print(text, file=stream, flush=True)
+                    print(printable(text), file=stream, flush=True)  # paths are input
             self.progress.advance(result.status)
 
 

@@ -7,6 +7,8 @@ and languages.css); their cmaps are read once per process with fontTools.
 
 from __future__ import annotations
 
+import html
+import re
 import unicodedata
 from collections.abc import Iterator
 from functools import cache
@@ -15,7 +17,7 @@ from fontTools.ttLib import TTCollection, TTFont
 
 from pipeline import fonts, locale
 from pipeline.errors import Problem, UserError
-from pipeline.model import Document
+from pipeline.model import Document, Part
 
 # (file, face index in a collection, unicode ranges or None for the whole cmap)
 _LATIN_IN_CJK = ((0x20, 0x7E), (0xA0, 0xB6), (0xB8, 0x24F))
@@ -114,22 +116,16 @@ def _describe(char: str) -> str:
 
 
 def check(doc: Document) -> None:
-    """Raise UserError naming every uncovered character: U+XXXX, the part file and the line."""
+    """Raise UserError naming every uncovered character: U+XXXX, the part file and the line.
+
+    Each character is named once per part, at its first occurrence, with how many more there
+    are (a Chinese text in an English document is one problem per character, not per use).
+    Characters written as references (``&#x4E2D;``) are checked as the renderer will see them.
+    """
     have = covered(doc.language)
     problems: list[Problem] = []
     for part in doc.parts:
-        for number, line in enumerate(part.markdown.splitlines(), start=1):
-            for column, char in enumerate(line, start=1):
-                if ord(char) not in have and char not in _NO_GLYPH:
-                    problems.append(
-                        Problem(
-                            part.text,
-                            f"{_describe(char)} is not in the {doc.language} fonts; "
-                            "use another character or a font that has it",
-                            line=number,
-                            column=column,
-                        )
-                    )
+        problems += _part_problems(part, have, doc.language)
     for pointer, text in _printed_strings(doc):
         for char in dict.fromkeys(text):
             if ord(char) not in have and char not in _NO_GLYPH:
@@ -142,3 +138,45 @@ def check(doc: Document) -> None:
                 )
     if problems:
         raise UserError(problems)
+
+
+_TAG = re.compile(r"<[^>]*>")
+_REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def _part_problems(part: Part, have: frozenset[int], language: str) -> list[Problem]:
+    printed = html.unescape(_TAG.sub("", part.html))  # the text with references decoded
+    missing = [
+        c
+        for c in dict.fromkeys(part.markdown + printed)
+        if ord(c) not in have and c not in _NO_GLYPH
+    ]
+    problems = []
+    for char in missing:
+        count = part.markdown.count(char)
+        index, written = part.markdown.find(char), ""
+        if index < 0:  # only in a character reference
+            match = next(
+                (m for m in _REFERENCE.finditer(part.markdown) if html.unescape(m[0]) == char),
+                None,
+            )
+            index, written = (match.start(), f" (written as {match[0]})") if match else (-1, "")
+            count = printed.count(char)
+        line, column = _line_column(part.markdown, index) if index >= 0 else (None, None)
+        more = f"; it occurs {count:,} times" if count > 1 else ""
+        problems.append(
+            Problem(
+                part.text,
+                f"{_describe(char)}{written} is not in the {language} fonts; "
+                f"use another character or a font that has it{more}",
+                line=line,
+                column=column,
+            )
+        )
+    return problems
+
+
+def _line_column(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column, lines ending at LF, CR LF or CR (as CommonMark counts them)."""
+    before = text[:index].replace("\r\n", "\n").replace("\r", "\n")
+    return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1

@@ -9,6 +9,7 @@ fetcher has nothing to read but the pinned fonts.
 from __future__ import annotations
 
 import base64
+import html as html_module
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -39,6 +40,11 @@ _OL_OPEN = re.compile(r"<ol(\s[^>]*)?>")
 _LI_OPEN = re.compile(r"<li(\s[^>]*)?>(\s*<p>)?")
 _START = re.compile(r'\sstart="\s*([+-]?\d+)\s*"')
 _VALUE = re.compile(r'\svalue="\s*([+-]?\d+)\s*"')
+# Tables as markdown-it writes them (never nested), tags, and a word no column can hold.
+_TABLE = re.compile(r"<table>.*?</table>", re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+LONG_WORD = 50  # characters without a break opportunity; a cell is a fraction of 6 inches
+_LONG_WORD = re.compile(rf"[^\s\u200b\u00ad-]{{{LONG_WORD + 1},}}")
 
 
 def default_emblem() -> Path:
@@ -172,8 +178,28 @@ def _part(doc: Document, part: Part, index: int) -> dict[str, object]:
         "title": part.title,
         "marker": marker if part.kind != "main" else None,
         "signature": signature,
-        "html": Markup(_list_numbers(_gutter_numbers(part.html))),
+        "html": Markup(_breakable_tables(_list_numbers(_gutter_numbers(part.html)))),
     }
+
+
+def _breakable_tables(html: str) -> str:
+    """Let a table with a word too long for any column break that word anywhere.
+
+    The page breaks an over-long word only where a line has no other break
+    (``overflow-wrap: break-word`` on the body), which a table does not consult when it sizes
+    its columns: a cell holding a 500-character token (model.MAX_WORD_CHARS) would push the
+    table off the page.
+    ``anywhere`` makes the table consult it, at the price of narrower columns (words of the
+    other cells may break too), so it is set only on the tables that need it.
+    """
+
+    def table(match: re.Match[str]) -> str:
+        text = html_module.unescape(_TAG.sub(" ", match.group(0)))
+        if not _LONG_WORD.search(text):
+            return match.group(0)
+        return '<table style="overflow-wrap: anywhere">' + match.group(0)[len("<table>") :]
+
+    return _TABLE.sub(table, html)
 
 
 def _gutter_numbers(html: str) -> str:

@@ -29,27 +29,38 @@ previous piece, which must be at least :data:`MIN_PIECE` characters long (or all
 left). "After" allows a step back of :data:`LOOK_BACK` characters, about two lines: pdfium
 splits a line where the baseline changes (a raised footnote call) and, in a right-to-left
 line, emits the pieces left to right, so the end of an Arabic line can come out before its
-beginning (measured with WeasyPrint and Noto Naskh Arabic). A wrong, missing or unmapped character ends a piece, and the text that follows it
-cannot start a new one unless it happens to occur again later: the check reports the part and
-the text where matching stopped. Footnotes float to the foot of a page, possibly in the middle
-of the paragraph that calls them, so each footnote, like each title, heading and signature, is
-matched on its own anywhere in the document. Known blind spot: a fault inside a phrase that
-recurs later in the document can be skipped over by matching the later occurrence.
+beginning (measured with WeasyPrint and Noto Naskh Arabic). A wrong, missing or unmapped
+character ends a piece, and the text that follows it cannot start a new one unless it happens
+to occur again later: the check reports the part and the text where matching stopped. One
+exception to the minimum length: a short piece cut off by a page break (see ``_page_break``),
+which must sit right after the previous piece and be followed, after the page's furniture, by
+the rest of the text.
+
+Footnotes float to the foot of a page, possibly in the middle of the paragraph that calls them,
+so each footnote, like each title, heading and signature, is matched on its own anywhere in the
+document. So is each table cell of a right-to-left document: pdfium emits a right-to-left row
+in visual order (last column first), so the cells of a row never come out in source order.
+Known blind spot: a fault inside a phrase that recurs later in the document can be skipped
+over by matching the later occurrence.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from bisect import bisect_right
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from itertools import accumulate
 
 import pypdfium2
 
 from pipeline.model import Document
 
 MIN_PIECE = 8  # normalised characters; about two words of Latin text, a phrase of Chinese
+FURNITURE = 3000  # normalised characters: a page's running heads, footnotes and footer
+PAGE_BREAK = "\f"  # between the pages of the extracted text (normalise drops it)
 LOOK_BACK = 300  # normalised characters, a little more than two full lines of Latin text
 _TATWEEL = "\u0640"
 
@@ -71,7 +82,7 @@ def normalise(text: str, *, right_to_left: bool = False) -> str:
 
 
 def extract(pdf: bytes) -> str:
-    """All the text of a PDF, page by page, as pypdfium2 reads it (logical order)."""
+    """All the text of a PDF, as pypdfium2 reads it (logical order), pages joined by a form feed."""
     document = pypdfium2.PdfDocument(pdf)
     try:
         pages = []
@@ -80,7 +91,7 @@ def extract(pdf: bytes) -> str:
             pages.append(textpage.get_text_range())
             textpage.close()
             page.close()
-        return "\n".join(pages)
+        return PAGE_BREAK.join(pages)
     finally:
         document.close()
 
@@ -90,20 +101,40 @@ def extract(pdf: bytes) -> str:
 # such as a two-character Chinese heading, below the minimum piece length.
 BLOCK_BREAK = "\x00"
 _BLOCKS = frozenset({"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "blockquote"})
+_CELLS = frozenset({"td", "th"})
 
 
 class _Splitter(HTMLParser):
-    """Split a part's HTML fragment into running text and footnotes (``span.footnote``)."""
+    """Split a part's HTML fragment into running text and footnotes (``span.footnote``).
 
-    def __init__(self) -> None:
+    With ``cells_apart``, the text of each table cell is kept apart too (right-to-left
+    documents: pdfium emits a right-to-left table row in visual order, so its cells cannot be
+    matched in source order). With ``number_calls``, each footnote call's number (the CSS
+    ``footnote`` counter, which runs on across parts from ``first_call``) is put into the flow
+    where the PDF prints it: otherwise "number 29.[^30]" reads "number2930" in the PDF and
+    "number29" in the source, and matching stops there. Right-to-left lines are emitted in
+    visual pieces, so there the call numbers are left out (their digits fall between pieces).
+    """
+
+    def __init__(
+        self, *, cells_apart: bool = False, first_call: int = 0, number_calls: bool = False
+    ) -> None:
         super().__init__(convert_charrefs=True)
+        self.calls = first_call
+        self._number_calls = number_calls
         self.flow: list[str] = []
         self.notes: list[list[str]] = []
+        self.cells: list[list[str]] = []
         self._depth = 0  # span depth inside the current footnote, 0 outside
+        self._cells_apart = cells_apart
+        self._in_cell = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BLOCKS and not self._depth:
             self.flow.append(BLOCK_BREAK)
+        if tag in _CELLS and self._cells_apart and not self._depth:
+            self._in_cell = True
+            self.cells.append([])
         if tag != "span":
             return
         if self._depth:
@@ -111,13 +142,23 @@ class _Splitter(HTMLParser):
         elif "footnote" in (dict(attrs).get("class") or "").split():
             self._depth = 1
             self.notes.append([])
+            self.calls += 1
+            if self._number_calls and not self._in_cell:
+                self.flow.append(str(self.calls))  # ::footnote-call prints counter(footnote)
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "span" and self._depth:
             self._depth -= 1
+        elif tag in _CELLS and not self._depth:
+            self._in_cell = False
 
     def handle_data(self, data: str) -> None:
-        (self.notes[-1] if self._depth else self.flow).append(data)
+        if self._depth:
+            self.notes[-1].append(data)
+        elif self._in_cell:
+            self.cells[-1].append(data)
+        else:
+            self.flow.append(data)
 
 
 @dataclass(frozen=True)
@@ -137,13 +178,18 @@ def source_text(document: Document) -> SourceText:
         for item in organ.agenda_items:
             if item.title:
                 anywhere.append((f"agenda item {item.item} title", item.title))
+    rtl = document.language in RIGHT_TO_LEFT
+    calls = 0
     for part in document.parts:
-        splitter = _Splitter()
+        splitter = _Splitter(cells_apart=rtl, first_call=calls, number_calls=not rtl)
         splitter.feed(part.html)
         splitter.close()
+        calls = splitter.calls
         flows.append((part.text, "".join(splitter.flow)))
         for i, note in enumerate(splitter.notes, 1):
             anywhere.append((f"{part.text} footnote {i}", "".join(note)))
+        for i, cell in enumerate(splitter.cells, 1):
+            anywhere.append((f"{part.text} table cell {i}", "".join(cell)))
         for label, value in (
             ("heading", part.heading),
             ("title", part.title),
@@ -171,18 +217,56 @@ def _longest_prefix(needle: str, haystack: str, start: int) -> tuple[int, int]:
     return low, position
 
 
-def _match(source: str, target: str, start: int) -> tuple[int, int | None]:
-    """Match ``source`` as pieces from ``start``: (end of the last piece, failing offset or None)."""
+def _match(
+    source: str, target: str, start: int, breaks: Sequence[int] = ()
+) -> tuple[int, int | None]:
+    """Match ``source`` as pieces from ``start``: (end of the last piece, failing offset or None).
+
+    ``breaks`` are the offsets in ``target`` where a page starts (see :func:`_page_break`).
+    """
     offset, cursor, end = 0, start, start
     while offset < len(source):
         rest = source[offset:]
         length, position = _longest_prefix(rest, target, cursor)
         if length < min(MIN_PIECE, len(rest)):
-            return end, offset
+            cut = _page_break(rest, target, end, breaks)
+            if cut is None:
+                return end, offset
+            length, position, cursor = cut
+            offset += length
+            end = position + length
+            continue
         offset += length
         end = position + length
         cursor = max(0, end - LOOK_BACK)
     return end, None
+
+
+def _page_break(
+    rest: str, target: str, end: int, breaks: Sequence[int]
+) -> tuple[int, int, int] | None:
+    """A piece shorter than MIN_PIECE that a page break cut off: (length, position, resume).
+
+    The text before a page break can be shorter than a piece when something the source lacks
+    (a footnote call, a list number) comes just before it, and the page's furniture follows
+    it ("...arrangements,² most bod-" / footnotes, footer / "ies held..."). Such a short
+    piece is accepted only where nothing can slip through: it starts right after the previous
+    piece (at most MIN_PIECE characters later), the next page break comes within FURNITURE
+    characters, and the rest of the source continues after that break as a full piece.
+    """
+    following = bisect_right(breaks, end)
+    if following == len(breaks) or breaks[following] > end + FURNITURE:
+        return None
+    page = breaks[following]
+    for length in range(min(MIN_PIECE, len(rest)) - 1, 0, -1):
+        position = target.find(rest[:length], end, min(end + MIN_PIECE + length, page))
+        if position < 0:
+            continue
+        after = rest[length:]
+        found, at = _longest_prefix(after, target, page)
+        if found >= min(MIN_PIECE, len(after)) and at - page <= FURNITURE:
+            return length, position, page
+    return None
 
 
 def _context(text: str, offset: int, width: int = 24) -> str:
@@ -192,13 +276,17 @@ def _context(text: str, offset: int, width: int = 24) -> str:
 def mismatches(document: Document, extracted: str) -> Iterator[str]:
     """Describe every piece of the source not found in the extracted text (nothing if all is)."""
     rtl = document.language in RIGHT_TO_LEFT
-    target = normalise(extracted, right_to_left=rtl)
+    # per page, so that the page breaks' offsets are known; "\f" is dropped by normalise, so
+    # the joined pages are exactly the normalised whole
+    pages = [normalise(page, right_to_left=rtl) for page in extracted.split(PAGE_BREAK)]
+    target = "".join(pages)
+    breaks = list(accumulate(len(page) for page in pages[:-1]))
     source = source_text(document)
     cursor = 0
     for where, text in source.flows:
         for block in text.split(BLOCK_BREAK):
             flow = normalise(block, right_to_left=rtl)
-            cursor, failed = _match(flow, target, cursor)
+            cursor, failed = _match(flow, target, cursor, breaks)
             if failed is not None:
                 yield (
                     f"{where}: source text {_context(flow, failed)} (normalised) not found in "
@@ -207,5 +295,5 @@ def mismatches(document: Document, extracted: str) -> Iterator[str]:
                 break
     for where, text in source.anywhere:
         wanted = normalise(text, right_to_left=rtl)
-        if wanted and _match(wanted, target, 0)[1] is not None:
+        if wanted and _match(wanted, target, 0, breaks)[1] is not None:
             yield f"{where}: {text[:60]!r} not found in the PDF text"
