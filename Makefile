@@ -10,7 +10,7 @@ DEBIAN_PACKAGES := fonts-noto-cjk fonts-noto-core fonts-liberation2 libharfbuzz-
                    libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup debian-packages test demo verify lint preview clean examples stress
+.PHONY: setup debian-packages test demo verify lint preview clean examples bench stress
 
 setup: debian-packages $(VENV)/.installed
 
@@ -55,6 +55,20 @@ verify: setup
 # Every source folder under examples/ → build/bags; unchanged documents are skipped (build key).
 examples: setup
 	$(BIN)/unfolio build 'examples/*/' -o $(OUT)/bags
+
+# Issue 5 benchmark: corpus from the fixtures, warm/cold cost against plain WeasyPrint, --jobs 1
+# and 2, worker RSS, no-change rebuild, PDF sizes -> bench/results.md (about 10 min on 2 cores).
+# BENCH_QUICK=1 runs a small corpus in well under a minute -> bench/results-quick.md.
+bench: setup
+	$(BIN)/python bench/run.py
+
+# Issue 6: hostile input, limits, faults (SIGKILL at random moments, concurrent builds, read-only
+# and full output, a source changed mid-build) and hostile bags, all through the real CLI -> a
+# table (case, expected, happened, PASS/FAIL) on stdout and in build/stress.md; exit 1 on a FAIL.
+# STRESS_REPEAT=N repeats each fault case N times (default 10; about 5 min on 2 cores);
+# STRESS_QUICK=1 runs a representative subset once (under a minute).
+stress: setup
+	$(BIN)/python -m stress.run
 
 preview: setup
 	$(BIN)/python scripts/preview.py $(EXAMPLE) -o $(OUT)/preview
