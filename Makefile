@@ -35,8 +35,8 @@ test: setup
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
 
 lint: setup
-	$(BIN)/ruff check pipeline tests
-	$(BIN)/ruff format --check pipeline tests
+	$(BIN)/ruff check pipeline tests stress bench scripts
+	$(BIN)/ruff format --check pipeline tests stress bench scripts
 
 demo: setup
 	$(BIN)/unfolio validate $(EXAMPLE)

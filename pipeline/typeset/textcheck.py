@@ -269,6 +269,46 @@ def _page_break(
     return None
 
 
+_LATIN = re.compile(r"[a-z]")
+_WORD_SPLIT = re.compile(r"[^\w]+")
+
+
+def _runs(block: str) -> list[str]:
+    """The normalised words of a right-to-left block that holds Latin letters.
+
+    Words are split on what is not a letter or digit *before* normalising (which would join
+    them). Each word is a run of its own: in a line that mixes directions pdfium may return
+    the Arabic words in visual order too ("تقرير الأمين العام about the report" comes back as
+    "about the report العام الأمين تقرير").
+    """
+    return [
+        w for w in (normalise(word, right_to_left=True) for word in _WORD_SPLIT.split(block)) if w
+    ]
+
+
+def _match_runs(
+    block: str, target: str, start: int, breaks: Sequence[int] = ()
+) -> tuple[int, str | None]:
+    """Match a right-to-left block that holds Latin letters run by run, in any order.
+
+    pdfium returns a line that mixes directions in visual order: the Latin words of an Arabic
+    heading, or a symbol such as "UNEP/EA.5/Res.14" (read back as ".14Res.5/EA/UNEP"), come
+    out before or after the Arabic around them, their segments reversed. So each word of
+    :func:`_runs` must be found on its own, each from the block's start (less the usual
+    look-back); the block ends where its furthest word ends. Returns the end and the first
+    word not found, if any. This is weaker than matching the block in order (a word may be
+    found elsewhere within the window), and is used only for such mixed blocks.
+    """
+    begin = max(0, start - LOOK_BACK)
+    end = start
+    for run in _runs(block):
+        reached, failed = _match(run, target, begin, breaks)
+        if failed is not None:
+            return end, run
+        end = max(end, reached)
+    return end, None
+
+
 def _context(text: str, offset: int, width: int = 24) -> str:
     return text[max(0, offset - width) : offset] + "⟦" + text[offset : offset + width] + "⟧"
 
@@ -286,7 +326,11 @@ def mismatches(document: Document, extracted: str) -> Iterator[str]:
     for where, text in source.flows:
         for block in text.split(BLOCK_BREAK):
             flow = normalise(block, right_to_left=rtl)
-            cursor, failed = _match(flow, target, cursor, breaks)
+            if rtl and _LATIN.search(flow):
+                cursor, run = _match_runs(block, target, cursor, breaks)
+                failed = None if run is None else max(0, flow.find(run))
+            else:
+                cursor, failed = _match(flow, target, cursor, breaks)
             if failed is not None:
                 yield (
                     f"{where}: source text {_context(flow, failed)} (normalised) not found in "
@@ -295,5 +339,9 @@ def mismatches(document: Document, extracted: str) -> Iterator[str]:
                 break
     for where, text in source.anywhere:
         wanted = normalise(text, right_to_left=rtl)
-        if wanted and _match(wanted, target, 0, breaks)[1] is not None:
+        if rtl and _LATIN.search(wanted):
+            missing = _match_runs(text, target, 0, breaks)[1] is not None
+        else:
+            missing = bool(wanted) and _match(wanted, target, 0, breaks)[1] is not None
+        if missing:
             yield f"{where}: {text[:60]!r} not found in the PDF text"
