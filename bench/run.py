@@ -121,6 +121,16 @@ class Results:
     nochange_docs: int = 0
     failures: list[str] = field(default_factory=list)
     load: tuple[float, float, float] = field(default_factory=os.getloadavg)
+    pressure: str = field(default_factory=lambda: cpu_pressure())
+
+
+def cpu_pressure() -> str:
+    """The share of time some runnable task waited for a CPU over the last 60 s (Linux PSI)."""
+    try:
+        text = Path("/proc/pressure/cpu").read_text(encoding="ascii")
+        return re.search(r"some avg10=\S+ avg60=(\S+)", text)[1] + " %"
+    except (OSError, TypeError):
+        return "?"
 
 
 def log(message: str) -> None:
@@ -350,7 +360,7 @@ def step_memory_and_size(results: Results, work: Path) -> Path:
         "documents": len(report["documents"]),
         "built": report["summary"]["built"],
         "worker_peaks_mb": sorted(workers.values()),
-        "documents_per_worker": sorted(by_worker.values()),
+        "workers": [(pid, workers[pid], by_worker.get(pid, 0)) for pid in sorted(workers)],
         "main_peak_mb": max(mains) if mains else None,
         "tree_max_mb": tree_max,
         "rss_after_document_max_mb": max(after) if after else None,
@@ -504,8 +514,10 @@ def report(results: Results, path: Path) -> None:
         f"Written by `make bench{' BENCH_QUICK=1' if plan.quick else ''}` "
         f"(`bench/run.py`) on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; the whole run took "
         f"**{elapsed / 60:.1f} min**. Host: {host()}. {versions()}. Load average (1 min) at "
-        f"the start {results.load[0]:.2f}, at the end {os.getloadavg()[0]:.2f}: other "
-        "processes on the host share the cores and add noise to every number.",
+        f"the start {results.load[0]:.2f}, at the end {os.getloadavg()[0]:.2f}; CPU pressure "
+        f"(share of the last minute some task waited for a core) {results.pressure} at the "
+        f"start, {cpu_pressure()} at the end: other processes on the host share the cores "
+        "and add noise to every number, the `--jobs 2` throughput most.",
         "",
         f"Corpus: {len(results.corpus)} documents generated from `tests/fixtures/documents/*` "
         f"and `examples/*` by `bench/corpus.py` ("
@@ -635,15 +647,14 @@ def report(results: Results, path: Path) -> None:
         f"({m['documents'] / m['seconds']:.2f} documents/s), with "
         "`--max-tasks-per-worker 1000000000` so that no worker is recycled (the default "
         "recycles after 200 documents, which can only lower these numbers). Peak RSS is "
-        "VmHWM read from /proc every 0.1 s for every process of the build.",
+        "VmHWM read from /proc every 0.1 s for every process of the build. A worker with no "
+        "document was started by the pool (a replacement) but got none before the batch ended.",
         "",
         "| process | peak RSS (MiB) | documents |",
         "|---|---:|---:|",
     ]
-    for i, (mb, count) in enumerate(
-        zip(m["worker_peaks_mb"], m["documents_per_worker"] or [None] * len(peaks), strict=False)
-    ):
-        lines.append(f"| worker {i + 1} | {mb:.0f} | {count if count is not None else '?'} |")
+    for i, (pid, mb, count) in enumerate(m["workers"]):
+        lines.append(f"| worker {i + 1} (pid {pid}) | {mb:.0f} | {count} |")
     if m["main_peak_mb"] is not None:
         lines.append(
             f"| main process (plans, skip checks, no rendering) | {m['main_peak_mb']:.0f} | |"
