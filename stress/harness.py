@@ -59,33 +59,13 @@ def _passwd_marker() -> str:
 
 PASSWD_MARKER = _passwd_marker()
 
-# The valid document every input case bends (tests/conftest.py's shape, copied so that the
-# harness does not import the test suite).
-MINIMAL_DOCUMENT: dict[str, Any] = {
-    "symbols": ["A/75/9001", "S/2021/9001"],
-    "language": "en",
-    "original_languages": ["en"],
-    "distribution": "general",
-    "date": "2021-03-05",
-    "organs": [
-        {
-            "organ": "GA",
-            "session": 75,
-            "agenda_items": [{"item": "130", "sub_item": "t", "title": "Cooperation"}],
-        },
-        {"organ": "SC", "year": 2021},
-    ],
-    "title": "Letter dated 2 March 2021 addressed to the Secretary-General",
-    "job_number": "21-90001",
-    "processing_dates": ["2021-03-09", "2021-03-10"],
-    "parts": [
-        {"kind": "main", "text": "letter.md", "signature": {"name": "A. Person"}},
-        {"kind": "annex", "text": "annex-1.md", "heading": "Annex", "original_language": "ru"},
-    ],
-}
+# The valid document every input case bends: the fixture the test suite bends too.
+MINIMAL = REPO / "tests" / "fixtures" / "minimal"
+MINIMAL_DOCUMENT: dict[str, Any] = json.loads(
+    (MINIMAL / "document.json").read_text(encoding="utf-8")
+)
 MINIMAL_PARTS: dict[str, str] = {
-    "letter.md": "I have the honour to refer to resolution [59/50](https://undocs.org/A/RES/59/50).\n",
-    "annex-1.md": "The member States stress the need for agreed approaches.[^1]\n\n[^1]: A note.\n",
+    name: (MINIMAL / name).read_text(encoding="utf-8") for name in ("letter.md", "annex-1.md")
 }
 MINIMAL_BAG = "A_75_9001--S_2021_9001-EN"  # the bag name of MINIMAL_DOCUMENT
 FIXTURE_BAG = "A_76_9101--S_2022_9101-EN"  # the bag name of the en-joint-letter fixture

@@ -11,31 +11,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "A_75_9001--S_2021_9001-ZH"
 
-MINIMAL_DOCUMENT = {
-    "symbols": ["A/75/9001", "S/2021/9001"],
-    "language": "en",
-    "original_languages": ["en"],
-    "distribution": "general",
-    "date": "2021-03-05",
-    "organs": [
-        {
-            "organ": "GA",
-            "session": 75,
-            "agenda_items": [{"item": "130", "sub_item": "t", "title": "Cooperation"}],
-        },
-        {"organ": "SC", "year": 2021},
-    ],
-    "title": "Letter dated 2 March 2021 addressed to the Secretary-General",
-    "job_number": "21-90001",
-    "processing_dates": ["2021-03-09", "2021-03-10"],
-    "parts": [
-        {"kind": "main", "text": "letter.md", "signature": {"name": "A. Person"}},
-        {"kind": "annex", "text": "annex-1.md", "heading": "Annex", "original_language": "ru"},
-    ],
-}
+MINIMAL = REPO / "tests" / "fixtures" / "minimal"  # shared with stress/harness.py
+MINIMAL_DOCUMENT = json.loads((MINIMAL / "document.json").read_text(encoding="utf-8"))
 MINIMAL_PARTS = {
-    "letter.md": "I have the honour to refer to resolution [59/50](https://undocs.org/A/RES/59/50).\n",
-    "annex-1.md": "The member States stress the need for agreed approaches.[^1]\n\n[^1]: A note.\n",
+    name: (MINIMAL / name).read_text(encoding="utf-8") for name in ("letter.md", "annex-1.md")
 }
 
 MakeSource = Callable[..., Path]
