@@ -35,6 +35,7 @@ from pipeline import fonts
 from pipeline.errors import UserError
 from pipeline.model import MAX_PAGES
 from pipeline.resources import styles_dir
+from pipeline.typeset import wpfixes
 
 STYLESHEETS = ("fonts.css", "geometry.css", "unfolio.css", "languages.css")
 PDF_VARIANTS = ("pdf/a-2b", "pdf/a-2u", "pdf/a-3b", "pdf/a-3u")
@@ -67,6 +68,7 @@ def _weasyprint():
 
 
 _wp, _FontConfiguration, _Fatal, _URLFetcher, _Response = _weasyprint()
+wpfixes.apply()
 
 
 class FetchRefused(_Fatal):
