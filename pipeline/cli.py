@@ -147,7 +147,7 @@ def render(src: Path, output: Path, pdfa: str, emblem: Path | None) -> int:
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
-    help="Worker processes (default: one per core). 1 builds in this process.",
+    help="Worker processes (default: one per core).",
 )
 @click.option("--force", is_flag=True, help="Rebuild bags that are up to date.")
 @click.option(
@@ -175,10 +175,11 @@ def render(src: Path, output: Path, pdfa: str, emblem: Path | None) -> int:
 )
 @click.option(
     "--executor",
-    type=click.Choice(["local", "dask"]),
+    type=click.Choice(["local", "inline", "dask"]),
     default="local",
     show_default=True,
-    help="Local worker processes, or a Dask distributed cluster (needs unfolio[dask]).",
+    help="Local worker processes; inline: in this process, one after another (for debugging: "
+    "a crash or hang stops the batch); or a Dask distributed cluster (needs unfolio[dask]).",
 )
 @click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")

@@ -56,7 +56,8 @@ class Config:
             "contact_name": self.contact_name or "",
             "contact_email": self.contact_email or "",
             "profile_identifier": self.profile_identifier,
-            "emblem": str(self.emblem or ""),
+            # the emblem's bytes enter the key, not its path (which differs between machines)
+            "emblem": "configured" if self.emblem else "",
         }
 
 

@@ -95,6 +95,43 @@ def test_key_covers_format_environment_emblem_and_styles(document, tmp_path):
     assert styled != buildkey.key_for(document, flavour="2u", config=Config(styles=styles))
 
 
+def test_key_covers_the_shipped_schemas(document, tmp_path, monkeypatch):
+    """``schemas/xmp-un.json`` shapes every PDF's XMP: editing it must rebuild every bag."""
+    import shutil
+
+    base = buildkey.key_for(document, flavour="2u", config=Config())
+    schemas = tmp_path / "schemas"
+    shutil.copytree(buildkey.schemas_dir(), schemas)
+    monkeypatch.setattr(buildkey, "schemas_dir", lambda: schemas)
+    assert buildkey.key_for(document, flavour="2u", config=Config()) == base
+    xmp = schemas / "xmp-un.json"
+    xmp.write_text(xmp.read_text(encoding="utf-8").replace("symbol", "Symbol", 1), "utf-8")
+    assert buildkey.key_for(document, flavour="2u", config=Config()) != base
+
+
+def test_key_follows_source_date_epoch_only_when_it_is_set(document, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    unset = buildkey.key_for(document, flavour="2u", config=Config())
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "")
+    assert buildkey.key_for(document, flavour="2u", config=Config()) == unset
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1614902400")
+    fixed = buildkey.key_for(document, flavour="2u", config=Config())
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1614902401")
+    assert len({unset, fixed, buildkey.key_for(document, flavour="2u", config=Config())}) == 3
+
+
+def test_key_holds_the_emblem_bytes_not_its_path(document, tmp_path):
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "emblem.svg").write_text("<svg/>")
+    keys = {
+        buildkey.key_for(document, flavour="2u", config=Config(emblem=tmp_path / n / "emblem.svg"))
+        for n in ("a", "b")
+    }
+    assert len(keys) == 1
+    assert keys != {buildkey.key_for(document, flavour="2u", config=Config())}
+
+
 def test_font_digests_are_cached_by_file_identity(tmp_path):
     font = tmp_path / "face.ttf"
     font.write_bytes(b"one")

@@ -625,6 +625,26 @@ def test_matching_tolerates_furniture_and_moved_footnotes():
     assert textcheck._match(textcheck.normalise("A footnote text"), target, 0)[1] is None
 
 
+def test_recurring_text_split_by_a_page_break_is_matched_where_it_is():
+    """Paragraphs that repeat one sentence: the second is split by a page's furniture, the
+    third is whole. Matching the second at the third's unbroken copy would leave the third
+    nothing to match (a valid document refused, found with a 100-paragraph Russian note)."""
+    sentence = "Member States stress the need for agreed approaches. " * 3
+    paragraphs = [sentence] * 3
+    half = len(sentence) // 2
+    pdf_text = (
+        f"1 {sentence} 2 {sentence[:half]} 22-99999 2/3 A/77/9999 {sentence[half:]} 3 {sentence}"
+    )
+    target = textcheck.normalise(pdf_text)
+    cursor = 0
+    for paragraph in paragraphs:
+        cursor, failed = textcheck._match(textcheck.normalise(paragraph), target, cursor)
+        assert failed is None
+    assert cursor == len(target)
+    fourth = textcheck._match(textcheck.normalise(sentence), target, cursor)
+    assert fourth[1] is not None  # a paragraph the PDF lacks is still missing
+
+
 @pytest.mark.parametrize("language", ["ar", "zh", "en", "fr", "ru", "es"])
 def test_round_trip_detects_a_changed_word_in_every_language(documents, language):
     document = documents[language]

@@ -4,8 +4,10 @@
 2. In this process, for each source in order: validate it, compute its build key and compare
    it with the bag on disk (:func:`.worker.plan`). Nothing here imports WeasyPrint, so a
    rebuild with nothing to do costs milliseconds per document and starts no worker.
-3. The documents left are built by the chosen executor — in this process (``jobs == 1``),
-   by local worker processes (:mod:`.pool`) or on a Dask cluster (:mod:`.dask`) — while step 2
+3. The documents left are built by the chosen executor — by local worker processes
+   (:mod:`.pool`; even with ``jobs == 1``, so that a crash loses one document, not the
+   batch), in this process (``executor == "inline"``, or a single document), or on a Dask
+   cluster (:mod:`.dask`) — while step 2
    goes on feeding it. Results come back in completion order and are reported at once.
 4. The summary keeps the command line's order (:mod:`.summary`).
 """
@@ -28,11 +30,23 @@ from pipeline.errors import UserError, printable
 
 
 def default_jobs() -> int:
-    """The number of cores this process may run on."""
+    """The number of cores this process may run on: its CPU affinity, capped by a cgroup v2
+    CPU quota (a container limited to 2 CPUs on a 64-core host should start 2 workers)."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+    quota = _cgroup_cpu_quota()
+    return max(1, min(cores, quota) if quota else cores)
+
+
+def _cgroup_cpu_quota(path: Path = Path("/sys/fs/cgroup/cpu.max")) -> int | None:
+    """CPUs allowed by ``cpu.max`` (``QUOTA PERIOD``, rounded up), or None when unlimited."""
+    try:
+        quota, period = path.read_text(encoding="ascii").split()[:2]
+        return -(-int(quota) // int(period)) if quota != "max" else None
+    except (OSError, ValueError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -126,7 +140,7 @@ def run(
             raise UserError(f"{output}: not a folder")
         output.mkdir(parents=True)
     output_abs = output.resolve()
-    if options.executor == "local":
+    if options.executor != "dask":
         _recover_leftovers(output_abs)
 
     summary = Summary(options.as_dict(), results=[None] * len(entries))
@@ -185,7 +199,9 @@ def run(
             )
             for number, result in outcomes:
                 record(order[number], result)
-        elif options.jobs == 1:
+        elif options.executor == "inline" or (options.jobs == 1 and len(entries) == 1):
+            # in this process: asked for (debugging), or one document, which has no batch to
+            # protect from a crash and should not pay a worker's start-up
             for number, task in enumerate(tasks()):
                 record(order[number], build_one(task))
             summary.workers_started = 0

@@ -1,6 +1,6 @@
 """The per-document function: one source folder in, one :class:`Result` out, never an exception.
 
-``build_one`` is what every executor runs — in this process (``--jobs 1``), in a local worker
+``build_one`` is what every executor runs — in this process (``--executor inline``), in a local worker
 process (:mod:`pipeline.batch.pool`), or on a Dask worker (:mod:`pipeline.batch.dask`). It
 loads and validates the source again (it may have changed since the skip check), computes
 the build key from what it read, renders, and writes the bag. ``plan`` is the cheap part

@@ -8,7 +8,12 @@ no-change rebuild of thousands of documents costs a few milliseconds each. It co
 - the PDF/A flavour and the output format (``dir``, ``zip``, ``tgz``);
 - the configuration values (:meth:`pipeline.config.Config.key_values`) and the emblem's bytes;
 - every file of the styles folder used for rendering (templates, CSS, locale strings,
-  ``fonts.json``) and of a configured ``styles`` folder;
+  ``fonts.json``) and of a configured ``styles`` folder, and every file of the shipped
+  ``schemas`` folder (``xmp-un.json`` shapes each PDF's XMP, ``bag-profile.json`` each bag);
+- ``SOURCE_DATE_EPOCH`` when it is set (it fixes ``Bagging-Date``, the PREMIS event times and
+  the archive member times): a bag made with another value, or without one, is rebuilt, so an
+  incremental build gives the same bytes as a build from scratch. Unset, the build time is
+  not part of the key (a bag is not rebuilt only because a day has passed);
 - the environment (:func:`environment`): the unfolio version and a digest of its own code
   (so an edited checkout with an unchanged version number still rebuilds), the Python
   version, the versions of the Python libraries that shape the output (WeasyPrint, pydyf,
@@ -29,6 +34,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import os
 import platform
 import sys
 import tarfile
@@ -42,11 +48,12 @@ from typing import TYPE_CHECKING
 
 from pipeline import __version__
 from pipeline.model import Document
+from pipeline.resources import schemas_dir, styles_dir
 
 if TYPE_CHECKING:
     from pipeline.config import Config
 
-KEY_VERSION = "2"
+KEY_VERSION = "3"
 KEY_ELEMENT = "UN-Build-Key"
 FORMATS = ("dir", "zip", "tgz")
 
@@ -218,10 +225,12 @@ def build_key(
     fmt: str = "dir",
     emblem: Path | None = None,
     env: Mapping[str, str] | None = None,
+    source_date_epoch: str | None = None,
 ) -> str:
     """``sha256:<hex>`` over the inputs listed in the module docstring.
 
-    ``styles`` is one folder or several; ``env`` defaults to :func:`environment`.
+    ``styles`` is one folder or several (the shipped ``schemas`` folder is always added);
+    ``env`` defaults to :func:`environment`.
     """
     hasher = hashlib.sha256()
     _frame(hasher, "key-version", KEY_VERSION.encode())
@@ -232,38 +241,41 @@ def build_key(
         _frame(hasher, f"env:{name}", env[name].encode("utf-8"))
     for name in sorted(config_values):
         _frame(hasher, f"config:{name}", config_values[name].encode("utf-8"))
+    if source_date_epoch is not None:
+        _frame(hasher, "source-date-epoch", source_date_epoch.strip().encode("utf-8"))
     if emblem is not None:
         _frame(hasher, "emblem", Path(emblem).read_bytes())
     for source in document.files:
         _frame(hasher, f"source:{source.name}", source.data)
     folders = [styles] if isinstance(styles, Path) else list(styles)
     for index, folder in enumerate(folders):
-        for name, data in _styles_files(Path(folder)):
+        for name, data in _folder_files(Path(folder)):
             _frame(hasher, f"styles{index}:{name}", data)
+    for name, data in _folder_files(schemas_dir()):
+        _frame(hasher, f"schemas:{name}", data)
     return f"sha256:{hasher.hexdigest()}"
 
 
-_styles_cache: dict[tuple, tuple[tuple[str, bytes], ...]] = {}
+_folder_cache: dict[tuple, tuple[tuple[str, bytes], ...]] = {}
 
 
-def _styles_files(folder: Path) -> tuple[tuple[str, bytes], ...]:
-    """The styles folder's files, read once per process unless a file's size or time changed."""
+def _folder_files(folder: Path) -> tuple[tuple[str, bytes], ...]:
+    """A data folder's files, read once per process unless a file's size or time changed."""
     paths = sorted(p for p in folder.rglob("*") if p.is_file())
     stamp = tuple(
         (p.as_posix(), s.st_size, s.st_mtime_ns, s.st_ctime_ns) for p in paths for s in [p.stat()]
     )
-    cached = _styles_cache.get(stamp)
+    cached = _folder_cache.get(stamp)
     if cached is None:
         cached = tuple((p.relative_to(folder).as_posix(), p.read_bytes()) for p in paths)
-        _styles_cache.clear()
-        _styles_cache[stamp] = cached
+        if len(_folder_cache) > 8:
+            _folder_cache.clear()
+        _folder_cache[stamp] = cached
     return cached
 
 
 def key_for(document: Document, *, flavour: str, config: Config, fmt: str = "dir") -> str:
     """The build key of ``document`` built with these options: what every caller should use."""
-    from pipeline.resources import styles_dir
-
     shipped = styles_dir()
     folders = [shipped]
     if config.styles is not None and Path(config.styles).resolve() != shipped.resolve():
@@ -275,6 +287,7 @@ def key_for(document: Document, *, flavour: str, config: Config, fmt: str = "dir
         styles=folders,
         fmt=fmt,
         emblem=config.emblem,
+        source_date_epoch=os.environ.get("SOURCE_DATE_EPOCH", "").strip() or None,
     )
 
 

@@ -24,9 +24,12 @@ Matching. The rendered text has things the source lacks (masthead, running heads
 numbers, list numbers, footnote calls) and page breaks cut paragraphs, so each block of the
 body (paragraph, heading, list item, table cell) of all parts, in order, must be found as a
 sequence of pieces in the normalised PDF text, each
-piece after the previous one: the longest prefix of what is left that occurs after the
-previous piece, which must be at least :data:`MIN_PIECE` characters long (or all that is
-left). "After" allows a step back of :data:`LOOK_BACK` characters, about two lines: pdfium
+piece after the previous one: what is left is matched at the first place after the previous
+piece where at least :data:`SURE_PIECE` characters of it occur, as far as it goes there, or
+else as its longest prefix that occurs anywhere after it; a piece must be at least
+:data:`MIN_PIECE` characters long (or all that is left). First place before longest run, so
+that text which recurs (the same sentence in every paragraph) is matched where it is, not at
+a later copy that no page break interrupts. "After" allows a step back of :data:`LOOK_BACK` characters, about two lines: pdfium
 splits a line where the baseline changes (a raised footnote call) and, in a right-to-left
 line, emits the pieces left to right, so the end of an Arabic line can come out before its
 beginning (measured with WeasyPrint and Noto Naskh Arabic). A wrong, missing or unmapped
@@ -59,6 +62,7 @@ import pypdfium2
 from pipeline.model import Document
 
 MIN_PIECE = 8  # normalised characters; about two words of Latin text, a phrase of Chinese
+SURE_PIECE = 32  # normalised characters: a run this long is where the text is, not a chance match
 FURNITURE = 3000  # normalised characters: a page's running heads, footnotes and footer
 PAGE_BREAK = "\f"  # between the pages of the extracted text (normalise drops it)
 LOOK_BACK = 300  # normalised characters, a little more than two full lines of Latin text
@@ -201,17 +205,45 @@ def source_text(document: Document) -> SourceText:
     return SourceText(tuple(flows), tuple(anywhere))
 
 
-def _longest_prefix(needle: str, haystack: str, start: int) -> tuple[int, int]:
-    """(length, position) of the longest prefix of ``needle`` found in ``haystack[start:]``.
+def _longest_prefix(
+    needle: str, haystack: str, start: int, stop: int | None = None
+) -> tuple[int, int]:
+    """(length, position) of the longest prefix of ``needle`` found in ``haystack[start:stop]``.
 
     Binary search works because every prefix of a found prefix is found too.
     """
+    stop = len(haystack) if stop is None else stop
     low, high, position = 0, len(needle), start
     while low < high:
         mid = (low + high + 1) // 2
-        found = haystack.find(needle[:mid], start)
+        found = haystack.find(needle[:mid], start, stop)
         if found >= 0:
             low, position = mid, found
+        else:
+            high = mid - 1
+    return low, position
+
+
+def _nearest_prefix(needle: str, haystack: str, end: int, cursor: int) -> tuple[int, int]:
+    """The piece at the first place after ``end`` (the previous piece's end) where at least
+    :data:`SURE_PIECE` characters of ``needle`` match, extended as far as they go; else the
+    longest prefix anywhere after ``cursor`` (``end`` less the look-back).
+
+    First place, not longest run: where text recurs (a sentence in every paragraph), the true
+    place of a paragraph that a page break splits holds a shorter run than a later unbroken
+    copy, and jumping to that copy skips everything between: a valid document refused. The
+    first place is sought from ``end``, not from ``cursor``, or a recurring paragraph would
+    match its predecessor again and a missing copy would go unnoticed.
+    """
+    want = min(len(needle), SURE_PIECE)
+    position = haystack.find(needle[:want], end)
+    if position < 0:
+        return _longest_prefix(needle, haystack, cursor)
+    low, high = want, len(needle)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if haystack.startswith(needle[:mid], position):
+            low = mid
         else:
             high = mid - 1
     return low, position
@@ -227,7 +259,7 @@ def _match(
     offset, cursor, end = 0, start, start
     while offset < len(source):
         rest = source[offset:]
-        length, position = _longest_prefix(rest, target, cursor)
+        length, position = _nearest_prefix(rest, target, end, cursor)
         if length < min(MIN_PIECE, len(rest)):
             cut = _page_break(rest, target, end, breaks)
             if cut is None:
