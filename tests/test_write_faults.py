@@ -581,3 +581,43 @@ def test_sigkill_at_random_moments_never_leaves_a_partial_bag(
         done += 1
     assert done >= min(rounds, 3)
     print(f"{fmt}: {done} kills, destination after the kill: {seen}")
+
+
+# -- durability before the rename --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("syncfs", [None, lambda fd: -1], ids=["no syncfs", "syncfs fails"])
+def test_without_a_working_syncfs_every_file_and_folder_is_fsynced(tmp_path, monkeypatch, syncfs):
+    from pipeline import atomic
+
+    monkeypatch.setattr(atomic, "_syncfs", lambda: syncfs)
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    files = {"bagit.txt": b"x", "data/a.txt": b"a", "data/sub/b.txt": b"b"}
+    write._write_tree(files, tmp_path)
+    expected = {str(tmp_path / name) for name in files}
+    expected |= {str(tmp_path), str(tmp_path / "data"), str(tmp_path / "data" / "sub")}
+    assert set(synced) == expected
+
+
+def test_with_syncfs_one_call_makes_the_tree_durable(tmp_path, monkeypatch):
+    from pipeline import atomic
+
+    calls: list[int] = []
+    monkeypatch.setattr(atomic, "_syncfs", lambda: lambda fd: calls.append(fd) or 0)
+    monkeypatch.setattr(os, "fsync", lambda fd: pytest.fail("fsync called despite syncfs"))
+    write._write_tree({"bagit.txt": b"x", "data/a.txt": b"a"}, tmp_path)
+    assert len(calls) == 1 and (tmp_path / "data" / "a.txt").read_bytes() == b"a"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="syncfs is Linux's")
+def test_linux_has_syncfs():
+    from pipeline import atomic
+
+    assert atomic._syncfs() is not None

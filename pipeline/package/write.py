@@ -4,7 +4,8 @@
 (``rename`` refuses a non-empty target), so replacing a bag takes three steps, each a rename in
 the output folder:
 
-1. write every file into ``.NAME.staging-<pid>-<random>`` beside the destination, fsync;
+1. write every file into ``.NAME.staging-<pid>-<random>`` beside the destination, make it
+   durable (one ``syncfs`` on Linux, else an fsync per file and folder);
 2. rename the existing bag (if any) aside to ``.NAME.old-<pid>-<random>``;
 3. rename the staging folder to ``NAME``, fsync the folder, then delete the old bag.
 
@@ -212,16 +213,20 @@ def destination_lock(dest: Path, timeout: float | None = None) -> Iterator[None]
 
 
 def _write_tree(files: Mapping[str, bytes], root: Path) -> None:
+    """Write every file, then make the whole tree durable at once (:func:`atomic.sync_tree`)."""
     folders = {root}
+    paths = []
     for relative, data in files.items():
         parts = relative.split("/")
         path = root.joinpath(*parts)
         path.parent.mkdir(parents=True, exist_ok=True)
         folders.update(root.joinpath(*parts[:i]) for i in range(1, len(parts)))
-        atomic.write_new(path, data, 0o644)
-    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        atomic.write_new(path, data, 0o644, sync=False)
+        paths.append(path)
+    deepest_first = sorted(folders, key=lambda p: len(p.parts), reverse=True)
+    for folder in deepest_first:
         os.chmod(folder, 0o755)
-        atomic.fsync_dir(folder)
+    atomic.sync_tree(root, paths, deepest_first)
 
 
 def _move_into_place(staging: Path, dest: Path) -> None:
