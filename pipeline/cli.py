@@ -253,6 +253,13 @@ def build(
     help="BagIt Profile to check against (default: the shipped schemas/bag-profile.json).",
 )
 @click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Configuration whose profile_identifier the bags claim (default: unfolio.toml in the "
+    "working folder, if any; ignored with --profile).",
+)
+@click.option(
     "--no-second-opinions",
     is_flag=True,
     help="Do not run bagit-python, bagit-profile and veraPDF as well.",
@@ -264,26 +271,38 @@ def verify(
     bagit_only: bool,
     premis_xsd: Path | None,
     profile_file: Path | None,
+    config_file: Path | None,
     no_second_opinions: bool,
 ) -> int:
     """Check bags (folders, .zip or .tar.gz) and name every broken file.
 
     Exit 0 when every target passed (warnings alone pass unless --strict), 1 otherwise.
     """
-    from pipeline.verify import Options, verify_target
+    from pipeline import config as config_module
+    from pipeline.config import DEFAULT_PROFILE_IDENTIFIER
+    from pipeline.verify import Options, consistency, profile, verify_target
     from pipeline.verify.report import as_json as json_report
     from pipeline.verify.report import text_lines
 
     missing = [str(t) for t in targets if not t.exists() and not t.is_symlink()]
     if missing:
         raise UserError(f"no such bag or archive: {', '.join(missing)}")
+    identifier = None
+    if profile_file is None and not bagit_only:
+        configured = config_module.load(config_file).profile_identifier
+        identifier = None if configured == DEFAULT_PROFILE_IDENTIFIER else configured
     options = Options(
         bagit_only=bagit_only,
         strict=strict,
         premis_xsd=premis_xsd,
         profile=profile_file,
+        profile_identifier=identifier,
         second_opinions=not no_second_opinions,
     )
+    if not bagit_only:  # a bad profile or XSD is a usage error, found before any bag is read
+        profile.load_profile(profile_file)
+        if premis_xsd is not None:
+            consistency.load_xsd(premis_xsd)
     reports = []
     for target in targets:
         report = verify_target(target, options)

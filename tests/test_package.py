@@ -206,6 +206,17 @@ def test_premis_describes_every_payload_file_but_itself_with_manifest_fixity(bag
     }
     for link in tree.iterfind(".//p:linkingAgentIdentifierValue", ns):
         assert link.text in agent_ids
+    agent_type = {
+        a.findtext(".//p:agentIdentifierValue", namespaces=ns): a.findtext(
+            "p:agentType", namespaces=ns
+        )
+        for a in tree.iterfind("p:agent", ns)
+    }
+    for event in tree.iterfind("p:event", ns):  # each names the software and the organization
+        linked = {
+            agent_type[v.text] for v in event.iterfind(".//p:linkingAgentIdentifierValue", ns)
+        }
+        assert {"software", "organization"} <= linked, event.findtext("p:eventType", namespaces=ns)
     assert all(
         e.findtext("p:eventDateTime", namespaces=ns) == "2021-03-05T00:00:00Z"
         for e in tree.iterfind("p:event", ns)
@@ -343,3 +354,16 @@ def test_cli_build_reports_a_bad_document_and_still_builds_the_others(
     assert (tmp_path / "bags" / "A_75_9001--S_2021_9001-ZH" / "bagit.txt").is_file()
     assert "bad" in capsys.readouterr().err
     assert main(["build", str(bad), "-o", str(tmp_path / "bags")]) == 2
+
+
+@pytest.mark.parametrize(
+    ("flavour", "puid"),
+    [("2b", "fmt/477"), ("2u", "fmt/478"), ("3b", "fmt/480"), ("3u", "fmt/481")],
+)
+def test_pdfa_flavours_have_their_pronom_puids(flavour, puid):
+    """The PRONOM registry's values, written out here rather than read from premis.py."""
+    from pipeline.package import premis
+
+    assert premis.file_format("data/objects/X.pdf", flavour).puid == puid
+    assert premis.file_format("data/objects/source/document.json", flavour).puid == "fmt/817"
+    assert premis.file_format("data/objects/source/letter.md", flavour).puid == "fmt/1149"

@@ -121,6 +121,7 @@ def test_a_freshly_built_bag_has_no_findings_and_every_second_opinion_agrees(bui
     verdicts = {o.tool: o.verdict for o in report.opinions}
     assert verdicts["bagit-python"] == "valid"
     assert verdicts["bagit-profile"] == "valid"
+    assert all(o.agrees for o in report.opinions if o.tool != "veraPDF")
     assert verdicts["veraPDF"] in ("valid", "unavailable")
     assert {"bagit", "profile", "consistency", "pdf", "premis"} <= set(report.checks)
 
@@ -148,6 +149,9 @@ def test_bags_in_all_six_languages_pass_verify_with_the_premis_xsd(language_bags
     for bag in language_bags:
         report = verify_target(bag, Options(premis_xsd=xsd))
         assert report.findings == [], (bag.name, [str(f) for f in report.findings])
+        verdicts = {o.tool: o.verdict for o in report.opinions}
+        assert verdicts["bagit-python"] == verdicts["bagit-profile"] == "valid", bag.name
+        assert "premis-xsd" in report.checks or xsd is None
         languages.add(dict(_info(bag))["UN-Language"])
     assert languages == {"ar", "zh", "en", "fr", "ru", "es"}
 
@@ -167,9 +171,32 @@ def test_a_bag_claiming_another_profile_fails_meta_profile_identifier(bag):
 
 
 def test_a_required_bag_info_element_missing_fails_meta_profile_element(bag):
+    """Two rules broken, two findings: the profile requires it, and it restates document.json."""
     edit(bag, "bag-info.txt", "UN-Distribution: general\n", "")
     reseal(bag)
-    assert findings(bag) == [("META-PROFILE-ELEMENT", "bag-info.txt")]
+    assert findings(bag) == [
+        ("META-PROFILE-ELEMENT", "bag-info.txt"),
+        ("META-BAG-INFO", "bag-info.txt"),
+    ]
+
+
+def test_a_missing_element_is_caught_even_by_a_profile_that_does_not_require_it(bag, tmp_path):
+    profile = json.loads((REPO / "schemas" / "bag-profile.json").read_text(encoding="utf-8"))
+    del profile["Bag-Info"]["External-Identifier"]
+    custom = tmp_path / "profile.json"
+    custom.write_text(json.dumps(profile), encoding="utf-8")
+    edit(bag, "bag-info.txt", "External-Identifier: A/75/9001–S/2021/9001\n", "")
+    reseal(bag)
+    assert findings(bag, dataclasses.replace(QUICK, profile=custom)) == [
+        ("META-BAG-INFO", "bag-info.txt")
+    ]
+
+
+def test_verify_dot_names_the_bag_by_its_real_folder_name(built, monkeypatch):
+    monkeypatch.chdir(built)
+    assert findings(Path(".")) == []
+    monkeypatch.chdir(built / "data")
+    assert findings(Path("..")) == []
 
 
 def test_a_bag_info_value_outside_the_profile_list_fails_meta_profile_element(bag):
@@ -326,6 +353,17 @@ def test_a_pdf_claiming_pdfa_1b_fails_pdf_pdfa_claim(bag):
     assert ("PDF-PDFA-CLAIM", PDF) in findings(bag)
 
 
+def test_a_pdf_without_a_pdfa_claim_still_gets_every_other_check(bag):
+    def unclaim_and_add_javascript(pdf: pikepdf.Pdf) -> None:
+        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+            del meta["pdfaid:part"]
+        pdf.Root.OpenAction = pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS="app.alert(1)")
+
+    _rewrite_pdf(bag, unclaim_and_add_javascript)
+    found = findings(bag)
+    assert ("PDF-PDFA-CLAIM", PDF) in found and ("PDF-JAVASCRIPT", PDF) in found
+
+
 def test_javascript_added_to_the_bagged_pdf_fails_pdf_javascript(bag):
     def add_javascript(pdf: pikepdf.Pdf) -> None:
         pdf.Root.OpenAction = pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS="app.alert(1)")
@@ -398,12 +436,31 @@ def test_verapdf_on_path_accepting_the_pdf_is_recorded(bag, tmp_path, monkeypatc
     assert {o.tool: o.verdict for o in report.opinions}["veraPDF"] == "valid"
 
 
-def test_a_second_opinion_never_turns_a_failure_into_a_pass(bag):
-    edit(bag, "bag-info.txt", "UN-Distribution: general\n", "")
-    reseal(bag)
+def test_a_second_opinion_never_turns_a_failure_into_a_pass(bag, capsys):
+    """A file missing from one of two manifests: bagit-python 1.9 calls the bag valid."""
+    manifest = bag / "manifest-sha512.txt"
+    lines = manifest.read_text(encoding="utf-8").splitlines(keepends=True)
+    manifest.write_text("".join(line for line in lines if "letter.md" not in line), "utf-8")
+    reseal_tags_only(bag)
     report = verify_target(bag, Options())
-    assert {o.tool: o.verdict for o in report.opinions}["bagit-python"] == "valid"
+    opinion = {o.tool: o for o in report.opinions}["bagit-python"]
+    assert opinion.verdict == "valid" and opinion.agrees is False
     assert not report.passed(strict=False)
+    assert ("BAG-FILE-INCOMPLETE", "data/objects/source/letter.md") in [
+        (f.code, f.file) for f in report.findings
+    ]
+    assert main(["verify", str(bag)]) == 1
+    assert "says valid (disagrees: unfolio's checks failed" in capsys.readouterr().out
+
+
+def reseal_tags_only(bag: Path) -> None:
+    tags = {
+        p.name: p.read_bytes()
+        for p in bag.iterdir()
+        if p.is_file() and not p.name.startswith("tagmanifest-")
+    }
+    for algorithm in writer.ALGORITHMS:
+        (bag / f"tagmanifest-{algorithm}.txt").write_bytes(writer.manifest(tags, algorithm))
 
 
 # -- the command ----------------------------------------------------------------------------
@@ -452,3 +509,26 @@ def test_the_readme_lists_every_code_with_its_severity():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     table = dict(re.findall(r"^\| `((?:BAG|PDF|META)-[A-Z0-9-]+)` \| (\w+) \|", readme, re.M))
     assert table == {code: rule.severity for code, rule in RULES.items()}
+
+
+def test_a_bad_premis_xsd_or_profile_is_a_usage_error(built, tmp_path, capsys):
+    (tmp_path / "bad.xsd").write_text("<x/>")
+    (tmp_path / "empty.json").write_text("{}")
+    (tmp_path / "broken.json").write_text("{")
+    for option, name in (("--premis-xsd", "bad.xsd"), ("--profile", "empty.json"),
+                         ("--profile", "broken.json")):  # fmt: skip
+        assert main(["verify", option, str(tmp_path / name), str(built)]) == 2
+        err = capsys.readouterr().err
+        assert f"error: {tmp_path / name}: " in err and "Traceback" not in err
+
+
+def test_bags_claiming_the_configured_profile_identifier_pass(bag, tmp_path, monkeypatch):
+    uri = "https://records.example/profiles/un.json"
+    edit(bag, "bag-info.txt", "https://unfolio.example/bagit-profiles/un-document-v1.json", uri)
+    reseal(bag)
+    assert main(["verify", "--no-second-opinions", str(bag)]) == 1  # not what the shipped says
+    config = tmp_path / "unfolio.toml"
+    config.write_text(f'profile_identifier = "{uri}"\n', encoding="utf-8")
+    assert main(["verify", "--no-second-opinions", "--config", str(config), str(bag)]) == 0
+    monkeypatch.chdir(tmp_path)  # unfolio.toml in the working folder, as for build
+    assert main(["verify", str(bag)]) == 0

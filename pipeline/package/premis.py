@@ -186,7 +186,7 @@ def premis_xml(
             "message digest calculation",
             f'program="unfolio"; version="{unfolio.version}"; algorithms="SHA-256, SHA-512"',
             "success",
-            ((unfolio, "executing program"),),
+            ((unfolio, "executing program"), (org, "authorizer")),
             tuple((ids[p], "source") for p in paths),
         ),
     ]

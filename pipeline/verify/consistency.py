@@ -19,6 +19,7 @@ import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from lxml import etree
@@ -125,8 +126,9 @@ def check_layout(root: Path, reading: BagReading, document: Document) -> list[Fi
     for path in sorted(present - expected):
         findings.append(LAYOUT(path, "not a file unfolio puts in this bag"))
     name = contents.bag_name(document)
-    if root.name != name:
-        findings.append(NAME("", f"the bag is named {root.name!r}; its document makes it {name!r}"))
+    actual = Path(root).resolve().name  # "verify ." names the folder by its real name
+    if actual != name:
+        findings.append(NAME("", f"the bag is named {actual!r}; its document makes it {name!r}"))
     return findings
 
 
@@ -146,7 +148,11 @@ def check_bag_info(reading: BagReading, document: Document) -> list[Finding]:
     findings = []
     for label, value in expected.items():
         found = info.get(label, [])
-        if found and found != [value]:
+        if not found:
+            findings.append(
+                BAG_INFO("bag-info.txt", f"{label} is missing; document.json says {value!r}")
+            )
+        elif found != [value]:
             findings.append(
                 BAG_INFO(
                     "bag-info.txt",
@@ -226,13 +232,25 @@ def _parse_premis(root: Path) -> tuple[etree._Element | None, list[Finding]]:
     return tree, []
 
 
+@cache
+def load_xsd(xsd: Path) -> etree.XMLSchema:
+    """The XML Schema at ``xsd`` (its imports read locally, never from the network), parsed
+    once per process; ``UserError`` (exit 2) when it is not one."""
+    try:
+        return etree.XMLSchema(etree.parse(str(xsd), _PARSER))
+    except OSError as exc:
+        raise UserError(Problem(str(xsd), f"cannot read the XML Schema: {exc}")) from None
+    except (etree.XMLSyntaxError, etree.XMLSchemaParseError) as exc:
+        raise UserError(Problem(str(xsd), f"not a usable XML Schema: {exc}")) from None
+
+
 def check_premis_xsd(root: Path, xsd: Path) -> list[Finding]:
     """Validate premis.xml against the XSD at ``xsd`` (read locally, no network)."""
     where = premis.PREMIS_PATH
     data = read_file(root, where, limit=16 * 1024 * 1024)
     if data is None:
         return []  # reported by META-PREMIS-SYNTAX
-    schema = etree.XMLSchema(etree.parse(str(xsd), _PARSER))
+    schema = load_xsd(Path(xsd))
     try:
         schema.assertValid(etree.fromstring(data, _PARSER))
     except etree.DocumentInvalid:

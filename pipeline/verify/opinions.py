@@ -44,13 +44,16 @@ class Opinion:
     version: str
     verdict: Verdict
     detail: str = ""
+    #: whether the tool came to unfolio's verdict on what it judges; None when it gave none
+    agrees: bool | None = None
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, str | bool | None]:
         return {
             "tool": self.tool,
             "version": self.version,
             "verdict": self.verdict,
             "detail": self.detail,
+            "agrees": self.agrees,
         }
 
 

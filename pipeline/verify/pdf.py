@@ -19,7 +19,7 @@ import pypdfium2
 
 from pipeline import locale
 from pipeline.model import Document
-from pipeline.typeset import FLAVOURS, Flavour, gate, textcheck
+from pipeline.typeset import DEFAULT_FLAVOUR, FLAVOURS, Flavour, gate, textcheck
 from pipeline.typeset.layout import masthead_organ
 from pipeline.verify.findings import Finding, Rule, rule
 
@@ -67,11 +67,19 @@ def claimed_flavour(pdf: bytes) -> tuple[Flavour | None, str]:
 def check_pdf(pdf: bytes, document: Document, path: str) -> tuple[Flavour | None, list[Finding]]:
     """The flavour the PDF claims and every finding on it, each naming ``path``."""
     flavour, why = claimed_flavour(pdf)
+    findings = []
     if flavour is None:
-        return None, [PDFA_CLAIM(path, f"not a PDF/A flavour unfolio writes: {why}")]
-    findings = [
+        # every other check still runs (all failures, not the first), as for the default flavour
+        findings.append(
+            PDFA_CLAIM(
+                path,
+                f"not a PDF/A flavour unfolio writes: {why}; the other PDF checks ran as for "
+                f"PDF/A-{DEFAULT_FLAVOUR}",
+            )
+        )
+    findings += [
         GATE_RULES[f.code](path, f"{f.where}: {f.message}" if f.where else f.message)
-        for f in gate.check(pdf, document, flavour)
+        for f in gate.check(pdf, document, flavour or DEFAULT_FLAVOUR)
     ]
     findings += check_masthead(pdf, document, path)
     return flavour, findings

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pipeline.errors import Problem, UserError
 from pipeline.resources import schemas_dir
 from pipeline.verify.bagit import BagReading
 from pipeline.verify.findings import Finding, rule
@@ -42,9 +43,33 @@ def default_profile_path() -> Path:
     return schemas_dir() / "bag-profile.json"
 
 
-def load_profile(path: Path | None = None) -> dict[str, Any]:
-    """The profile as a dict (the shipped one by default)."""
-    return json.loads((path or default_profile_path()).read_text(encoding="utf-8"))
+def load_profile(path: Path | None = None, *, identifier: str | None = None) -> dict[str, Any]:
+    """The profile as a dict (the shipped one by default), or ``UserError`` (exit 2) naming the
+    file and what is wrong with it.
+
+    ``identifier`` replaces the profile's ``BagIt-Profile-Identifier``: an organization that
+    sets ``profile_identifier`` in ``unfolio.toml`` publishes unfolio's layout under its own
+    URI, and its bags are checked against the shipped rules under that name.
+    """
+    path = path or default_profile_path()
+    try:
+        profile = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UserError(Problem(str(path), f"cannot read the profile: {exc.strerror}")) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UserError(Problem(str(path), f"not a UTF-8 JSON BagIt profile: {exc}")) from None
+    info = profile.get("BagIt-Profile-Info") if isinstance(profile, dict) else None
+    if not isinstance(info, dict) or not isinstance(info.get("BagIt-Profile-Identifier"), str):
+        raise UserError(
+            Problem(
+                str(path),
+                "not a BagIt profile: expected an object with "
+                "BagIt-Profile-Info/BagIt-Profile-Identifier (bagit-profiles 1.3)",
+            )
+        )
+    if identifier is not None:
+        profile["BagIt-Profile-Info"]["BagIt-Profile-Identifier"] = identifier
+    return profile
 
 
 def _is_manifest(name: str) -> bool:

@@ -54,4 +54,9 @@ def text_lines(report: TargetReport, options: Options) -> Iterator[str]:
     for opinion in report.opinions:
         detail = f": {opinion.detail}" if opinion.detail else ""
         version = f" {opinion.version}" if opinion.version else ""
-        yield f"  second opinion: {opinion.tool}{version} says {opinion.verdict}{detail}"
+        note = ""
+        if opinion.agrees is False and opinion.verdict == "valid":
+            note = " (disagrees: unfolio's checks failed, and their failure stands)"
+        elif opinion.agrees is False:
+            note = " (disagrees: reported above)"
+        yield f"  second opinion: {opinion.tool}{version} says {opinion.verdict}{detail}{note}"

@@ -9,6 +9,7 @@ finding already names the file, and one cause should give one finding.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ class Options:
     strict: bool = False
     premis_xsd: Path | None = None
     profile: Path | None = None  # None: the shipped schemas/bag-profile.json
+    profile_identifier: str | None = None  # the configured one, if not the profile's own
     second_opinions: bool = True
 
 
@@ -98,7 +100,7 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
     report.bagit_version = reading.version
     if options.bagit_only:
         return
-    bag_profile = profile.load_profile(options.profile)
+    bag_profile = profile.load_profile(options.profile, identifier=options.profile_identifier)
     report.checks.append("profile")
     report.findings += profile.check_profile(reading, bag_profile)
 
@@ -162,6 +164,10 @@ def _second_opinions(
             (opinions.verapdf(pdf_file, flavour), failed(("PDF-",)), opinions.VERAPDF, relative)
         )
     for opinion, we_failed, disagreement, where in checks:
+        if opinion.verdict in ("valid", "invalid"):
+            opinion = dataclasses.replace(
+                opinion, agrees=(opinion.verdict == "invalid") == we_failed
+            )
         report.opinions.append(opinion)
         if opinion.verdict == "invalid" and not we_failed:
             report.findings.append(
