@@ -93,19 +93,33 @@ def validate(sources: tuple[Path, ...], as_json: bool) -> int:
 @click.option(
     "--emblem",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="SVG of the emblem to print instead of the neutral placeholder.",
+    help="SVG of the emblem to print instead of the neutral placeholder (default: the "
+    "configuration's emblem, if any).",
 )
-def render(src: Path, output: Path, pdfa: str, emblem: Path | None) -> int:
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Configuration whose emblem and styles folder are used, as by build (default: "
+    "unfolio.toml in the working folder, if any).",
+)
+def render(
+    src: Path, output: Path, pdfa: str, emblem: Path | None, config_file: Path | None
+) -> int:
     """Typeset one document source folder as a UN-format PDF/A."""
     from pipeline import atomic, typeset
+    from pipeline import config as config_module
     from pipeline.typeset.engine import RenderError
     from pipeline.typeset.gate import GateFailed
 
     if not output.parent.is_dir():
         raise UserError(f"{output.parent}: the output folder does not exist")
+    config = config_module.load(config_file)
     document = source.load(src)
     try:
-        pdf = typeset.render_pdf(document, src, flavour=pdfa, emblem=emblem)
+        pdf = typeset.render_pdf(
+            document, src, flavour=pdfa, emblem=emblem or config.emblem, styles=config.styles
+        )
     except GateFailed as exc:
         for finding in exc.findings:
             click.echo(f"failed: {src}: {finding}", err=True)

@@ -10,11 +10,15 @@ They are read from ``unfolio.toml`` in the working folder, or from the file give
     contact_email = "records@example.org"           # bag-info Contact-Email (omitted if unset)
     profile_identifier = "https://unfolio.example/bagit-profiles/un-document-v1.json"
     emblem = "emblem.svg"                            # SVG printed instead of the placeholder
-    styles = "my-styles"                             # NOT YET USED for rendering; only in the build key
+    styles = "my-styles"                             # overlay: its css/, templates/, SVGs win
 
 Defaults: ``source_organization`` "United Nations"; no contact elements; the profile URI
 :data:`DEFAULT_PROFILE_IDENTIFIER`, which is the ``BagIt-Profile-Identifier`` of the shipped
-``schemas/bag-profile.json``; no emblem (the neutral placeholder); the shipped ``styles/``.
+``schemas/bag-profile.json``; no emblem (the neutral placeholder); the shipped ``styles/``. A ``styles`` folder is an overlay
+laid out like the shipped one: each of ``css/fonts.css``, ``css/geometry.css``,
+``css/unfolio.css``, ``css/languages.css``, ``templates/document.html.j2``, ``recycle.svg`` and
+``emblem-placeholder.svg`` it holds replaces the shipped file; locale strings and the pinned
+fonts stay the shipped ones (they are the UN format and the reproducibility contract).
 Relative paths are resolved against the folder holding the configuration file. No value may
 contain a control character: each ends up in a line of ``bag-info.txt``.
 """

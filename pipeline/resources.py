@@ -18,3 +18,14 @@ def styles_dir() -> Path:
 
 def schemas_dir() -> Path:
     return _data_dir("schemas")
+
+
+def style_file(relative: str, overlay: Path | None = None) -> Path:
+    """``relative`` (e.g. ``css/unfolio.css``) from the ``overlay`` styles folder when it holds
+    it, else from the shipped one: a records office's ``styles`` folder (``unfolio.toml``)
+    replaces the shipped files it has and keeps the rest."""
+    if overlay is not None:
+        candidate = Path(overlay) / relative
+        if candidate.is_file():
+            return candidate
+    return styles_dir() / relative

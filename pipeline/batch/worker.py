@@ -254,7 +254,13 @@ def _build(task: Task) -> Result:
         from pipeline.typeset.gate import GateFailed
 
         try:
-            pdf = render_pdf(document, src, flavour=task.flavour, emblem=task.config.emblem)
+            pdf = render_pdf(
+                document,
+                src,
+                flavour=task.flavour,
+                emblem=task.config.emblem,
+                styles=task.config.styles,
+            )
         except GateFailed as exc:
             findings = [str(f) for f in exc.findings] or ["PDF/A gate failed"]
             more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""

@@ -17,29 +17,42 @@ DEFAULT_FLAVOUR: Flavour = "2u"
 
 
 def typeset(
-    document: Document, source: Path, *, pdf_variant: str = "pdf/a-2u", emblem: Path | None = None
+    document: Document,
+    source: Path,
+    *,
+    pdf_variant: str = "pdf/a-2u",
+    emblem: Path | None = None,
+    styles: Path | None = None,
 ) -> bytes:
     """Check coverage, lay out and render ``document`` (from folder ``source``): raw PDF bytes."""
     from pipeline.typeset import coverage, engine, layout  # WeasyPrint is slow to import
 
     coverage.check(document)
-    html = layout.build_html(document, emblem=emblem)
+    html = layout.build_html(document, emblem=emblem, styles=styles)
     ident = engine.identifier(document.symbol, document.language)
-    return engine.render(html, source, pdf_variant, pdf_identifier=ident)
+    return engine.render(html, source, pdf_variant, pdf_identifier=ident, styles=styles)
 
 
 def render_pdf(
-    document: Document, source: Path, *, flavour: str = DEFAULT_FLAVOUR, emblem: Path | None = None
+    document: Document,
+    source: Path,
+    *,
+    flavour: str = DEFAULT_FLAVOUR,
+    emblem: Path | None = None,
+    styles: Path | None = None,
 ) -> bytes:
     """The archival PDF/A of ``document``, or ``gate.GateFailed`` naming every finding.
 
-    Raises ``UserError`` (a character no pinned font covers) before anything is rendered.
+    ``emblem`` replaces the placeholder emblem; ``styles`` is a folder laid out like the
+    shipped ``styles/`` whose ``css/*.css``, ``templates/*`` and SVG files replace the shipped
+    ones of the same name (locale strings and the pinned fonts are never replaced). Raises
+    ``UserError`` (a character no pinned font covers) before anything is rendered.
     """
     from pipeline.typeset import gate, postpass
 
     if flavour not in FLAVOURS:
         raise ValueError(f"PDF/A flavour {flavour!r}: expected one of {', '.join(FLAVOURS)}")
-    raw = typeset(document, source, pdf_variant=f"pdf/a-{flavour}", emblem=emblem)
+    raw = typeset(document, source, pdf_variant=f"pdf/a-{flavour}", emblem=emblem, styles=styles)
     pdf = postpass.finish(raw, document, flavour)
     gate.enforce(pdf, document, flavour)
     return pdf

@@ -34,7 +34,7 @@ from weasyprint.text.ffi import harfbuzz_subset as _hb_subset
 from pipeline import fonts
 from pipeline.errors import UserError
 from pipeline.model import MAX_PAGES
-from pipeline.resources import styles_dir
+from pipeline.resources import style_file, styles_dir
 from pipeline.typeset import wpfixes
 
 STYLESHEETS = ("fonts.css", "geometry.css", "unfolio.css", "languages.css")
@@ -181,13 +181,19 @@ _ENV_LOCK = threading.Lock()
 
 
 @cache
-def stylesheets() -> tuple:
-    """The parsed stylesheets, once per process; a CSS warning (typo) is an error."""
-    css_dir = styles_dir() / "css"
-    fetcher = AllowListFetcher([styles_dir()], fonts_allowed=True)
+def stylesheets(styles: Path | None = None) -> tuple:
+    """The parsed stylesheets, once per process and styles overlay (each of ``STYLESHEETS``
+    from ``styles/css`` when the overlay has it, else the shipped one); a CSS warning (a typo)
+    is an error."""
+    roots = [styles_dir()] if styles is None else [styles_dir(), Path(styles)]
+    fetcher = AllowListFetcher(roots, fonts_allowed=True)
     with _guard() as records:
         sheets = tuple(
-            _wp.CSS(filename=str(css_dir / name), url_fetcher=fetcher, font_config=font_config())
+            _wp.CSS(
+                filename=str(style_file(f"css/{name}", styles)),
+                url_fetcher=fetcher,
+                font_config=font_config(),
+            )
             for name in STYLESHEETS
         )
     css_problems = [message for message, _ in records]  # a CSS warning is a typo: all fatal
@@ -365,6 +371,7 @@ def render(
     roots: Sequence[str | os.PathLike[str]] = (),
     attachments: Sequence | None = None,
     compact_fonts: bool = True,
+    styles: Path | None = None,
 ) -> bytes:
     """Render ``html`` to PDF bytes (raw WeasyPrint output, before the post-pass).
 
@@ -372,12 +379,16 @@ def render(
     allows it and the templates folder (plus any extra ``roots``). ``pdf_identifier`` defaults
     to a digest of the HTML, so equal input gives an equal file. ``compact_fonts=False``
     keeps WeasyPrint's own CJK subsets (for comparisons; see :func:`compact_cid_fonts`).
+    ``styles`` is the overlay styles folder (see :func:`stylesheets`).
     """
     if pdf_variant not in PDF_VARIANTS:
         raise ValueError(f"pdf_variant {pdf_variant!r}: expected one of {', '.join(PDF_VARIANTS)}")
-    sheets = stylesheets()
+    sheets = stylesheets(None if styles is None else Path(styles))
     base = Path(base_url).resolve()
-    fetcher = AllowListFetcher([styles_dir() / "templates", base, *roots])
+    templates = [styles_dir() / "templates"]
+    if styles is not None:
+        templates.append(Path(styles) / "templates")
+    fetcher = AllowListFetcher([*templates, base, *roots])
     if pdf_identifier is None:
         pdf_identifier = identifier(html)
     options = {"pdf_variant": pdf_variant, "pdf_identifier": pdf_identifier}

@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from pipeline import locale
 from pipeline.model import Document, Part
-from pipeline.resources import styles_dir
+from pipeline.resources import style_file, styles_dir
 from pipeline.symbols import undocs_url
 from pipeline.typeset import furniture
 
@@ -58,9 +58,12 @@ class Line:
 
 
 @cache
-def _environment() -> jinja2.Environment:
+def _environment(styles: Path | None = None) -> jinja2.Environment:
+    folders = [str(styles_dir() / "templates")]
+    if styles is not None:
+        folders.insert(0, str(Path(styles) / "templates"))  # the overlay's templates first
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(styles_dir() / "templates")),
+        loader=jinja2.FileSystemLoader(folders),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=False,
@@ -74,20 +77,26 @@ def _svg_uri(path: Path) -> str:
 
 
 @cache
-def _recycle_uri() -> str:
-    return _svg_uri(styles_dir() / "recycle.svg")
+def _recycle_uri(styles: Path | None = None) -> str:
+    return _svg_uri(style_file("recycle.svg", styles))
 
 
-def build_html(document: Document, *, emblem: Path | None = None) -> str:
-    """The complete HTML of ``document``, ready for ``engine.render``."""
-    return _environment().get_template(TEMPLATE).render(context(document, emblem=emblem))
+def build_html(
+    document: Document, *, emblem: Path | None = None, styles: Path | None = None
+) -> str:
+    """The complete HTML of ``document``, ready for ``engine.render``; ``styles`` is an overlay
+    folder whose templates and images replace the shipped ones of the same name."""
+    template = _environment(styles).get_template(TEMPLATE)
+    return template.render(context(document, emblem=emblem, styles=styles))
 
 
-def context(document: Document, *, emblem: Path | None = None) -> dict[str, object]:
+def context(
+    document: Document, *, emblem: Path | None = None, styles: Path | None = None
+) -> dict[str, object]:
     """The template context; every string in it is plain text (the template escapes it)."""
     doc = document
     loc = locale.get(doc.language)
-    emblem_path = emblem or default_emblem()
+    emblem_path = emblem or style_file("emblem-placeholder.svg", styles)
     return {
         "lang": doc.language,
         "lang_tag": LANG_TAGS[doc.language],
@@ -115,7 +124,7 @@ def context(document: Document, *, emblem: Path | None = None) -> dict[str, obje
         "barcode_text": furniture.barcode_text(doc.job_digits),
         "qr_uri": furniture.data_uri(furniture.qr_svg(undocs_url(doc.symbols[0], doc.language))),
         "please_recycle": loc.please_recycle,
-        "recycle_uri": _recycle_uri(),
+        "recycle_uri": _recycle_uri(styles),
         "emblem_uri": _svg_uri(Path(emblem_path)),
     }
 
