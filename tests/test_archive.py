@@ -6,6 +6,7 @@ import errno
 import gzip
 import hashlib
 import io
+import json
 import os
 import shutil
 import stat
@@ -181,6 +182,45 @@ def test_a_built_archive_opens_into_a_valid_bag_with_a_good_sidecar(build, tmp_p
     assert stat.S_IMODE((tmp_path / "open").stat().st_mode) == 0o700
     for path in root.rglob("*"):
         assert stat.S_IMODE(path.stat().st_mode) == (0o755 if path.is_dir() else 0o644)
+
+
+@pytest.mark.parametrize("fmt", ["zip", "tgz"])
+def test_verify_passes_a_built_archive_and_names_the_member_a_tamper_broke(
+    build, tmp_path, fmt, capsys
+):
+    """End to end through the command: the archive as built, then one byte of a bagged source
+    file flipped inside a rebuilt archive whose sidecar matches (so only fixity can tell)."""
+    from pipeline.cli import main
+
+    built = build(fmt)
+    assert main(["verify", "--json", "--no-second-opinions", str(built)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["targets"][0]["kind"] == fmt and report["targets"][0]["status"] == "valid"
+
+    member = f"{NAME}/data/objects/source/letter.md"
+    tampered = tmp_path / "tampered" / built.name
+    tampered.parent.mkdir()
+    if fmt == "zip":
+        with zipfile.ZipFile(built) as old, zipfile.ZipFile(tampered, "w") as new:
+            for info in old.infolist():
+                data = old.read(info)
+                if info.filename == member:
+                    data = bytes([data[0] ^ 1]) + data[1:]
+                new.writestr(info, data)
+    else:
+        with tarfile.open(built, "r:gz") as old, tarfile.open(tampered, "w:gz") as new:
+            for info in old.getmembers():
+                data = old.extractfile(info).read() if info.isfile() else None
+                if info.name == member:
+                    data = bytes([data[0] ^ 1]) + data[1:]
+                new.addfile(info, io.BytesIO(data) if data is not None else None)
+    digest = hashlib.sha256(tampered.read_bytes()).hexdigest()
+    _sidecar(tampered).write_text(f"{digest}  {tampered.name}\n", encoding="ascii")
+    assert main(["verify", "--json", "--no-second-opinions", str(tampered)]) == 1
+    findings = json.loads(capsys.readouterr().out)["targets"][0]["findings"]
+    assert {(f["code"], f["file"]) for f in findings} >= {
+        ("BAG-CHECKSUM", "data/objects/source/letter.md")
+    }
 
 
 def test_an_unknown_format_is_refused(document, pdf, tmp_path):

@@ -137,3 +137,25 @@ def test_readings_of_older_versions():
     assert [label for label, _ in reading.info][:2] == ["Bagging-Date", "Bagging-Date"]
     reading, _ = check_bag(SUITE / "v0.96/valid/bag-with-encoded-names", unfolio_layout=False)
     assert "data/%7Etest1.txt" in reading.manifests["md5"]  # "%" is only a character before 1.0
+
+
+@pytest.mark.parametrize(
+    ("case", "code", "status"),
+    [
+        ("v1.0/valid/basicBag", 0, "valid"),
+        ("v0.97/warning/made-with-md5sum-tools", 0, "warnings"),
+        ("v1.0/invalid/bagit-with-invalid-whitespace", 1, "invalid"),  # bagit-python accepts it
+        ("v0.97/invalid/out-of-scope-file-paths-using-dot-notation", 1, "invalid"),
+    ],
+)
+def test_the_bagit_only_command_gives_the_case_verdict_and_exit_code(case, code, status, capsys):
+    import json
+
+    from pipeline.cli import main
+
+    assert main(["verify", "--bagit-only", "--json", str(SUITE / case)]) == code
+    report = json.loads(capsys.readouterr().out)
+    assert report["mode"] == "bagit-only" and report["targets"][0]["status"] == status
+    assert main(["verify", "--bagit-only", "--strict", str(SUITE / case)]) == (
+        0 if status == "valid" else 1
+    )

@@ -1398,7 +1398,9 @@ def _check_weak_algorithms(bag: _Bag, manifests: list[Manifest]) -> None:
     algorithms = {re.sub(r"[^a-z0-9]", "", m.algorithm.lower()) for m in manifests}
     if bag.rules >= V1 and algorithms and algorithms <= _WEAK:
         for manifest in manifests:
-            message = f"{manifest.algorithm} is the strongest payload checksum of this 1.0 bag"
+            declared = bag.declaration.version
+            judged = "1.0 bag" if declared else "bag (no version declared: judged as 1.0)"
+            message = f"{manifest.algorithm} is the strongest payload checksum of this {judged}"
             bag.findings.append(WEAK_ALGORITHM(show(manifest.name), message))
 
 

@@ -81,10 +81,11 @@ def verify_target(path: Path, options: Options) -> TargetReport:
         _verify_bag(path, options, report)
         return report
     report.checks.append("archive")
-    report.findings += archive.check_sidecar(path)
     scratch = Path(tempfile.mkdtemp(prefix="unfolio-verify-"))
     try:
         root, found = archive.open_archive(path, scratch / "open")
+        if not any(f.code == "BAG-ARCHIVE-TYPE" for f in found):  # a sidecar is an archive's
+            report.findings += archive.check_sidecar(path)
         report.findings += found
         if root is not None:
             _verify_bag(root, options, report)
