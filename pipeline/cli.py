@@ -27,6 +27,19 @@ pdfa_option = click.option(
     show_default=True,
     help="PDF/A part and level; 3b/3u embed the source as associated files.",
 )
+
+
+def config_option(used_for: str):
+    """``--config FILE``, the same for every command that reads ``unfolio.toml``."""
+    return click.option(
+        "--config",
+        "config_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=f"Configuration file ({used_for}; default: unfolio.toml in the working folder, "
+        "if any).",
+    )
+
+
 _debug = False
 
 
@@ -96,13 +109,7 @@ def validate(sources: tuple[Path, ...], as_json: bool) -> int:
     help="SVG of the emblem to print instead of the neutral placeholder (default: the "
     "configuration's emblem, if any).",
 )
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Configuration whose emblem and styles folder are used, as by build (default: "
-    "unfolio.toml in the working folder, if any).",
-)
+@config_option("its emblem and styles folder, as for build")
 def render(
     src: Path, output: Path, pdfa: str, emblem: Path | None, config_file: Path | None
 ) -> int:
@@ -150,12 +157,7 @@ def render(
     show_default=True,
     help="Write each bag as a folder or as a reproducible archive with a .sha256 sidecar.",
 )
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Configuration file (default: unfolio.toml in the working folder, if any).",
-)
+@config_option("organization values, emblem, styles folder")
 @click.option(
     "-j",
     "--jobs",
@@ -266,13 +268,7 @@ def build(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="BagIt Profile to check against (default: the shipped schemas/bag-profile.json).",
 )
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Configuration whose profile_identifier the bags claim (default: unfolio.toml in the "
-    "working folder, if any; ignored with --profile).",
-)
+@config_option("the profile_identifier the bags claim; not used with --profile")
 @click.option(
     "--no-second-opinions",
     is_flag=True,
