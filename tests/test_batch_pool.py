@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -26,6 +30,9 @@ class Done:
 
 def work(task: tuple[str, object]) -> Done:
     what, argument = task
+    if what == "litter":  # a temp file, then death before anyone could remove it
+        (Path(tempfile.mkdtemp(prefix="weasyprint-")) / "font").write_bytes(b"x" * 1000)
+        os.kill(os.getpid(), signal.SIGKILL)
     if what == "die":
         os.kill(os.getpid(), signal.SIGKILL)
     if what == "exit":
@@ -133,3 +140,30 @@ def test_exit_descriptions():
     assert describe_exit(1) == "worker process died: exited with code 1"
     with pytest.raises(ValueError):
         LocalPool(work, jobs=0)
+
+
+def test_what_a_killed_worker_left_in_the_temp_folder_is_removed_with_the_pool():
+    pool = LocalPool(work, jobs=1)
+    scratch = Path(pool.scratch)
+    done, lost = _run(pool, [("litter", 0), ("ok", 1)])
+    assert set(lost) == {0} and done[1].value == 1
+    assert not scratch.exists()
+
+
+def test_builds_leave_nothing_in_the_temp_folder(tmp_path):
+    """WeasyPrint copies the @font-face files (about 12 MB) into a weasyprint-* folder that
+    its FontConfiguration removes only when collected, which a kept one never is."""
+    from .conftest import REPO
+
+    fixtures = REPO / "tests" / "fixtures" / "documents"
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp)}
+    one = [sys.executable, "-m", "pipeline", "render", str(fixtures / "ru-note"), "-o",
+           str(tmp_path / "ru.pdf")]  # fmt: skip
+    two = [sys.executable, "-m", "pipeline", "build", str(fixtures / "ru-note"),
+           str(fixtures / "es-draft-resolution"), "-o", str(tmp_path / "bags"), "--jobs", "2",
+           "--max-tasks-per-worker", "1"]  # fmt: skip
+    for command in (one, two):
+        subprocess.run(command, check=True, env=env, capture_output=True, cwd=tmp_path)
+        assert list(temp.iterdir()) == [], command[3]

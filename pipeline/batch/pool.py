@@ -31,7 +31,10 @@ import collections
 import contextlib
 import multiprocessing
 import os
+import shutil
 import signal
+import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -43,17 +46,31 @@ _KILL_GRACE = 2.0  # seconds past the in-process alarm before the parent kills t
 _MAX_START_FAILURES = 3  # workers that die or fail while warming up, in a row
 
 
-def _child(conn: Connection, fn, initializer, max_tasks: int | None, max_rss_mb: float | None):
+def _child(
+    conn: Connection,
+    fn,
+    initializer,
+    max_tasks: int | None,
+    max_rss_mb: float | None,
+    scratch: str | None = None,
+):
     """A worker's life: warm up, then one task at a time until told to stop or retiring.
 
     A parent that died (SIGKILL, OOM) closes the pipe: the worker then has no one to report
     to and ends quietly, instead of printing a BrokenPipeError into the parent's terminal.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if scratch is not None:  # what this worker leaves in the temp folder, the pool removes
+        tempfile.tempdir = scratch
+        os.environ["TMPDIR"] = scratch
     try:
         _serve(conn, fn, initializer, max_tasks, max_rss_mb)
     except (BrokenPipeError, ConnectionResetError, EOFError):
         return
+    finally:
+        engine = sys.modules.get("pipeline.typeset.engine")
+        if engine is not None:  # a worker ends with os._exit: no atexit handler runs
+            engine.release_fonts()
 
 
 def _serve(conn: Connection, fn, initializer, max_tasks: int | None, max_rss_mb: float | None):
@@ -130,6 +147,9 @@ class LocalPool:
         self.started = 0  # worker processes started, over the pool's life
         self._start_failures = 0
         self._fatal: str | None = None
+        # the workers' temp folder: removed when the pool closes, so that even a worker
+        # killed mid-document (SIGKILL, timeout, OOM) leaves nothing in the host's /tmp
+        self.scratch = tempfile.mkdtemp(prefix="unfolio-workers-")
 
     # --- workers -----------------------------------------------------------------------------
 
@@ -137,7 +157,7 @@ class LocalPool:
         parent, child = self.context.Pipe(duplex=True)
         process = self.context.Process(
             target=_child,
-            args=(child, self.fn, self.initializer, self.max_tasks, self.max_rss_mb),
+            args=(child, self.fn, self.initializer, self.max_tasks, self.max_rss_mb, self.scratch),
             name=f"unfolio-worker-{self.started + 1}",
             daemon=True,
         )
@@ -164,6 +184,7 @@ class LocalPool:
                     worker.conn.send(None)
         for worker in list(self.workers):
             self._stop(worker, kill=worker.task is not None)
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
     def __enter__(self) -> LocalPool:
         return self
