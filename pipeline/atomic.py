@@ -95,7 +95,9 @@ def sync_tree(root: Path, files: Iterable[Path], folders: Iterable[Path]) -> Non
     4 ms for the fifteen fsyncs of a bag (measured on ext4 here), which is most of what
     writing a bag costs a short document. Elsewhere, or when ``syncfs`` fails, each file
     and folder is fsynced (errors of a file's fsync propagate; a folder's are ignored, as in
-    :func:`fsync_dir`).
+    :func:`fsync_dir`). Trade-offs: before Linux 5.8 ``syncfs`` did not report write-back
+    errors (a full disk still fails at ``write``, which is where ext4 and xfs report it), and
+    it also flushes whatever else is pending on that file system.
     """
     syncfs = _syncfs()
     if syncfs is not None:

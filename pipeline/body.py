@@ -31,6 +31,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from pipeline.model import MAX_NESTING, MAX_WORD_CHARS, forbidden_pattern
 
 ALLOWED_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+MAX_URL_CHARS = 8192  # characters of a link target; far above any real URL, far below PDF/A's cap
 # markdown-it's own limit stays well above MAX_NESTING (a list level is two token levels, a
 # table four), so anything it would drop is refused by _nesting() first.
 PARSER_MAX_NESTING = 3 * MAX_NESTING
@@ -171,7 +172,16 @@ def _check(token: Token, line: int | None = None) -> list[MarkupProblem]:
         elif child.type == "link_open":
             href = str(child.attrGet("href") or "")
             scheme = urlsplit(href).scheme.lower()
-            if scheme not in ALLOWED_LINK_SCHEMES:
+            if len(href) > MAX_URL_CHARS:
+                problems.append(
+                    MarkupProblem(
+                        line,
+                        f"link target {_quote(href[:60])}… is {len(href):,} characters long; "
+                        f"the limit is {MAX_URL_CHARS:,} (a PDF/A string holds at most 32,767 "
+                        "bytes)",
+                    )
+                )
+            elif scheme not in ALLOWED_LINK_SCHEMES:
                 problems.append(
                     MarkupProblem(
                         line,

@@ -387,19 +387,28 @@ def _forbidden_message(char: str) -> str:
 def _character_problems(meta: Any, where: str) -> list[Problem]:
     """Every string of document.json, keys included, against model.FORBIDDEN_CHARACTERS."""
     problems = []
-    stack: list[tuple[Any, tuple[Any, ...]]] = [(meta, ())]
+    stack: list[tuple[Any, tuple[Any, ...], bool]] = [(meta, (), True)]
     while stack:
-        node, path = stack.pop()
+        node, path, is_value = stack.pop()
         if isinstance(node, str):
             bad = _FORBIDDEN_METADATA.search(node)
             if bad is not None:
                 problems.append(Problem(where, _forbidden_message(bad.group()), _pointer(path)))
+            elif is_value and node != node.strip():
+                # a bag-info.txt value cannot keep them (RFC 8493 strips them on reading)
+                problems.append(
+                    Problem(
+                        where,
+                        "begins or ends with a space; metadata values may not",
+                        _pointer(path),
+                    )
+                )
         elif isinstance(node, dict):
             for key, child in node.items():
-                stack.append((key, path))
-                stack.append((child, (*path, key)))
+                stack.append((key, path, False))
+                stack.append((child, (*path, key), True))
         elif isinstance(node, list):
-            stack.extend((child, (*path, i)) for i, child in enumerate(node))
+            stack.extend((child, (*path, i), True) for i, child in enumerate(node))
     return sorted(problems, key=lambda p: p.pointer or "")
 
 

@@ -5,6 +5,7 @@ boundary (the limit passes, one more is refused), and its error names the limit 
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
@@ -223,3 +224,41 @@ def test_a_document_longer_than_max_pages_is_refused(tmp_path, monkeypatch):
     code, _, err = run_cli("render", str(folder), "-o", str(tmp_path / "x.pdf"))
     assert_refused(code, err, says="2 pages; the limit is 1")
     assert not (tmp_path / "x.pdf").exists()
+
+
+# -- found by an outside audit: validate said ok, build failed with exit 1 ---------------------
+
+
+@pytest.mark.parametrize("title", ["Letter ", " Letter", "Letter\u00a0", " "])
+def test_a_metadata_value_with_surrounding_spaces_is_refused_at_its_pointer(make_source, title):
+    from pipeline.errors import UserError
+
+    with pytest.raises(UserError) as refused:
+        source.load(make_source({"title": title}))
+    assert [p.pointer for p in refused.value.problems] == ["/title"]
+
+
+def test_a_link_target_over_the_url_limit_is_refused_with_its_line(make_source):
+    from pipeline import body
+    from pipeline.errors import UserError
+
+    url = "https://example.org/" + "a" * body.MAX_URL_CHARS
+    with pytest.raises(UserError) as refused:
+        source.load(make_source(parts={"letter.md": f"Text.\n\n[x]({url})\n"}))
+    (problem,) = refused.value.problems
+    assert problem.line == 3 and "8,192" in problem.message
+    source.load(make_source(parts={"letter.md": f"[x]({url[: body.MAX_URL_CHARS]})\n"}))
+
+
+@pytest.mark.parametrize("junk", ["fifo", "link to /dev/zero"])
+def test_junk_at_a_bags_name_in_the_output_folder_is_not_read(tmp_path, junk):
+    from pipeline.package import buildkey
+
+    bag = tmp_path / "NAME"
+    bag.mkdir()
+    (bag / "bagit.txt").write_text("BagIt-Version: 1.0\n")
+    if junk == "fifo":
+        os.mkfifo(bag / "bag-info.txt")
+    else:
+        (bag / "bag-info.txt").symlink_to("/dev/zero")
+    assert buildkey.existing_key(tmp_path, "NAME", "dir") is None  # no hang, no MemoryError

@@ -36,6 +36,7 @@ import ctypes
 import hashlib
 import os
 import platform
+import stat
 import sys
 import tarfile
 import zipfile
@@ -325,7 +326,7 @@ def existing_key(out_dir: Path, name: str, fmt: str) -> str | None:
             bag = out_dir / name
             if not (bag / "bagit.txt").is_file():
                 return None
-            return _key_in((bag / "bag-info.txt").read_bytes())
+            return _key_in(_small_regular_file(bag / "bag-info.txt"))
         from pipeline.package.archive import sidecar_name
 
         bundle = destination(out_dir, name, fmt)
@@ -334,6 +335,19 @@ def existing_key(out_dir: Path, name: str, fmt: str) -> str | None:
     except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, KeyError):
         return None
     return None
+
+
+def _small_regular_file(path: Path, limit: int = 1 << 20) -> bytes:
+    """The bytes of ``path`` if it is a regular file (not a link, FIFO or device) of at most
+    ``limit`` bytes; else ``OSError``. Whatever sits in the output folder is not trusted."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            raise OSError(f"{path}: not a small regular file")
+        return os.read(fd, limit + 1)
+    finally:
+        os.close(fd)
 
 
 def _archive_key(archive: Path, name: str, fmt: str) -> str | None:
