@@ -10,8 +10,10 @@ with its line: a character reference (``&#x202E;``, ``&NewLine;``…) that decod
 character no text may carry (``model.FORBIDDEN_CHARACTERS``); lists, block quotes, tables,
 emphasis and links nested more than ``model.MAX_NESTING`` deep (markdown-it silently drops
 what lies beyond its own nesting limit, and WeasyPrint recurses once per level); a footnote
-defined twice (markdown-it keeps the last) or never called (markdown-it drops it); and a
-footnote that calls another footnote.
+defined twice (markdown-it keeps the last) or never called (markdown-it drops it); a
+footnote that calls another footnote; and more than ``model.MAX_FOOTNOTES`` footnote calls
+in one part (WeasyPrint lays out all of a page's notes again for each new one, so thousands
+of notes take minutes; the limit is several times any real UN document's count).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
-from pipeline.model import MAX_NESTING, MAX_WORD_CHARS, forbidden_pattern
+from pipeline.model import MAX_FOOTNOTES, MAX_NESTING, MAX_WORD_CHARS, forbidden_pattern
 
 ALLOWED_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 MAX_URL_CHARS = 8192  # characters of a link target; far above any real URL, far below PDF/A's cap
@@ -134,6 +136,7 @@ def _too_deep(line: int | None) -> MarkupProblem:
 def _check_tokens(tokens: list[Token]) -> Iterator[MarkupProblem]:
     """Images, links and decoded characters, in the body and in every footnote."""
     call_lines: dict[int, int | None] = {}  # footnote id → line of its first call
+    calls = 0
     in_note: int | None = None
     for token in tokens:
         if token.type == "footnote_open":
@@ -149,6 +152,13 @@ def _check_tokens(tokens: list[Token]) -> Iterator[MarkupProblem]:
                 if in_note is not None:
                     yield MarkupProblem(line, "a footnote cannot call another footnote")
                 call_lines.setdefault(child.meta["id"], line)
+                calls += 1
+                if calls == MAX_FOOTNOTES + 1:
+                    yield MarkupProblem(
+                        line,
+                        f"footnote call {calls:,} of this part is here; the limit is "
+                        f"{MAX_FOOTNOTES:,} footnote calls per part (split the text into parts)",
+                    )
         if token.type == "inline":
             yield from _check(token, line)
             yield from _long_words(_plain(token), line)

@@ -33,6 +33,7 @@ MAX_TEXT_CHARS = 2000  # one metadata string (also the schema's maxLength of $de
 MAX_JSON_DEPTH = 10  # arrays and objects nested in document.json (the contract needs 5)
 MAX_JSON_MEMBERS = 100  # items of one array or members of one object in document.json
 MAX_NESTING = 16  # lists, block quotes, tables, emphasis and links nested in a body
+MAX_FOOTNOTES = 2000  # footnote calls in one part: WeasyPrint redoes a page's notes per note
 MAX_WORD_CHARS = 500  # characters of a body "word": a run with no space or other line break
 MAX_PAGES = 2000  # pages of the rendered PDF (checked after layout, in typeset.engine)
 MAX_PROBLEMS = 100  # problems listed per document; the rest are counted, not listed

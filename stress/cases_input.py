@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 
 from pipeline.model import (
+    MAX_FOOTNOTES,
     MAX_JSON_DEPTH,
     MAX_JSON_MEMBERS,
     MAX_METADATA_BYTES,
@@ -367,21 +368,33 @@ def _deep_nesting(ws: Workspace) -> None:
     refused(ws, ws.source(parts=letter(body)), names=("letter.md", str(MAX_NESTING)))
 
 
-@case(CASES, "3,000 footnotes", "input",
-      "exit 0 and a PDF with every note (or exit 1 naming the page limit)", weight=50)  # fmt: skip
-def _footnotes(ws: Workspace) -> None:
-    n = 3000
+def _many_notes(n: int) -> str:
     calls = " ".join(f"A point is made here.[^{i}]" for i in range(1, n + 1))
     notes = "\n".join(f"[^{i}]: Note number {i}." for i in range(1, n + 1))
-    src = ws.source(parts=letter(f"{calls}\n\n{notes}\n"))
+    return f"{calls}\n\n{notes}\n"
+
+
+@case(CASES, f"{MAX_FOOTNOTES:,} footnotes (the limit)", "input",
+      "exit 0 and a PDF with every note (or exit 1 naming the page limit)", weight=30)  # fmt: skip
+def _footnotes(ws: Workspace) -> None:
+    src = ws.source(parts=letter(_many_notes(MAX_FOOTNOTES)))
     proc = ws.build(src, timeout=300)
     ws.note(f"build {proc.seconds:.0f} s")
     if proc.returncode == 1:
         ws.expect_text(proc, "page")
     elif ws.expect_exit(proc, 0):
-        text = check_built_pdf(ws, ws.out / MINIMAL_BAG, literal=["Note number 2999."])
+        last = f"Note number {MAX_FOOTNOTES}."
+        text = check_built_pdf(ws, ws.out / MINIMAL_BAG, literal=[last])
         ws.note(f"{text.count('Note number')} notes in the text")
         check_verifies(ws, ws.out / MINIMAL_BAG)
+
+
+@case(CASES, "3,000 footnotes", "input",
+      "exit 2 at once; message names letter.md and the footnote limit")  # fmt: skip
+def _too_many_footnotes(ws: Workspace) -> None:
+    refused(
+        ws, ws.source(parts=letter(_many_notes(3000))), names=("letter.md", f"{MAX_FOOTNOTES:,}")
+    )
 
 
 @case(CASES, "footnote calls right after a number (Point 1.[^1]), 5 notes", "input",

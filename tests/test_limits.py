@@ -40,6 +40,7 @@ def test_the_limits_are_the_documented_values():
     assert (MAX_METADATA_BYTES, MAX_PART_BYTES, MAX_SOURCE_BYTES) == (1 << 20, 4 << 20, 8 << 20)
     assert (MAX_PARTS, MAX_TEXT_CHARS, MAX_JSON_DEPTH, MAX_JSON_MEMBERS) == (50, 2000, 10, 100)
     assert (MAX_NESTING, MAX_WORD_CHARS, model.MAX_PAGES, MAX_PROBLEMS) == (16, 500, 2000, 100)
+    assert model.MAX_FOOTNOTES == 2000
     assert source.MAX_METADATA_BYTES is MAX_METADATA_BYTES  # the name tests and tools use
 
 
@@ -210,6 +211,23 @@ def test_body_word_limit_boundary():
     body.to_html("a " + "x" * MAX_WORD_CHARS + " b\n")
     with pytest.raises(body.MarkupError, match=f"a word of {MAX_WORD_CHARS + 1} characters"):
         body.to_html("a " + "x" * (MAX_WORD_CHARS + 1) + " b\n")
+
+
+def test_footnote_calls_per_part_limit_boundary(make_source):
+    """Thousands of notes would take WeasyPrint minutes: refused at validate, with the line."""
+    from pipeline.errors import UserError
+
+    def letter(calls: int) -> str:
+        text = "\n".join(f"Point {i}.[^{i}]" for i in range(1, calls + 1))
+        notes = "\n".join(f"[^{i}]: Note {i}." for i in range(1, calls + 1))
+        return f"{text}\n\n{notes}\n"
+
+    body.to_html(letter(model.MAX_FOOTNOTES))
+    with pytest.raises(UserError) as refused:
+        source.load(make_source(parts={"letter.md": letter(model.MAX_FOOTNOTES + 1)}))
+    (problem,) = refused.value.problems
+    assert problem.file.endswith("letter.md") and problem.line == 1
+    assert f"the limit is {model.MAX_FOOTNOTES:,} footnote calls per part" in problem.message
 
 
 # -- pages: enforced after layout, in typeset.engine ------------------------------------------
