@@ -7,6 +7,7 @@ is a bug in unfolio, shown in full only with ``--debug``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import click
 
 from pipeline import __version__, doctor, source
-from pipeline.errors import UserError, printable
+from pipeline.errors import Problem, UserError, printable
 from pipeline.resources import schemas_dir
 from pipeline.typeset import DEFAULT_FLAVOUR, FLAVOURS
 
@@ -52,15 +53,28 @@ def cli(debug: bool) -> None:
     _debug = debug
 
 
+def _in_folder(folder: Path, problem: Problem) -> Problem:
+    if not problem.file or Path(problem.file).is_absolute():
+        return problem
+    return dataclasses.replace(problem, file=str(folder / problem.file))
+
+
 @cli.command()
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report.")
 def validate(sources: tuple[Path, ...], as_json: bool) -> int:
-    """Check document source folders without rendering anything."""
+    """Check document source folders without rendering anything: the contract, the limits,
+    and that the pinned fonts draw every character to be printed."""
+    from pipeline.typeset import coverage  # fontTools only: no WeasyPrint, nothing rendered
+
     results = []
     for folder in sources:
         try:
             document = source.load(folder)
+            try:
+                coverage.check(document)  # what build would refuse, validate refuses too
+            except UserError as exc:  # its files are named inside the folder: say which folder
+                raise UserError([_in_folder(folder, p) for p in exc.problems]) from None
         except UserError as exc:
             results.append(
                 {

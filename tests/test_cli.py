@@ -35,6 +35,16 @@ def test_invalid_source_exits_2_with_one_line_per_problem_and_no_traceback(capsy
     assert "Traceback" not in err
 
 
+def test_validate_refuses_a_character_the_fonts_lack_naming_folder_file_and_line(
+    capsys, make_source
+):
+    folder = make_source(parts={"letter.md": "First line.\n\nA \u4e2d character.\n"})
+    code, out, err = run(capsys, "validate", str(folder))
+    assert code == 2 and not out
+    assert err.startswith(f"error: {folder / 'letter.md'}:3:3: U+4E2D")
+    assert "not in the en fonts" in err
+
+
 def test_several_sources_exit_2_when_any_is_invalid(capsys, make_source, tmp_path):
     code, out, err = run(capsys, "validate", str(EXAMPLE), str(tmp_path / "missing"))
     assert code == 2 and "ok:" in out and "expected a document source folder" in err

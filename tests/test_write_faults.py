@@ -24,7 +24,7 @@ import pytest
 
 from pipeline import source
 from pipeline.config import Config
-from pipeline.package import BagLocked, WriteFailed, build_bag, recover, write
+from pipeline.package import BagLocked, NotABag, WriteFailed, build_bag, recover, write
 from pipeline.package.buildkey import key_for
 from pipeline.verify import archive as opener
 
@@ -216,6 +216,31 @@ def test_a_lock_held_too_long_fails_clearly_and_changes_nothing(build, tmp_path,
     assert message.startswith(f"{bag}: another unfolio run is writing it (waited 0.3 s for")
     assert "nothing was changed" in message
     assert snapshot(bag) == first
+    assert listing(out) == [NAME]
+
+
+@pytest.mark.parametrize("what", ["a folder without bagit.txt", "a file", "a link to a bag"])
+def test_what_is_not_a_bag_at_the_bags_name_is_never_replaced(build, tmp_path, what):
+    out = tmp_path / "out"
+    out.mkdir()
+    theirs = out / NAME
+    if what == "a folder without bagit.txt":
+        theirs.mkdir()
+        (theirs / "notes.txt").write_text("someone's work")
+    elif what == "a file":
+        theirs.write_text("someone's work")
+    else:
+        (tmp_path / "elsewhere").mkdir()
+        elsewhere = build(tmp_path / "elsewhere")
+        theirs.symlink_to(elsewhere)
+    before = snapshot(theirs)
+    with pytest.raises(NotABag) as failure:
+        build(out)
+    assert str(failure.value) == (
+        f"{theirs}: something that is not a bag is at this name; "
+        "it is untouched: move it away or build into another folder"
+    )
+    assert snapshot(theirs) == before and theirs.is_symlink() == (what == "a link to a bag")
     assert listing(out) == [NAME]
 
 

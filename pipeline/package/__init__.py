@@ -13,6 +13,7 @@ from __future__ import annotations
 from pipeline.package.write import (
     FORMATS,
     BagLocked,
+    NotABag,
     WriteFailed,
     build_bag,
     recover,
@@ -23,6 +24,7 @@ from pipeline.package.write import (
 __all__ = [
     "FORMATS",
     "BagLocked",
+    "NotABag",
     "WriteFailed",
     "build_bag",
     "recover",

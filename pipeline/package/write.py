@@ -55,6 +55,7 @@ import os
 import re
 import secrets
 import shutil
+import stat
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -106,6 +107,23 @@ def _rebuild(
     failed = cls(Path(dest), OSError(code, reason), step, left)
     failed.reason = reason
     return failed
+
+
+class NotABag(WriteFailed):
+    """Something that is not a bag sits at the bag's name: it is not ours to replace."""
+
+    def __str__(self) -> str:
+        return f"{self.dest}: {self.reason}; {self.left}"
+
+
+def _is_bag_folder(path: Path) -> bool:
+    """A real folder (not a link) with a ``bagit.txt`` file: what a writer may replace."""
+    try:
+        return stat.S_ISDIR(path.lstat().st_mode) and stat.S_ISREG(
+            (path / "bagit.txt").lstat().st_mode
+        )
+    except OSError:
+        return False
 
 
 class BagLocked(WriteFailed):
@@ -281,7 +299,14 @@ def write_bag(files: Mapping[str, bytes], dest: Path) -> Path:
     with _reporting(dest, _left_folder) as progress, destination_lock(dest):
         progress.step = "recovering what an earlier run left"
         recover(dest)
-        progress.had_old = dest.exists()
+        progress.had_old = os.path.lexists(dest)
+        if progress.had_old and not _is_bag_folder(dest):
+            raise NotABag(
+                dest,
+                OSError(errno.EEXIST, "something that is not a bag is at this name"),
+                "checking the destination",
+                "it is untouched: move it away or build into another folder",
+            )
         _replace_folder(files, dest, progress)
     return dest
 
