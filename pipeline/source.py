@@ -9,6 +9,7 @@ files themselves. Files are read once; their bytes travel in the model to the pa
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import stat
@@ -189,12 +190,13 @@ def _parse_json(data: bytes, where: str) -> dict[str, Any] | list[Problem]:
             object_pairs_hook=no_duplicates,
             parse_constant=no_constants,
             parse_float=_number,
+            parse_int=_integer,
         )
     except json.JSONDecodeError as exc:
         return [Problem(where, f"invalid JSON: {exc.msg}", line=exc.lineno, column=exc.colno)]
     except RecursionError:
         return [Problem(where, f"invalid JSON: nested too deeply (the limit is {MAX_JSON_DEPTH})")]
-    except ValueError as exc:  # NaN, Infinity, an integer of more than 4300 digits
+    except ValueError as exc:  # NaN, Infinity, a number too long or out of range
         return [Problem(where, f"invalid JSON: {_shorten(str(exc), 200)}")]
     if duplicates:
         counts: dict[str, int] = {}
@@ -211,9 +213,27 @@ def _parse_json(data: bytes, where: str) -> dict[str, Any] | list[Problem]:
     return value
 
 
+_MAX_NUMBER_CHARS = 40  # document.json's numbers are years, counts and session numbers
+
+
+def _check_length(text: str) -> None:
+    if len(text) > _MAX_NUMBER_CHARS:
+        raise ValueError(
+            f"a number of {len(text):,} characters ({text[:12]}…); the limit is {_MAX_NUMBER_CHARS}"
+        )
+
+
+def _integer(text: str) -> int:
+    _check_length(text)  # before int(), whose own limit message speaks of sys.* to a user
+    return int(text)
+
+
 def _number(text: str) -> float | int:
     """A JSON number with a fraction or exponent: 2021.0 is the integer 2021, as in JSON."""
+    _check_length(text)
     value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text} is out of range")
     return int(value) if value.is_integer() and abs(value) < 2**53 else value
 
 

@@ -55,6 +55,22 @@ def test_duplicate_keys_are_refused(make_source):
     assert any("'language' appears twice" in p for p in problems_of(folder))
 
 
+@pytest.mark.parametrize(
+    ("number", "says"),
+    [
+        ("9" * 5000, "a number of 5,000 characters (999999999999…); the limit is 40"),
+        ("1e999", "the number 1e999 is out of range"),
+        ("-1e999", "the number -1e999 is out of range"),
+    ],
+)
+def test_a_huge_number_is_refused_in_the_users_terms(make_source, number, says):
+    folder = make_source()
+    text = (folder / "document.json").read_text()
+    (folder / "document.json").write_text(text.replace("{", '{"x": ' + number + ", ", 1))
+    (problem,) = problems_of(folder)
+    assert problem.endswith(f"document.json: invalid JSON: {says}")
+
+
 def test_top_level_must_be_an_object(make_source):
     folder = make_source()
     (folder / "document.json").write_text("[1, 2]")
