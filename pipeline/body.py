@@ -10,8 +10,8 @@ with its line: a character reference (``&#x202E;``, ``&NewLine;``…) that decod
 character no text may carry (``model.FORBIDDEN_CHARACTERS``); lists, block quotes, tables,
 emphasis and links nested more than ``model.MAX_NESTING`` deep (markdown-it silently drops
 what lies beyond its own nesting limit, and WeasyPrint recurses once per level); a footnote
-defined twice (markdown-it keeps the last) or never called (markdown-it drops it); a
-footnote that calls another footnote; and more than ``model.MAX_FOOTNOTES`` footnote calls
+defined twice (markdown-it keeps the last), never called (markdown-it drops it) or without
+text (it would print a bare number); a footnote that calls another footnote; and more than ``model.MAX_FOOTNOTES`` footnote calls
 in one part (WeasyPrint lays out all of a page's notes again for each new one, so thousands
 of notes take minutes; the limit is several times any real UN document's count).
 """
@@ -256,12 +256,28 @@ def _audit_definitions(state: StateCore) -> None:
     if not data:
         return
     problems = state.env.setdefault("unfolio_problems", [])
+    inline_empty = {
+        note_id
+        for note_id, note in data.get("list", {}).items()
+        if "tokens" in note and not note.get("content", "").strip()
+    }
+    for token in state.tokens:  # an inline note ^[…] is empty: name the line of its call
+        for child in token.children or ():
+            if child.type == "footnote_ref" and child.meta["id"] in inline_empty:
+                inline_empty.discard(child.meta["id"])
+                problems.append(MarkupProblem(_line(token), "an inline footnote ^[] has no text"))
     first: dict[str, int | None] = {}
-    for token in state.tokens:
+    for index, token in enumerate(state.tokens):
         if token.type != "footnote_reference_open":
             continue
         label, line = token.meta["label"], _line(token)
         shown = _quote(f"[^{label}]")
+        if not _has_text(state.tokens, index + 1):
+            problems.append(
+                MarkupProblem(
+                    line, f"footnote {shown} has no text; expected the note after the colon"
+                )
+            )
         if label in first:
             problems.append(
                 MarkupProblem(
@@ -276,6 +292,16 @@ def _audit_definitions(state: StateCore) -> None:
                     line, f"footnote {shown} is never called, so its text would not be printed"
                 )
             )
+
+
+def _has_text(tokens: list[Token], start: int) -> bool:
+    """Whether the footnote definition whose content begins at ``start`` holds any text."""
+    for token in tokens[start:]:
+        if token.type == "footnote_reference_close":
+            return False
+        if token.content.strip():
+            return True
+    return False
 
 
 def _split_footnotes(tokens: list[Token]) -> tuple[list[Token], dict[int, list[Token]]]:

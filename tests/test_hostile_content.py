@@ -748,12 +748,14 @@ def test_footnote_calls_right_after_numbers_pass_the_text_check(tmp_path):
     [
         ("x[^1]\n\n[^1]: first\n[^1]: second\n", "defined twice"),
         ("x[^1]\n\n[^1]: used\n[^2]: never called\n", "never called"),
+        ("x[^1]\n\n[^1]:\n", "footnote '[^1]' has no text"),
+        ("x ^[ ] y\n", "an inline footnote ^[] has no text"),
         ("x[^1]\n\n[^1]: calls[^2]\n\n[^2]: y\n", "cannot call another footnote"),
         ("x ^[outer ^[inner]]\n", "cannot call another footnote"),
         ("x[^1]\n\n[^1]: a[^1]\n", "cannot call another footnote"),
     ],
 )
-def test_footnotes_that_would_be_lost_or_loop_are_refused(tmp_path, markdown, says):
+def test_footnotes_that_would_be_lost_empty_or_loop_are_refused(tmp_path, markdown, says):
     folder = write_source(tmp_path, parts={"letter.md": markdown})
     code, _, err = run_cli("validate", str(folder))
     assert_refused(code, err, "letter.md:", says=says)
