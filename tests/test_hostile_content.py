@@ -654,7 +654,8 @@ def test_a_word_longer_than_the_limit_is_refused(tmp_path, markdown):
 
 def test_chinese_text_has_no_spaces_and_is_not_one_long_word(tmp_path):
     text = "联合国同各区域组织及其他组织的合作" * 200
-    code, _, err = run_cli("validate", str(write_source(tmp_path, parts={"letter.md": text})))
+    folder = write_source(tmp_path, {"language": "zh"}, parts={"letter.md": text})
+    code, _, err = run_cli("validate", str(folder))
     assert code == 0, err
 
 
