@@ -350,6 +350,18 @@ def test_timeout_in_process(capsys, tmp_path):
     assert f"failed: {long}: timed out after 2 s" in err
 
 
+def test_a_folder_that_is_not_a_bag_at_a_bags_name_fails_that_document_only(capsys, tmp_path):
+    ru, es = good(tmp_path, "ru-note", "es-draft-resolution")
+    theirs = tmp_path / "bags" / RU
+    theirs.mkdir(parents=True)
+    (theirs / "notes.txt").write_text("someone's work")
+    code, report, _ = build_json(capsys, ru, es, "-o", "bags", "--jobs", "1")
+    assert code == 1 and statuses(report) == {"ru-note": "failed", "es-draft-resolution": "built"}
+    (failure,) = [d for d in report["documents"] if d["status"] == "failed"]
+    assert "something that is not a bag is at this name" in failure["reason"]
+    assert sorted(p.name for p in theirs.iterdir()) == ["notes.txt"]
+
+
 def test_usage_errors(capsys, tmp_path):
     (ru,) = good(tmp_path, "ru-note")
     assert build(capsys, ru, "-o", "bags", "--jobs", "0")[0] == 2

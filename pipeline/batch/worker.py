@@ -136,6 +136,13 @@ def plan(task: Task, *, force: bool = False) -> Plan:
             seconds=time.perf_counter() - started,
         )  # fmt: skip
         return Plan(name, key, skipped)
+    if task.fmt == "dir":  # not worth a render if the writer would refuse the destination
+        from pipeline.package.write import NotABag, check_replaceable
+
+        try:
+            check_replaceable(buildkey.destination(task.output, name, task.fmt))
+        except NotABag as refused:
+            return Plan(name, key, failed(task.source, str(refused), name=name))
     return Plan(name, key, None)
 
 

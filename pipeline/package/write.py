@@ -126,6 +126,17 @@ def _is_bag_folder(path: Path) -> bool:
         return False
 
 
+def check_replaceable(dest: Path) -> None:
+    """Raise :class:`NotABag` if something other than a folder bag is at ``dest``."""
+    if os.path.lexists(dest) and not _is_bag_folder(dest):
+        raise NotABag(
+            dest,
+            OSError(errno.EEXIST, "something that is not a bag is at this name"),
+            "checking the destination",
+            "it is untouched: move it away or build into another folder",
+        )
+
+
 class BagLocked(WriteFailed):
     """Another run kept the destination's lock for longer than the timeout."""
 
@@ -300,13 +311,7 @@ def write_bag(files: Mapping[str, bytes], dest: Path) -> Path:
         progress.step = "recovering what an earlier run left"
         recover(dest)
         progress.had_old = os.path.lexists(dest)
-        if progress.had_old and not _is_bag_folder(dest):
-            raise NotABag(
-                dest,
-                OSError(errno.EEXIST, "something that is not a bag is at this name"),
-                "checking the destination",
-                "it is untouched: move it away or build into another folder",
-            )
+        check_replaceable(dest)
         _replace_folder(files, dest, progress)
     return dest
 
