@@ -42,11 +42,13 @@ _CONTAINERS = frozenset(
     | {"em_open", "strong_open", "link_open", "s_open"}
 )
 _FORBIDDEN = forbidden_pattern(body=True)
-# A run of characters with no line-break opportunity: not a space, soft hyphen, ZWSP, hyphen or
-# dash, nor a CJK character (CJK text has no spaces: each ideograph is a break opportunity).
+# A run of characters with no line-break opportunity: not a breaking space (NO-BREAK SPACE,
+# FIGURE SPACE and NARROW NO-BREAK SPACE join words), soft hyphen, ZWSP, hyphen or dash, nor a
+# CJK character (CJK text has no spaces: each ideograph is a break opportunity).
 _UNBREAKABLE = re.compile(
-    "[^\\s\u00ad\u200b\u2010-\u2014\\-\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff"
-    "\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]"
+    "[^ \t\n\r\f\v\u1680\u2000-\u2006\u2008-\u200a\u205f\u3000"  # breaking spaces
+    "\u00ad\u200b\u2010-\u2014\\-"  # soft hyphen, ZWSP, hyphens and dashes
+    "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]"
     f"{{{MAX_WORD_CHARS + 1},}}"
 )
 

@@ -35,6 +35,7 @@ MAX_JSON_MEMBERS = 100  # items of one array or members of one object in documen
 MAX_NESTING = 16  # lists, block quotes, tables, emphasis and links nested in a body
 MAX_FOOTNOTES = 2000  # footnote calls in one part: WeasyPrint redoes a page's notes per note
 MAX_WORD_CHARS = 500  # characters of a body "word": a run with no space or other line break
+MAX_BAG_NAME_CHARS = 200  # the symbols' file stem: a name is 255 bytes, the writer adds up to 40
 MAX_PAGES = 2000  # pages of the rendered PDF (checked after layout, in typeset.engine)
 MAX_PROBLEMS = 100  # problems listed per document; the rest are counted, not listed
 

@@ -25,6 +25,7 @@ from pipeline import body
 from pipeline.errors import InvalidSource, Problem
 from pipeline.model import (
     JOB_PREFIX,
+    MAX_BAG_NAME_CHARS,
     MAX_JSON_DEPTH,
     MAX_JSON_MEMBERS,
     MAX_METADATA_BYTES,
@@ -41,7 +42,14 @@ from pipeline.model import (
     forbidden_pattern,
 )
 from pipeline.resources import schemas_dir
-from pipeline.symbols import Symbol, SymbolError, parse_symbol, parse_symbols
+from pipeline.symbols import (
+    LANGUAGES,
+    Symbol,
+    SymbolError,
+    file_stem,
+    parse_symbol,
+    parse_symbols,
+)
 
 METADATA_FILE = "document.json"
 FIRST_SC_YEAR = 1946
@@ -507,6 +515,18 @@ def _parse_symbols(meta: dict[str, Any], where: str) -> tuple[tuple[Symbol, ...]
             parse_symbols(texts)
         except SymbolError as exc:
             problems.append(Problem(where, str(exc), pointer="/symbols"))
+    if symbols and not problems and meta.get("language") in LANGUAGES:
+        stem = file_stem(symbols, meta["language"])  # the bag's and the PDF's name
+        if len(stem) > MAX_BAG_NAME_CHARS:
+            problems.append(
+                Problem(
+                    where,
+                    f"the symbols make a bag name of {len(stem)} characters "
+                    f"({_shorten(stem, 40)}); the limit is {MAX_BAG_NAME_CHARS} (a file name "
+                    "holds 255 bytes, and the writer adds up to 40 around it)",
+                    pointer="/symbols",
+                )
+            )
     return tuple(symbols), problems
 
 

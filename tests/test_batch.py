@@ -369,6 +369,9 @@ def test_usage_errors(capsys, tmp_path):
     (tmp_path / "file").write_text("")
     code, _, err = build(capsys, ru, "-o", tmp_path / "file")
     assert code == 2 and "is a file" in err
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere" / "out")
+    code, _, err = build(capsys, ru, "-o", tmp_path / "dangling")
+    assert code == 2 and err.strip() == f"error: {tmp_path / 'dangling'}: not a folder"
 
 
 def test_archives_are_skipped_too_and_a_bag_left_aside_by_a_crash_is_put_back(capsys, tmp_path):

@@ -40,7 +40,7 @@ def test_the_limits_are_the_documented_values():
     assert (MAX_METADATA_BYTES, MAX_PART_BYTES, MAX_SOURCE_BYTES) == (1 << 20, 4 << 20, 8 << 20)
     assert (MAX_PARTS, MAX_TEXT_CHARS, MAX_JSON_DEPTH, MAX_JSON_MEMBERS) == (50, 2000, 10, 100)
     assert (MAX_NESTING, MAX_WORD_CHARS, model.MAX_PAGES, MAX_PROBLEMS) == (16, 500, 2000, 100)
-    assert model.MAX_FOOTNOTES == 2000
+    assert (model.MAX_FOOTNOTES, model.MAX_BAG_NAME_CHARS) == (2000, 200)
     assert source.MAX_METADATA_BYTES is MAX_METADATA_BYTES  # the name tests and tools use
 
 
@@ -211,6 +211,14 @@ def test_body_word_limit_boundary():
     body.to_html("a " + "x" * MAX_WORD_CHARS + " b\n")
     with pytest.raises(body.MarkupError, match=f"a word of {MAX_WORD_CHARS + 1} characters"):
         body.to_html("a " + "x" * (MAX_WORD_CHARS + 1) + " b\n")
+
+
+@pytest.mark.parametrize("space", ["\u00a0", "\u2007", "\u202f"])
+def test_no_break_spaces_do_not_end_a_word(space):
+    """They join words, so a run of them is one word for the line breaker (and its cost)."""
+    body.to_html("a " + f"x{space}" * (MAX_WORD_CHARS // 2) + "\n")
+    with pytest.raises(body.MarkupError, match=f"a word of {MAX_WORD_CHARS + 1} characters"):
+        body.to_html("a " + f"x{space}" * (MAX_WORD_CHARS // 2) + "x b\n")
 
 
 def test_footnote_calls_per_part_limit_boundary(make_source):

@@ -71,6 +71,27 @@ def test_a_huge_number_is_refused_in_the_users_terms(make_source, number, says):
     assert problem.endswith(f"document.json: invalid JSON: {says}")
 
 
+def test_symbols_too_long_for_a_bag_name_are_refused_at_validate(make_source):
+    from pipeline.model import MAX_BAG_NAME_CHARS
+
+    long = ["A/75/1" + "*" * 94, "S/2021/1" + "*" * 92]  # each within the schema's 100
+    folder = make_source({"symbols": long})
+    (problem,) = problems_of(folder)
+    assert "at /symbols: the symbols make a bag name of 391 characters" in problem
+    assert f"the limit is {MAX_BAG_NAME_CHARS}" in problem
+    source.load(make_source({"symbols": ["A/75/1" + "*" * 40]}))  # 89 characters: fine
+
+
+@pytest.mark.parametrize("name", ["annex.txt", "annex.MD", "annex.pdf", "notes.json", "a" * 20])
+def test_part_files_are_markdown_files_named_md(make_source, name):
+    folder = make_source(parts={name: "Text.\n"})
+    meta = json.loads((folder / "document.json").read_text())
+    meta["parts"][1]["text"] = name
+    (folder / "document.json").write_text(json.dumps(meta))
+    (problem,) = problems_of(folder)
+    assert "at /parts/1/text" in problem
+
+
 def test_top_level_must_be_an_object(make_source):
     folder = make_source()
     (folder / "document.json").write_text("[1, 2]")

@@ -136,9 +136,12 @@ def run(
     entries = sources.expand(arguments)
     output = options.output
     if not output.is_dir():
-        if output.exists():
+        if os.path.lexists(output):  # a file, or a link to nowhere
             raise UserError(f"{output}: not a folder")
-        output.mkdir(parents=True)
+        try:
+            output.mkdir(parents=True)
+        except OSError as exc:
+            raise UserError(f"{output}: cannot create the output folder: {exc.strerror}") from None
     output_abs = output.resolve()
     if options.executor != "dask":
         _recover_leftovers(output_abs)
