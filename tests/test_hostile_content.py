@@ -762,8 +762,17 @@ def test_footnotes_that_would_be_lost_empty_or_loop_are_refused(tmp_path, markdo
     assert_refused(code, err, "letter.md:", says=says)
 
 
-def test_huge_tables_render(tmp_path):
+def test_long_tables_render(tmp_path):
     rows = "".join(f"| row{i} | cell text {i} | more {i} |\n" for i in range(400))
+    text = f"| a | b | c |\n|---|---|---|\n{rows}"
+    built = build(write_source(tmp_path, parts={"letter.md": text}), tmp_path / "out")
+    assert built.code == 0, built.err
+    flat = pdf_facts(built.pdf).flat
+    assert "row399" in flat and "celltext399" in flat
+
+
+def test_a_table_too_wide_for_the_page_is_refused_not_cut(tmp_path):
+    """Its last columns would be drawn off the page: still in the text layer, never seen."""
     wide = (
         "|"
         + "|".join(f"c{i}" for i in range(60))
@@ -773,11 +782,9 @@ def test_huge_tables_render(tmp_path):
         + "|".join(f"v{i}" for i in range(60))
         + "|\n"
     )
-    text = f"| a | b | c |\n|---|---|---|\n{rows}\n{wide}"
-    built = build(write_source(tmp_path, parts={"letter.md": text}), tmp_path / "out")
-    assert built.code == 0, built.err
-    flat = pdf_facts(built.pdf).flat
-    assert "row399" in flat and "celltext399" in flat and "v59" in flat
+    built = build(write_source(tmp_path, parts={"letter.md": wide}), tmp_path / "out")
+    assert built.code == 1 and "PDF-TEXT-OFFPAGE: page 1:" in built.err, built.err
+    assert not list((tmp_path / "out").glob("A_*"))
 
 
 # -- the fixture corpus -------------------------------------------------------------------

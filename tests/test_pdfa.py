@@ -385,6 +385,11 @@ def _scramble_tounicode(pdf: pikepdf.Pdf) -> None:
         font.ToUnicode = pdf.make_stream(cmap)
 
 
+def _shift_page_down(pdf: pikepdf.Pdf) -> None:
+    """Draw page 1 300 pt lower: its last lines fall below the page, yet still extract."""
+    pdf.pages[0].contents_add(pdf.make_stream(b"1 0 0 1 0 -300 cm"), prepend=True)
+
+
 def _link(pdf: pikepdf.Pdf, action: pikepdf.Dictionary) -> None:
     annot = pikepdf.Dictionary(
         Type=pikepdf.Name.Annot,
@@ -488,6 +493,7 @@ FIXTURES: dict[str, Callable[[pikepdf.Pdf], object]] = {
     "info-date-from-clock": _now,
     "no-output-intent": _drop_output_intent,
     "scrambled-tounicode": _scramble_tounicode,
+    "text-below-the-page": _shift_page_down,
 }
 EXPECTED = {
     "font-program-missing": "PDF-FONT-EMBEDDED",
@@ -511,7 +517,16 @@ EXPECTED = {
     "info-date-from-clock": "PDF-METADATA",
     "no-output-intent": "PDF-PDFA-VALIDATOR",
     "scrambled-tounicode": "PDF-TEXT-ROUNDTRIP",
+    "text-below-the-page": "PDF-TEXT-OFFPAGE",
 }
+
+
+def test_text_off_the_page_is_named_by_page(en):
+    document, finished = en
+    findings = gate.check(edit(finished, _shift_page_down), document, "2u")
+    (offpage,) = [f for f in findings if f.code == "PDF-TEXT-OFFPAGE"]
+    assert offpage.where == "page 1" and "drawn outside the page" in offpage.message
+    assert not [f for f in gate.check(finished, document, "2u") if f.code == "PDF-TEXT-OFFPAGE"]
 
 
 @pytest.mark.parametrize("name", sorted(FIXTURES))

@@ -26,6 +26,9 @@ Checks, each with a stable code (``unfolio verify`` reports the same codes):
 ``PDF-XMP-EXTENSION``   every XMP property outside the PDF/A predefined schemas is declared in
                         the packet's own PDF/A extension schema, with a value of its type.
 ``PDF-TEXT-ROUNDTRIP``  the extracted text contains the source text (:mod:`.textcheck`).
+``PDF-TEXT-OFFPAGE``    no text is drawn outside its page's box: a layout that overflows the
+                        page (a very wide table, a footnote longer than a page) still
+                        extracts, so the round trip alone would pass it.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ CODES = (
     "PDF-METADATA",
     "PDF-XMP-EXTENSION",
     "PDF-TEXT-ROUNDTRIP",
+    "PDF-TEXT-OFFPAGE",
 )
 
 
@@ -476,14 +480,27 @@ def check(pdf: bytes, document: Document, flavour: Flavour) -> list[Finding]:
         )
         findings += _guarded("PDF-METADATA", lambda: _xmp(opened, document, flavour))
     findings += _guarded("PDF-PDFA-VALIDATOR", lambda: _validator(pdf, flavour))
-    findings += _guarded(
-        "PDF-TEXT-ROUNDTRIP",
-        lambda: (
-            Finding("PDF-TEXT-ROUNDTRIP", message)
-            for message in textcheck.mismatches(document, textcheck.extract(pdf))
-        ),
-    )
+    pages: list[textcheck.PageText] = []
+
+    def roundtrip() -> Iterator[Finding]:
+        pages.extend(textcheck.read(pdf))
+        for message in textcheck.mismatches(document, textcheck.join(pages)):
+            yield Finding("PDF-TEXT-ROUNDTRIP", message)
+
+    findings += _guarded("PDF-TEXT-ROUNDTRIP", roundtrip)
+    findings += [
+        Finding("PDF-TEXT-OFFPAGE", _OFFPAGE.format(count=page.outside), f"page {number}")
+        for number, page in enumerate(pages, 1)
+        if page.outside
+    ]
     return findings
+
+
+_OFFPAGE = (
+    "{count:,} letters and digits are drawn outside the page, where no reader shows them (a "
+    "table too wide for the page, a footnote or table row longer than a page, a masthead line "
+    "too long, or a line that cannot break)"
+)
 
 
 def enforce(pdf: bytes, document: Document, flavour: Flavour) -> None:

@@ -85,19 +85,43 @@ def normalise(text: str, *, right_to_left: bool = False) -> str:
     return "".join(c for c in folded if unicodedata.category(c)[0] in "LN" and c != _TATWEEL)
 
 
-def extract(pdf: bytes) -> str:
-    """All the text of a PDF, as pypdfium2 reads it (logical order), pages joined by a form feed."""
+@dataclass(frozen=True)
+class PageText:
+    """One page's text as pypdfium2 reads it, and how much of it is drawn off the page."""
+
+    text: str  # all of it, in logical order
+    outside: int  # letters and digits outside the page's box (a reader never shows them)
+
+
+def _letters_and_digits(text: str) -> int:
+    return sum(1 for c in text if unicodedata.category(c)[0] in "LN")
+
+
+def read(pdf: bytes) -> list[PageText]:
+    """Every page's text, and the count of its letters and digits that lie off the page."""
     document = pypdfium2.PdfDocument(pdf)
     try:
         pages = []
         for page in document:
             textpage = page.get_textpage()
-            pages.append(textpage.get_text_range())
+            text = textpage.get_text_range()
+            inside = textpage.get_text_bounded()  # within the page's box
+            outside = _letters_and_digits(text) - _letters_and_digits(inside)
+            pages.append(PageText(text, max(outside, 0)))
             textpage.close()
             page.close()
-        return PAGE_BREAK.join(pages)
+        return pages
     finally:
         document.close()
+
+
+def extract(pdf: bytes) -> str:
+    """All the text of a PDF, as pypdfium2 reads it (logical order), pages joined by a form feed."""
+    return join(read(pdf))
+
+
+def join(pages: Sequence[PageText]) -> str:
+    return PAGE_BREAK.join(page.text for page in pages)
 
 
 # Blocks are matched one after the other, so that what the PDF prints between them and the

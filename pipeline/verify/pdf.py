@@ -37,6 +37,7 @@ GATE_RULES: dict[str, Rule] = {
         ("PDF-METADATA", "XMP and Info describe this document and flavour"),
         ("PDF-XMP-EXTENSION", "custom XMP properties are declared in an extension schema"),
         ("PDF-TEXT-ROUNDTRIP", "the text extracted from the PDF contains the source text"),
+        ("PDF-TEXT-OFFPAGE", "no text is drawn outside its page"),
     )
 }
 PDFA_CLAIM = rule("PDF-PDFA-CLAIM", "error", "the PDF claims a PDF/A part and level unfolio writes")
