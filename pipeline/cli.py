@@ -308,7 +308,7 @@ def verify(
     from pipeline.verify.report import as_json as json_report
     from pipeline.verify.report import text_lines
 
-    missing = [str(t) for t in targets if not t.exists() and not t.is_symlink()]
+    missing = [str(t) for t in targets if not t.exists()]  # a link to nowhere too
     if missing:
         raise UserError(f"no such bag or archive: {', '.join(missing)}")
     identifier = None

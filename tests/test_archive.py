@@ -396,6 +396,15 @@ def test_unsafe_member_names_are_refused_and_shown_escaped(sandbox, name):
     assert all("\n" not in f.file for f in findings)
 
 
+def test_a_name_longer_than_any_file_system_holds_is_refused_not_unpacked(sandbox):
+    name = "BAG/data/" + "a" * 256 + ".txt"
+    for bundle in (
+        make_zip(sandbox.work / "long.zip", [*GOOD, (name, b"x")]),
+        make_tgz(sandbox.work / "long.tgz", [*GOOD, (name, b"x")]),
+    ):
+        refused(sandbox, bundle, "BAG-ARCHIVE-NAME")
+
+
 def test_links_are_refused(sandbox):
     link = stat.S_IFLNK | 0o777
     refused(

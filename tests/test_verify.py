@@ -532,3 +532,78 @@ def test_bags_claiming_the_configured_profile_identifier_pass(bag, tmp_path, mon
     assert main(["verify", "--no-second-opinions", "--config", str(config), str(bag)]) == 0
     monkeypatch.chdir(tmp_path)  # unfolio.toml in the working folder, as for build
     assert main(["verify", str(bag)]) == 0
+
+
+# -- found by an outside audit ------------------------------------------------------------------
+
+PDF_FILE = f"data/objects/{NAME}.pdf"
+
+
+@pytest.mark.parametrize(
+    ("damage", "says"),
+    [
+        (lambda pdf: b"JUNK\n" + pdf, "does not begin with its %PDF- header"),
+        (lambda pdf: pdf + b"GARBAGE AFTER %%EOF\n", "does not end with its trailer"),
+        (
+            lambda pdf: (
+                pdf[: pdf.rfind(b"startxref") + 10] + b"9" + pdf[pdf.rfind(b"startxref") + 11 :]
+            ),
+            "the file is damaged (qpdf repaired it)",
+        ),
+    ],
+    ids=["leading-bytes", "trailing-bytes", "broken-xref-offset"],
+)
+def test_a_pdf_that_qpdf_must_repair_or_with_bytes_around_it_fails(bag, damage, says):
+    replace_payload(bag, PDF_FILE, damage((bag / PDF_FILE).read_bytes()))
+    reseal(bag)
+    found = verify_target(bag, QUICK).findings
+    assert ("PDF-SYNTAX", PDF_FILE) in [(f.code, f.file) for f in found]
+    assert any(says in f.message for f in found if f.code == "PDF-SYNTAX")
+
+
+def test_a_check_that_breaks_fails_the_bag_and_the_other_targets_are_still_judged(
+    bag, built, monkeypatch, capsys
+):
+    from pipeline.verify import consistency
+
+    real = consistency.check_premis
+
+    def breaks(root, *args):
+        if root == bag:
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(root, *args)
+
+    monkeypatch.setattr(consistency, "check_premis", breaks)
+    assert [f.code for f in verify_target(bag, QUICK).findings] == ["BAG-UNCHECKED"]
+    assert main(["verify", "--no-second-opinions", str(bag), str(built)]) == 1
+    out = capsys.readouterr().out
+    assert "error: BAG-UNCHECKED (bag): the premis checks could not finish: RecursionError" in out
+    assert f"{built}: valid" in out and "1 of 2 passed" in out
+
+
+def test_file_names_from_the_bag_cannot_forge_report_lines(bag, capsys):
+    forged = bag / "data" / "objects" / "x\nother-bag: valid (0 errors, 0 warnings)"
+    forged.write_text("x")
+    assert main(["verify", "--no-second-opinions", str(bag)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(f"{bag}: invalid")
+    assert not [line for line in lines if line.startswith("other-bag")]
+    assert any("x\\nother-bag" in line for line in lines)
+
+
+def test_verify_of_a_link_to_nowhere_is_a_usage_error(tmp_path, capsys):
+    (tmp_path / "x.zip").symlink_to(tmp_path / "nowhere.zip")
+    assert main(["verify", str(tmp_path / "x.zip")]) == 2
+    assert "no such bag or archive" in capsys.readouterr().err
+
+
+def test_premis_the_xsd_validator_cannot_judge_is_a_premis_xsd_failure(bag):
+    if not PREMIS_XSD.is_file():
+        pytest.skip("no PREMIS XSD")
+    text = (bag / PREMIS).read_text(encoding="utf-8")
+    head, rest = text.split("\n", 1)
+    text = head + '\n<!DOCTYPE premis [<!ENTITY org "United Nations">]>\n' + rest
+    (bag / PREMIS).write_text(text.replace(">United Nations<", ">&org;<", 1), encoding="utf-8")
+    reseal(bag)
+    found = verify_target(bag, dataclasses.replace(QUICK, premis_xsd=PREMIS_XSD)).findings
+    assert ("META-PREMIS-XSD", PREMIS) in [(f.code, f.file) for f in found]

@@ -5,7 +5,8 @@ input, so :func:`enforce` raises :class:`GateFailed` (exit code 1), never a ``Us
 
 Checks, each with a stable code (``unfolio verify`` reports the same codes):
 
-``PDF-SYNTAX``          pikepdf (qpdf) can open the file.
+``PDF-SYNTAX``          pikepdf (qpdf) opens the file without repairing it; it begins with its
+                        header and nothing follows the last ``%%EOF``.
 ``PDF-ENCRYPTED``       no encryption (PDF/A forbids it; an archive must read the file forever).
 ``PDF-PDFA-VALIDATOR``  ``pikepdf.pdfa.validate_written`` at the b level of the flavour;
                         every finding fails except those in :data:`VALIDATOR_LIMITS`.
@@ -479,6 +480,7 @@ def check(pdf: bytes, document: Document, flavour: Flavour) -> list[Finding]:
             "PDF-ATTACHMENTS", lambda: _attachments(opened, embedded, document, flavour)
         )
         findings += _guarded("PDF-METADATA", lambda: _xmp(opened, document, flavour))
+        findings += _file_structure(pdf, opened)
     findings += _guarded("PDF-PDFA-VALIDATOR", lambda: _validator(pdf, flavour))
     pages: list[textcheck.PageText] = []
 
@@ -501,6 +503,26 @@ _OFFPAGE = (
     "table too wide for the page, a footnote or table row longer than a page, a masthead line "
     "too long, or a line that cannot break)"
 )
+
+
+_EOL = rb"(?:\r\n|\r|\n)"
+_EOF_TAIL = re.compile(rb"startxref" + _EOL + rb"[0-9]+" + _EOL + rb"%%EOF" + _EOL + rb"?\Z")
+
+
+def _file_structure(pdf: bytes, opened: pikepdf.Pdf) -> list[Finding]:
+    """What qpdf silently repairs, and the bytes around the file, are PDF-SYNTAX faults:
+    another reader may repair them differently (ISO 19005-2 §6.1.2, §6.1.3)."""
+    findings = []
+    if not pdf.startswith(b"%PDF-"):
+        findings.append(Finding("PDF-SYNTAX", "the file does not begin with its %PDF- header"))
+    if not _EOF_TAIL.search(pdf[-64:]):
+        findings.append(
+            Finding("PDF-SYNTAX", "the file does not end with its trailer (startxref, %%EOF)")
+        )
+    for warning in opened.get_warnings()[:5]:
+        text = re.sub(r"^stream <[^>]*>:? ?", "", str(warning))
+        findings.append(Finding("PDF-SYNTAX", f"the file is damaged (qpdf repaired it): {text}"))
+    return findings
 
 
 def enforce(pdf: bytes, document: Document, flavour: Flavour) -> None:

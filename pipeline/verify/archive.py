@@ -8,7 +8,7 @@ an archive with no error:
   ustar/pax/GNU tar. Anything else is ``BAG-ARCHIVE-TYPE``.
 - **Names**: no absolute paths (``/x``, ``\\x``, ``C:x``), no ``..`` segment, no backslash,
   empty or ``.`` segment, control character or non-UTF-8 byte, none longer than
-  :data:`MAX_NAME_CHARS`; a tar's leading ``./`` is tolerated (``tar -C parent ./NAME`` makes
+  :data:`MAX_NAME_CHARS` or with one name in it over :data:`MAX_SEGMENT_BYTES` bytes; a tar's leading ``./`` is tolerated (``tar -C parent ./NAME`` makes
   it). No two members with the same path, and no path both a file and a folder.
 - **Types**: regular files and folders only — symbolic and hard links, devices, FIFOs,
   sparse and other special members are refused; encrypted zip members too.
@@ -75,6 +75,8 @@ RATIO_FLOOR = 2**20
 """Members (a tar.gz: archives) of at most this many uncompressed bytes are not ratio-judged."""
 MAX_NAME_CHARS = 4096
 """Characters in a member name."""
+MAX_SEGMENT_BYTES = 255
+"""Bytes of one folder or file name in a member's path (NAME_MAX of Linux, macOS, Windows)."""
 MAX_DIRECTORY_BYTES = 64 * 2**20
 """Bytes of a zip's central directory (read whole by ``zipfile``)."""
 MAX_EXTENDED_HEADER = 2**20
@@ -210,6 +212,13 @@ def _name_parts(entry: _Entry, *, tar: bool) -> tuple[tuple[str, ...] | None, Fi
         return None, NAME(where, "member name holds a backslash (a folder separator on Windows)")
     if _CONTROL.search(name):
         return None, NAME(where, "member name holds a control character or a byte not in UTF-8")
+    if any(
+        len(segment.encode("utf-8", "surrogateescape")) > MAX_SEGMENT_BYTES for segment in segments
+    ):
+        return None, NAME(
+            where[:200] + "…",
+            f"a name in the path is longer than {MAX_SEGMENT_BYTES} bytes: no file system holds it",
+        )
     if segments[-1] == "" and len(segments) > 1:
         segments.pop()  # a folder's trailing slash
     if tar:

@@ -259,6 +259,8 @@ def check_premis_xsd(root: Path, xsd: Path) -> list[Finding]:
         ]
     except etree.XMLSyntaxError:
         return []  # reported by META-PREMIS-SYNTAX
+    except etree.XMLSchemaValidateError as exc:  # libxml2 gives up (an entity in a DOCTYPE…)
+        return [PREMIS_XSD(where, f"the XSD validator could not judge the file: {exc}")]
     return []
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from pipeline.errors import printable
+
 Severity = Literal["error", "warning", "note"]
 """``error`` fails verification; ``warning`` fails only with ``--strict`` (RFC 8493 SHOULDs
 and the like); ``note`` never fails (a second opinion that agreed, a check that was skipped)."""
@@ -49,6 +51,14 @@ class Finding:
     """Path relative to the bag root (``data/objects/x.pdf``), or the archive or bag itself
     (``""``) when the finding concerns the whole."""
     message: str
+
+    def __post_init__(self) -> None:
+        # names come from the bag: a line feed, a bidi override or an undecodable byte in one
+        # must not forge a report line, reorder it, or break the UTF-8 (and JSON) output
+        for name in ("file", "message"):
+            value = getattr(self, name)
+            if printable(value) != value:
+                object.__setattr__(self, name, printable(value))
 
     def __str__(self) -> str:
         where = self.file or "(bag)"

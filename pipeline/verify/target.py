@@ -17,13 +17,18 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pipeline.verify import archive, bagit, consistency, opinions, pdf, profile
-from pipeline.verify.findings import Finding
+from pipeline.verify.findings import Finding, rule
 
 Kind = Literal["dir", "zip", "tgz", "file"]
 Status = Literal["valid", "warnings", "invalid"]
 
 #: BagIt findings that make a bag unsafe to hand to third-party tools, which follow links
 #: and trust manifest paths: with any of them, second opinions are skipped.
+UNCHECKED = rule(
+    "BAG-UNCHECKED",
+    "error",
+    "every check ran to its end (one that could not is a failure, never a pass)",
+)
 UNSAFE_CODES = frozenset({"BAG-PATH-UNSAFE", "BAG-SYMLINK", "BAG-SPECIAL-FILE", "BAG-TOO-LARGE"})
 
 
@@ -75,11 +80,25 @@ def kind_of(path: Path) -> Kind:
 
 
 def verify_target(path: Path, options: Options) -> TargetReport:
-    """Everything wrong with the bag at ``path``; never raises for what the bag holds."""
+    """Everything wrong with the bag at ``path``; never raises for what the bag holds.
+
+    A check that breaks on something no rule foresaw fails the bag (``BAG-UNCHECKED``, with
+    the error) instead of stopping the run: the other targets are still reported.
+    """
     report = TargetReport(str(path), kind_of(path))
+    try:
+        _verify_target(path, options, report)
+    except Exception as exc:  # fail closed: a bag that could not be checked is not good
+        stage = report.checks[-1] if report.checks else "opening"
+        message = f"the {stage} checks could not finish: {type(exc).__name__}: {exc}"
+        report.findings.append(UNCHECKED("", message[:2000]))
+    return report
+
+
+def _verify_target(path: Path, options: Options, report: TargetReport) -> None:
     if report.kind == "dir":
         _verify_bag(path, options, report)
-        return report
+        return
     report.checks.append("archive")
     scratch = Path(tempfile.mkdtemp(prefix="unfolio-verify-"))
     try:
@@ -91,7 +110,6 @@ def verify_target(path: Path, options: Options) -> TargetReport:
             _verify_bag(root, options, report)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return report
 
 
 def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
