@@ -607,3 +607,21 @@ def test_premis_the_xsd_validator_cannot_judge_is_a_premis_xsd_failure(bag):
     reseal(bag)
     found = verify_target(bag, dataclasses.replace(QUICK, premis_xsd=PREMIS_XSD)).findings
     assert ("META-PREMIS-XSD", PREMIS) in [(f.code, f.file) for f in found]
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (lambda block: block.replace("SHA-256", "MD5"), "a 'MD5' fixity unfolio never writes"),
+        (lambda block: re.sub(r"<messageDigest>[0-9a-f]+", "<messageDigest>" + "0" * 64, block),
+         "gives 2 SHA-256 fixities"),
+    ],
+    ids=["extra-algorithm", "second-wrong-value"],
+)  # fmt: skip
+def test_every_premis_fixity_is_judged_not_only_the_last_per_algorithm(bag, change, says):
+    text = (bag / PREMIS).read_text(encoding="utf-8")
+    block = re.search(r"<fixity>.*?</fixity>", text, re.S).group()
+    (bag / PREMIS).write_text(text.replace(block, change(block) + block, 1), encoding="utf-8")
+    reseal(bag)
+    found = [f for f in verify_target(bag, QUICK).findings if f.code == "META-PREMIS-FIXITY"]
+    assert found and says in found[0].message

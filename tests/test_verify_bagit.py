@@ -746,6 +746,13 @@ def test_bag_manifest_duplicate_in_1_0(small):
     assert codes(small, unfolio=False) == [("BAG-MANIFEST-DUPLICATE", "data/hello.txt")]
 
 
+def test_a_tag_manifest_line_repeated_is_a_duplicate_too(small):
+    lines = manifest_lines(small, "tagmanifest-sha512.txt")
+    info = [line for line in lines if line.endswith("  bag-info.txt")]
+    write_lines(small, "tagmanifest-sha512.txt", lines + info)
+    assert codes(small, unfolio=False) == [("BAG-MANIFEST-DUPLICATE", "bag-info.txt")]
+
+
 def test_bag_manifest_duplicate_with_two_checksums_in_0_97(tmp_path):
     bag = write_bag(tmp_path / "b", {"data/a": b"a"}, version="0.97", tag_algorithms=())
     lines = manifest_lines(bag, "manifest-sha512.txt")

@@ -1227,7 +1227,7 @@ def _resolve(bag: _Bag, manifest: Manifest, names: _Names, notes: Notes) -> _Res
 
 
 def _check_duplicates(bag: _Bag, manifest: Manifest) -> None:
-    """RFC 8493 §2.1.3: a manifest lists every payload file exactly once. Before 1.0 a line
+    """RFC 8493 §2.1.3: a manifest lists every file exactly once. Before 1.0 a line
     repeated with the same checksum was common and harmless (warned); two different checksums
     for one file are an error in every version."""
     lines: dict[str, list[Entry]] = defaultdict(list)
@@ -1317,6 +1317,7 @@ def _check_tag_manifests(
     for manifest in tag_manifests:
         if manifest.entries is None:
             continue
+        _check_duplicates(bag, manifest)  # §2.2.1: a tag manifest is a manifest, same rules
         for entry in manifest.entries:
             kind = bag.listing.kind(entry.path)
             where = f"{manifest.name} line {entry.line}"

@@ -172,7 +172,7 @@ def check_bag_info(reading: BagReading, document: Document) -> list[Finding]:
 class _Object:
     identifier: str
     name: str
-    fixity: dict[str, str] = field(default_factory=dict)
+    fixity: dict[str, list[str]] = field(default_factory=dict)  # algorithm → every value given
     size: str | None = None
     puid: str | None = None
     format_version: str | None = None
@@ -200,7 +200,9 @@ def _objects(root: etree._Element) -> Iterator[_Object]:
         )
         for fixity in element.iterfind("p:objectCharacteristics/p:fixity", _NS):
             algorithm = fixity.findtext("p:messageDigestAlgorithm", "", _NS)
-            found.fixity[algorithm] = fixity.findtext("p:messageDigest", "", _NS)
+            found.fixity.setdefault(algorithm, []).append(
+                fixity.findtext("p:messageDigest", "", _NS)
+            )
         yield found
 
 
@@ -297,10 +299,17 @@ def _object_findings(root: Path, path: str, obj: _Object, flavour: str | None) -
         if obj.size != str(size):
             findings.append(PREMIS_FIXITY(path, f"PREMIS size {obj.size}, file has {size} bytes"))
         for name, value in digests.items():
-            if name not in obj.fixity:
+            given = obj.fixity.get(name, [])
+            if not given:
                 findings.append(PREMIS_FIXITY(path, f"PREMIS has no {name} fixity"))
-            elif obj.fixity[name] != value:
+            elif len(given) > 1:
+                findings.append(PREMIS_FIXITY(path, f"PREMIS gives {len(given)} {name} fixities"))
+            elif given[0] != value:
                 findings.append(PREMIS_FIXITY(path, f"PREMIS {name} differs from the file's"))
+        for name in sorted(set(obj.fixity) - set(digests)):  # one nobody compares is no fixity
+            findings.append(
+                PREMIS_FIXITY(path, f"PREMIS gives a {name!r} fixity unfolio never writes")
+            )
     if path.endswith(".pdf") and flavour is None:
         return findings  # what the PDF claims is unknown; PDF-PDFA-CLAIM reports it
     try:
