@@ -1120,6 +1120,20 @@ def test_bag_layout_version(bag):
     (bag / "bagit.txt").write_bytes(b"BagIt-Version: 0.97\nTag-File-Character-Encoding: UTF-8\n")
     reseal(bag)
     assert codes(bag) == [("BAG-LAYOUT-VERSION", "bagit.txt")]
+
+
+@pytest.mark.parametrize(
+    "declaration",
+    [
+        b"bagit-version: 1.0\ntag-file-character-encoding: utf-8\n",
+        b"BagIt-Version: 1.0\nTag-File-Character-Encoding: utf8\n",
+    ],
+)
+def test_a_declaration_rfc_8493_allows_but_unfolio_never_writes(bag, declaration):
+    """ABNF strings ignore case, so RFC 8493 alone accepts these; bagit-python does not."""
+    (bag / "bagit.txt").write_bytes(declaration)
+    reseal(bag)
+    assert codes(bag) == [("BAG-LAYOUT-VERSION", "bagit.txt")]
     assert codes(bag, unfolio=False) == []
 
 

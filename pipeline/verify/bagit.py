@@ -46,6 +46,7 @@ from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 
+from pipeline.package.bagit import BAGIT_TXT
 from pipeline.verify.findings import Finding, rule
 
 # -- limits: a hostile bag must not exhaust memory or time -------------------------------------
@@ -902,6 +903,7 @@ class _Bag:
     findings: list[Finding] = field(default_factory=list)
     lf_only: dict[str, bool] = field(default_factory=dict)
     """For each text tag file read: whether every line, the last too, ends with LF alone."""
+    declaration_bytes: bytes | None = None
 
     @property
     def rules(self) -> Rules:
@@ -1012,6 +1014,7 @@ def _check_declaration(bag: _Bag) -> None:
     bag.declaration, found = parse_declaration(data)
     bag.findings += found
     bag.lf_only["bagit.txt"] = _lf_only(data, "utf-8")
+    bag.declaration_bytes = data
 
 
 def _load_manifests(bag: _Bag, prefix: str) -> list[Manifest]:
@@ -1408,6 +1411,14 @@ def _check_weak_algorithms(bag: _Bag, manifests: list[Manifest]) -> None:
 # -- unfolio's layout --------------------------------------------------------------------------
 
 
+def _declared_form(data: bytes | None) -> bytes:
+    """bagit.txt without what other rules report (a BOM, CR line ends, no final LF)."""
+    if data is None:
+        return BAGIT_TXT
+    text = data.removeprefix(codecs.BOM_UTF8).replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return text if text.endswith(b"\n") else text + b"\n"
+
+
 def _check_unfolio_layout(
     bag: _Bag, manifests: list[Manifest], tag_manifests: list[Manifest]
 ) -> None:
@@ -1420,6 +1431,11 @@ def _check_unfolio_layout(
             f"declares BagIt {show(declaration.version)} with {show(declaration.encoding or '?')} "
             "tag files; unfolio bags are BagIt 1.0 in UTF-8"
         )
+        bag.findings.append(LAYOUT_VERSION("bagit.txt", message))
+    elif declaration.version is not None and _declared_form(bag.declaration_bytes) != BAGIT_TXT:
+        # RFC 8493's ABNF lets labels change case and "UTF-8" be spelt otherwise; unfolio
+        # writes one exact form, which every other tool reads (bagit-python needs the case)
+        message = f"is not exactly {BAGIT_TXT.decode()!r}, the declaration unfolio writes"
         bag.findings.append(LAYOUT_VERSION("bagit.txt", message))
     for prefix, present in (("manifest", manifests), ("tagmanifest", tag_manifests)):
         algorithms = {manifest.algorithm for manifest in present}
