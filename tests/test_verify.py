@@ -625,3 +625,20 @@ def test_every_premis_fixity_is_judged_not_only_the_last_per_algorithm(bag, chan
     reseal(bag)
     found = [f for f in verify_target(bag, QUICK).findings if f.code == "META-PREMIS-FIXITY"]
     assert found and says in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("remove", "says"),
+    [
+        (r"<eventOutcomeInformation>.*?</eventOutcomeInformation>", "event has no outcome"),
+        (r"<linkingObjectIdentifier>.*?</linkingObjectIdentifier>", "event links no object"),
+        (r"<linkingAgentIdentifier>.*?</linkingAgentIdentifier>", "event links no agent"),
+    ],
+    ids=["outcomes", "objects", "agents"],
+)
+def test_premis_events_must_say_their_outcome_and_link_agents_and_objects(bag, remove, says):
+    text = (bag / PREMIS).read_text(encoding="utf-8")
+    (bag / PREMIS).write_text(re.sub(remove, "", text, flags=re.S), encoding="utf-8")
+    reseal(bag)
+    found = [f for f in verify_target(bag, QUICK).findings if f.code == "META-PREMIS-EVENTS"]
+    assert found and all(says in f.message for f in found), found

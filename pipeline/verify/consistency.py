@@ -343,9 +343,15 @@ def _event_findings(tree: etree._Element, objects: list[_Object]) -> list[Findin
         kind = event.findtext("p:eventType", "", _NS)
         event_ids.add(identifier)
         types.add(kind)
-        for outcome in event.iterfind("p:eventOutcomeInformation/p:eventOutcome", _NS):
+        outcomes = list(event.iterfind("p:eventOutcomeInformation/p:eventOutcome", _NS))
+        if not outcomes:  # an event that does not say it succeeded did not, for an archive
+            findings.append(PREMIS_EVENTS(where, f"{kind} event has no outcome"))
+        for outcome in outcomes:
             if (outcome.text or "").strip() not in _GOOD_OUTCOMES:
                 findings.append(PREMIS_EVENTS(where, f"{kind} event outcome {outcome.text!r}"))
+        for link in ("Agent", "Object"):
+            if event.find(f"p:linking{link}Identifier", _NS) is None:
+                findings.append(PREMIS_EVENTS(where, f"{kind} event links no {link.lower()}"))
         for agent in event.iterfind("p:linkingAgentIdentifier/p:linkingAgentIdentifierValue", _NS):
             if agent.text not in agent_ids:
                 findings.append(PREMIS_EVENTS(where, f"{kind} event links unknown agent"))
