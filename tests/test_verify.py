@@ -642,3 +642,28 @@ def test_premis_events_must_say_their_outcome_and_link_agents_and_objects(bag, r
     reseal(bag)
     found = [f for f in verify_target(bag, QUICK).findings if f.code == "META-PREMIS-EVENTS"]
     assert found and all(says in f.message for f in found), found
+
+
+def test_a_pdf_whose_streams_inflate_past_the_limit_is_refused_before_it_is_read(bag, monkeypatch):
+    import zlib
+
+    from pipeline.verify import pdf as pdf_checks
+
+    bomb = zlib.compress(b" " * (4 << 20), 9)  # 4 MiB of spaces in about 4 KB
+    with pikepdf.open(bag / PDF_FILE, allow_overwriting_input=True) as opened:
+        stream = pikepdf.Stream(opened, bomb)
+        stream.Filter = pikepdf.Name.FlateDecode
+        page = opened.pages[0].obj
+        page.Contents = pikepdf.Array([page.Contents, opened.make_indirect(stream)])
+        opened.save(
+            bag / PDF_FILE,
+            compress_streams=False,
+            stream_decode_level=pikepdf.StreamDecodeLevel.none,
+        )
+    reseal(bag)
+    monkeypatch.setattr(pdf_checks, "MAX_INFLATED_BYTES", 2 << 20)
+    found = [
+        (f.code, f.file) for f in verify_target(bag, QUICK).findings if f.code.startswith("PDF-")
+    ]
+    assert found == [("PDF-TOO-LARGE", PDF_FILE)]
+    assert pdf_checks.inflated_size((bag / PDF_FILE).read_bytes(), 8 << 20) > 4 << 20

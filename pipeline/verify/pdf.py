@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+import zlib
 from collections import Counter
 
 import pikepdf
@@ -40,6 +41,11 @@ GATE_RULES: dict[str, Rule] = {
         ("PDF-TEXT-OFFPAGE", "no text is drawn outside its page"),
     )
 }
+MAX_INFLATED_BYTES = 256 * 2**20
+"""Bytes all the PDF's streams may inflate to (unfolio's largest PDFs hold a few MiB)."""
+TOO_LARGE = rule(
+    "PDF-TOO-LARGE", "error", "the PDF's streams inflate to at most 256 MiB (no stream bomb)"
+)
 PDFA_CLAIM = rule("PDF-PDFA-CLAIM", "error", "the PDF claims a PDF/A part and level unfolio writes")
 MASTHEAD = rule(
     "PDF-MASTHEAD", "error", "page 1's masthead prints the symbol, organs and distribution block"
@@ -65,8 +71,48 @@ def claimed_flavour(pdf: bytes) -> tuple[Flavour | None, str]:
     return None, f"XMP claims pdfaid part {part!r} conformance {conformance!r}"
 
 
+def inflated_size(pdf: bytes, limit: int) -> int | None:
+    """Bytes the PDF's Flate streams inflate to, counted in bounded chunks; None past ``limit``.
+
+    Reading a page decodes its content streams whole (pdfium, pikepdf), so a 0.5 MB file that
+    inflates to gigabytes would cost gigabytes of memory: it is measured first, never held.
+    """
+    total = 0
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        for obj in opened.objects:
+            if not isinstance(obj, pikepdf.Stream):
+                continue
+            filters = obj.get("/Filter")
+            first = filters[0] if isinstance(filters, pikepdf.Array) and len(filters) else filters
+            if first != pikepdf.Name.FlateDecode:
+                total += len(obj.read_raw_bytes())
+                continue
+            inflater = zlib.decompressobj()
+            data = obj.read_raw_bytes()
+            while data and total <= limit:
+                try:
+                    chunk = inflater.decompress(data, 1 << 20)
+                except zlib.error:
+                    break  # a broken stream: PDF-SYNTAX and the validator say so
+                total += len(chunk)
+                data = inflater.unconsumed_tail
+            if total > limit:
+                return None
+    return total
+
+
 def check_pdf(pdf: bytes, document: Document, path: str) -> tuple[Flavour | None, list[Finding]]:
     """The flavour the PDF claims and every finding on it, each naming ``path``."""
+    try:
+        inflated = inflated_size(pdf, MAX_INFLATED_BYTES)
+    except Exception:  # unreadable: the gate's PDF-SYNTAX names it
+        inflated = 0
+    if inflated is None:
+        message = (
+            f"its streams inflate to more than {MAX_INFLATED_BYTES // 2**20} MiB (a "
+            "decompression bomb?); the other PDF checks were not run"
+        )
+        return None, [TOO_LARGE(path, message)]
     flavour, why = claimed_flavour(pdf)
     findings = []
     if flavour is None:
