@@ -27,7 +27,10 @@ from pipeline.verify.findings import Finding, Rule, rule
 GATE_RULES: dict[str, Rule] = {
     code: rule(code, "error", summary)
     for code, summary in (
-        ("PDF-SYNTAX", "the PDF opens (pikepdf/qpdf)"),
+        (
+            "PDF-SYNTAX",
+            "the PDF opens (pikepdf/qpdf) without repair, header first and trailer last",
+        ),
         ("PDF-ENCRYPTED", "the PDF is not encrypted"),
         ("PDF-PDFA-VALIDATOR", "pikepdf.pdfa finds nothing beyond its documented limits"),
         ("PDF-FONT-EMBEDDED", "every font carries its program"),
