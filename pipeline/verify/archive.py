@@ -9,7 +9,8 @@ an archive with no error:
 - **Names**: no absolute paths (``/x``, ``\\x``, ``C:x``), no ``..`` segment, no backslash,
   empty or ``.`` segment, control character or non-UTF-8 byte, none longer than
   :data:`MAX_NAME_CHARS` or with one name in it over :data:`MAX_SEGMENT_BYTES` bytes; a
-  tar's leading ``./`` is tolerated (``tar -C parent ./NAME`` makes it). No two members with the same path, and no path both a file and a folder.
+  tar's leading ``./`` is tolerated (``tar -C parent ./NAME`` makes it). No two members
+  with the same path, and no path both a file and a folder.
 - **Types**: regular files and folders only — symbolic and hard links, devices, FIFOs,
   sparse and other special members are refused; encrypted zip members too.
 - **Shape**: exactly one top-level folder (the bag), and it is a folder.
