@@ -11,9 +11,10 @@ character no text may carry (``model.FORBIDDEN_CHARACTERS``); lists, block quote
 emphasis and links nested more than ``model.MAX_NESTING`` deep (markdown-it silently drops
 what lies beyond its own nesting limit, and WeasyPrint recurses once per level); a footnote
 defined twice (markdown-it keeps the last), never called (markdown-it drops it) or without
-text (it would print a bare number); a footnote that calls another footnote; and more than ``model.MAX_FOOTNOTES`` footnote calls
-in one part (WeasyPrint lays out all of a page's notes again for each new one, so thousands
-of notes take minutes; the limit is several times any real UN document's count).
+text (it would print a bare number); a footnote that calls another footnote; and more than
+``model.MAX_FOOTNOTES`` footnote calls in one part (WeasyPrint lays out all of a page's notes
+again for each new one, so thousands of notes take minutes; the limit is several times any
+real UN document's count).
 """
 
 from __future__ import annotations

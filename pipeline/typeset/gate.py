@@ -480,7 +480,7 @@ def check(pdf: bytes, document: Document, flavour: Flavour) -> list[Finding]:
             "PDF-ATTACHMENTS", lambda: _attachments(opened, embedded, document, flavour)
         )
         findings += _guarded("PDF-METADATA", lambda: _xmp(opened, document, flavour))
-        findings += _file_structure(pdf, opened)
+        findings += _guarded("PDF-SYNTAX", lambda: _file_structure(pdf, opened))
     findings += _guarded("PDF-PDFA-VALIDATOR", lambda: _validator(pdf, flavour))
     pages: list[textcheck.PageText] = []
 
@@ -509,20 +509,16 @@ _EOL = rb"(?:\r\n|\r|\n)"
 _EOF_TAIL = re.compile(rb"startxref" + _EOL + rb"[0-9]+" + _EOL + rb"%%EOF" + _EOL + rb"?\Z")
 
 
-def _file_structure(pdf: bytes, opened: pikepdf.Pdf) -> list[Finding]:
+def _file_structure(pdf: bytes, opened: pikepdf.Pdf) -> Iterator[Finding]:
     """What qpdf silently repairs, and the bytes around the file, are PDF-SYNTAX faults:
     another reader may repair them differently (ISO 19005-2 §6.1.2, §6.1.3)."""
-    findings = []
     if not pdf.startswith(b"%PDF-"):
-        findings.append(Finding("PDF-SYNTAX", "the file does not begin with its %PDF- header"))
+        yield Finding("PDF-SYNTAX", "the file does not begin with its %PDF- header")
     if not _EOF_TAIL.search(pdf[-64:]):
-        findings.append(
-            Finding("PDF-SYNTAX", "the file does not end with its trailer (startxref, %%EOF)")
-        )
+        yield Finding("PDF-SYNTAX", "the file does not end with its trailer (startxref, %%EOF)")
     for warning in opened.get_warnings()[:5]:
         text = re.sub(r"^stream <[^>]*>:? ?", "", str(warning))
-        findings.append(Finding("PDF-SYNTAX", f"the file is damaged (qpdf repaired it): {text}"))
-    return findings
+        yield Finding("PDF-SYNTAX", f"the file is damaged (qpdf repaired it): {text}")
 
 
 def enforce(pdf: bytes, document: Document, flavour: Flavour) -> None:

@@ -56,9 +56,7 @@ class Finding:
         # names come from the bag: a line feed, a bidi override or an undecodable byte in one
         # must not forge a report line, reorder it, or break the UTF-8 (and JSON) output
         for name in ("file", "message"):
-            value = getattr(self, name)
-            if printable(value) != value:
-                object.__setattr__(self, name, printable(value))
+            object.__setattr__(self, name, printable(getattr(self, name)))
 
     def __str__(self) -> str:
         where = self.file or "(bag)"
