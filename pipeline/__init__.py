@@ -4,4 +4,4 @@ The package is split by stage; data flows one way:
 source → model → typeset → package → verify. ``locale`` and ``symbols`` are leaves.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

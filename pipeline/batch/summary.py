@@ -4,7 +4,7 @@
 
     {
       "report_version": 1,
-      "tool": "unfolio 0.1.0",
+      "tool": "unfolio 0.2.0",
       "command": "build",
       "options": {"output": "bags", "pdfa": "2u", "format": "dir", "executor": "local",
                   "jobs": 2, "force": false, "timeout": 300.0},
