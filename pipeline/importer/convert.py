@@ -1,0 +1,261 @@
+"""From the blocks of a Word body to the parts of a source folder, and ``document.json``.
+
+The body's front matter (session, agenda item, title, subtitle: the paragraphs before the
+first body text) goes to the metadata; the rest is cut into parts where the document starts
+an annex ("Annex", "Annex II", "Annexe", "Anexo", "Приложение", "附件", "المرفق": a heading, or
+a paragraph after a page or section break), with the next heading as the annex title and an
+"[Original: French]" line as its original language. Headings are numbered again in each part
+so that none skips a level (the first is ``#``; a deeper Word heading is at most one level
+below the heading before it).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline import locale
+from pipeline.importer.markdown import Notes, Writer, strip_leading, strip_number
+from pipeline.importer.masthead import LANGUAGES, Masthead, placeholder
+from pipeline.importer.report import Report
+from pipeline.importer.styles import FRONT_MATTER, Role
+from pipeline.importer.wordml import Block, Body, Break, NoteRef, Paragraph, Table
+
+_ANNEX = re.compile(
+    r"^(?:(?P<annex>Annex|Annexe|Anexo|Приложение|附件|المرفق)|(?P<enclosure>Enclosure|"
+    r"Pièce jointe|Apéndice|Appendix))(?=$|[\s\u00a0一二三四五六七八九十])",
+    re.IGNORECASE,
+)
+MAX_HEADING_CHARS = 300
+
+
+@dataclass
+class PartText:
+    kind: str
+    name: str
+    lines: list[str] = field(default_factory=list)
+    heading: str | None = None
+    title: str | None = None
+    original_language: str | None = None
+
+
+def front_matter(blocks: list[Block], report: Report) -> tuple[dict[str, str], list[Block]]:
+    """The front-matter texts by role, and the blocks after them."""
+    front: dict[str, str] = {}
+    index = 0
+    for index, block in enumerate(blocks):
+        if isinstance(block, Break):
+            continue
+        if isinstance(block, Table):
+            break
+        text = " ".join(block.plain().split())
+        if not text:
+            continue
+        if block.role.role not in FRONT_MATTER:
+            break
+        role = block.role.role
+        front[role] = f"{front[role]} {text}" if role in front else text
+    else:
+        index = len(blocks)
+    return front, blocks[index:]
+
+
+class _Levels:
+    """Word heading ranks to Markdown levels that never skip one."""
+
+    def __init__(self) -> None:
+        self.stack: list[int] = []
+
+    def level(self, rank: int) -> int:
+        while self.stack and self.stack[-1] >= rank:
+            self.stack.pop()
+        self.stack.append(rank)
+        del self.stack[6:]
+        return len(self.stack)
+
+
+def build_parts(body: Body, blocks: list[Block], report: Report) -> list[PartText]:
+    writer = Writer(report)
+    note_texts = _note_texts(body, writer, report)
+    parts = [PartText("main", "body.md")]
+    notes = Notes(note_texts)
+    levels = _Levels()
+    after_break = False
+    pending_title = False
+    last_number: int | None = None
+    delimiter = "."
+    last_was_item = False
+
+    def close_part() -> None:
+        definitions = notes.definitions()
+        if definitions:
+            parts[-1].lines.append("\n".join(definitions))
+
+    for block in blocks:
+        if isinstance(block, Break):
+            after_break = True
+            continue
+        part = parts[-1]
+        if isinstance(block, Table):
+            markdown, after = _table(writer, block, notes, report, part)
+            if markdown:
+                part.lines.append(markdown)
+            for paragraph in after:
+                part.lines.append(writer.inline(strip_leading(paragraph.inlines), notes,
+                                                paragraph.where))
+            last_was_item = pending_title = after_break = False
+            continue
+        text = " ".join(block.plain().split())
+        has_note = any(isinstance(i, NoteRef) for i in block.inlines)
+        if not text and not has_note:
+            continue
+        role = block.role
+        kind = _annex_kind(text, role, after_break)
+        if kind is not None:
+            close_part()
+            count = sum(p.kind == kind for p in parts) + 1
+            prefix = "annex" if kind == "annex" else "enclosure"
+            parts.append(PartText(kind, f"{prefix}-{count}.md", heading=text))
+            notes = Notes(note_texts)
+            levels = _Levels()
+            pending_title, after_break, last_was_item = True, False, False
+            continue
+        after_break = False
+        if pending_title and parts[-1].kind != "main":
+            original = _original_marker(text)
+            if original is not None:
+                part.original_language = original
+                report.add("read", "original_language", block.where,
+                           f"annex original language {text!r} → {original!r}", text)
+                continue
+            if role.role in ("heading", "title", "subtitle") and part.title is None and (
+                len(text) <= MAX_HEADING_CHARS and not has_note
+            ):
+                part.title = text
+                continue
+        pending_title = False
+        if role.role in FRONT_MATTER:  # after the body text began: a heading like any other
+            role = Role("heading", 1 if role.role == "title" else 2) if role.role in (
+                "title", "subtitle") else Role("paragraph")
+        if role.role == "skip":
+            report.add("not-carried", "page furniture", block.where,
+                       f"paragraph of style {block.style!r} left out: {text[:70]!r}", text)
+            continue
+        if role.role == "heading":
+            part.lines.append(writer.heading(block, levels.level(role.level or 1), notes))
+            last_was_item = False
+            continue
+        if role.role == "bullet":
+            indent = "  " * max(role.level - 1, 0)
+            line = writer.inline(strip_leading(block.inlines), notes, block.where)
+            part.lines.append(f"{indent}- {_indent_lines(line, len(indent) + 2)}")
+            last_was_item = False
+            continue
+        number, inlines = strip_number(block)
+        if number is None and block.numbered is not None:
+            number, inlines = block.numbered, block.inlines
+        if number is not None and role.role in ("paragraph", "footnote", "quote"):
+            if last_was_item and last_number is not None and number != last_number + 1:
+                delimiter = ")" if delimiter == "." else "."
+                report.add("changed", "paragraph numbers", block.where,
+                           f"paragraph {number} follows paragraph {last_number}: a new numbered "
+                           "list starts here so that the number is kept")
+            line = writer.inline(strip_leading(inlines), notes, block.where)
+            marker = f"{number}{delimiter} "
+            part.lines.append(marker + _indent_lines(line, len(marker)))
+            last_number, last_was_item = number, True
+            continue
+        line = writer.inline(strip_leading(block.inlines), notes, block.where)
+        if role.role == "quote":
+            line = "> " + line.replace("\n", "\n> ")
+        part.lines.append(line)
+        last_was_item = False
+    close_part()
+    for part in parts:
+        if not any(line.strip() for line in part.lines):
+            part.lines.append(placeholder("body text"))
+            report.add("to-fill", f"{part.name}", part.name, "the part has no body text")
+    return parts
+
+
+def _indent_lines(text: str, width: int) -> str:
+    """Continuation lines of a list item indented under its text."""
+    return text.replace("\n", "\n" + " " * width)
+
+
+def _table(writer: Writer, table: Table, notes: Notes, report: Report, part: PartText):
+    width = max((sum(c.span for c in row) for row in table.rows), default=0)
+    if width <= 1:  # a one-column table is a box around paragraphs
+        paragraphs = [p for row in table.rows for c in row for p in c.paragraphs
+                      if p.plain().strip()]
+        if paragraphs:
+            report.add("changed", "table", table.where,
+                       "a one-column table (a box) written as paragraphs")
+        return "", paragraphs
+    return writer.table(table, notes)
+
+
+def _annex_kind(text: str, role: Role, after_break: bool) -> str | None:
+    if len(text) > MAX_HEADING_CHARS:
+        return None
+    match = _ANNEX.match(text)
+    if match is None:
+        return None
+    if not (after_break or role.role in ("heading", "title", "subtitle")):
+        return None
+    return "annex" if match.group("annex") else "enclosure"
+
+
+def _original_marker(text: str) -> str | None:
+    for code in LANGUAGES:
+        loc = locale.get(code)
+        for language in LANGUAGES:
+            if " ".join(loc.annex_original_marker(language).split()) == text:
+                return language
+    return None
+
+
+def _note_texts(body: Body, writer: Writer, report: Report) -> dict[tuple[str, str], str]:
+    texts = {}
+    for key, paragraphs in body.notes.items():
+        pieces = []
+        for paragraph in paragraphs:
+            line = writer.inline(strip_leading(paragraph.inlines), None, paragraph.where,
+                                 breaks=False)
+            if line.strip():
+                pieces.append(line.strip())
+        text = " ".join(pieces)
+        if not text:
+            report.add("not-carried", f"empty {key[0]}", f"word/{key[0]}s.xml",
+                       f"{key[0]} {key[1]} has no text; its call is left out")
+        elif key[0] == "endnote":
+            report.add("changed", "endnote", f"word/endnotes.xml, endnote {key[1]}",
+                       "an endnote is written as a footnote")
+        texts[key] = text
+    return texts
+
+
+def document_json(masthead: Masthead, parts: list[PartText], report: Report) -> dict:
+    values = masthead.values
+    meta: dict[str, object] = {}
+    for key in ("symbols", "language", "original_languages", "distribution", "date",
+                "duty_station", "organs", "title", "subtitle", "job_number",
+                "processing_dates"):
+        if key in values:
+            meta[key] = values[key]
+    meta["parts"] = []
+    for part in parts:
+        spec: dict[str, object] = {"kind": part.kind, "text": part.name}
+        if part.heading:
+            spec["heading"] = part.heading
+        if part.original_language:
+            spec["original_language"] = part.original_language
+        if part.title:
+            spec["title"] = part.title
+        meta["parts"].append(spec)  # type: ignore[union-attr]
+    meta["remarks"] = report.summary()[:2000]
+    return meta
+
+
+def part_text(part: PartText) -> str:
+    return "\n\n".join(line for line in part.lines if line.strip()) + "\n"
