@@ -100,9 +100,10 @@ def build_parts(body: Body, blocks: list[Block], report: Report) -> list[PartTex
             markdown, after = _table(writer, block, notes, report, part)
             if markdown:
                 part.lines.append(markdown)
-            for paragraph in after:
-                part.lines.append(writer.inline(strip_leading(paragraph.inlines), notes,
-                                                paragraph.where))
+            if after:  # the notes of a table are one block, a line each, as in the table
+                part.lines.append("\\\n".join(
+                    writer.inline(strip_leading(p.inlines), notes, p.where) for p in after
+                ))
             last_was_item = pending_title = after_break = False
             continue
         text = " ".join(block.plain().split())

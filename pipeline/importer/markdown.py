@@ -7,7 +7,7 @@ become ``**`` and ``*``, links keep their http(s)/mailto target. Each paragraph 
 with markdown-it and compared with the text it came from; where emphasis would not survive
 (a delimiter next to punctuation inside a word), the paragraph is written without it and the
 report says so, so the words are never changed. Tables become pipe tables: header rows are
-flattened into one (a spanning head is repeated over its columns), merged body cells keep
+flattened into one (a spanning head stands over the first of its columns), merged body cells keep
 their text in the first cell, notes under a table (a last row spanning it) become paragraphs.
 """
 
@@ -218,7 +218,7 @@ class Writer:
             self.report.add(
                 "changed", "table header", table.where,
                 f"{len(grids)} header row(s) with merged cells flattened into one row "
-                "(a spanning head is repeated over its columns)",
+                "(a head spanning several columns stands over the first of them)",
             )
         header = []
         for column in range(width):
@@ -252,7 +252,7 @@ class Writer:
             if cell.vmerge == "continue":
                 text = ""
             cells.append(text)
-            cells.extend([text if header else ""] * (cell.span - 1))
+            cells.extend([""] * (cell.span - 1))
         cells = cells[:width] + [""] * (width - len(cells))
         return cells
 
