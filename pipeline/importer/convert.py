@@ -79,6 +79,7 @@ def build_parts(body: Body, blocks: list[Block], report: Report) -> list[PartTex
     note_texts = _note_texts(body, writer, report)
     parts = [PartText("main", "body.md")]
     notes = Notes(note_texts)
+    all_notes = [notes]
     levels = _Levels()
     after_break = False
     pending_title = False
@@ -118,6 +119,7 @@ def build_parts(body: Body, blocks: list[Block], report: Report) -> list[PartTex
             prefix = "annex" if kind == "annex" else "enclosure"
             parts.append(PartText(kind, f"{prefix}-{count}.md", heading=text))
             notes = Notes(note_texts)
+            all_notes.append(notes)
             levels = _Levels()
             pending_title, after_break, last_was_item = True, False, False
             continue
@@ -156,11 +158,14 @@ def build_parts(body: Body, blocks: list[Block], report: Report) -> list[PartTex
         if number is None and block.numbered is not None:
             number, inlines = block.numbered, block.inlines
         if number is not None and role.role in ("paragraph", "footnote", "quote"):
-            if last_was_item and last_number is not None and number != last_number + 1:
+            if not last_was_item:
+                delimiter = "."
+            elif last_was_item and last_number is not None and number != last_number + 1:
                 delimiter = ")" if delimiter == "." else "."
                 report.add("changed", "paragraph numbers", block.where,
                            f"paragraph {number} follows paragraph {last_number}: a new numbered "
-                           "list starts here so that the number is kept")
+                           f"list starts here (\"{number}{delimiter}\") so that the number is "
+                           "kept", f"{number}.")
             line = writer.inline(strip_leading(inlines), notes, block.where)
             marker = f"{number}{delimiter} "
             part.lines.append(marker + _indent_lines(line, len(marker)))
@@ -172,6 +177,13 @@ def build_parts(body: Body, blocks: list[Block], report: Report) -> list[PartTex
         part.lines.append(line)
         last_was_item = False
     close_part()
+    called = {key for part_notes in all_notes for key in part_notes.called}
+    for key, paragraphs in body.notes.items():
+        text = " ".join(" ".join(p.plain().split()) for p in paragraphs).strip()
+        if key not in called and text:
+            report.add("not-carried", key[0], f"word/{key[0]}s.xml, {key[0]} {key[1]}",
+                       f"{key[0]} called from the title or masthead, or never called, left "
+                       f"out: {text[:70]!r}", text)
     for part in parts:
         if not any(line.strip() for line in part.lines):
             part.lines.append(placeholder("body text"))
@@ -226,6 +238,9 @@ def _note_texts(body: Body, writer: Writer, report: Report) -> dict[tuple[str, s
             if line.strip():
                 pieces.append(line.strip())
         text = " ".join(pieces)
+        mark = re.match(r"^(?:\\\*|[†‡§])+\s+", text)  # a custom mark typed by hand ("*")
+        if mark and text[mark.end():]:
+            text = text[mark.end():]
         if not text:
             report.add("not-carried", f"empty {key[0]}", f"word/{key[0]}s.xml",
                        f"{key[0]} {key[1]} has no text; its call is left out")

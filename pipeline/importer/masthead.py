@@ -103,8 +103,11 @@ def read(
     where_footer = f"{names[-1]} (first-page footer)" if footer and names else "footer"
     out = Masthead()
 
+    used: list[str] = []
+
     def got(name: str, value: object, where: str, text: str) -> None:
         out.values[name] = value
+        used.append(text)
         report.add("read", name, where, f"{text!r} → {value!r}", text)
 
     def missing(name: str, value: object, why: str) -> None:
@@ -164,7 +167,26 @@ def read(
     subtitle = front.get("subtitle") or (variables.get("Title2") if not front.get("title") else None)
     if subtitle:
         got("subtitle", subtitle, "body (subtitle style)", subtitle)
+    _unread(header, where_header, used, report)
+    _unread(footer, where_footer, used, report)
     return out
+
+
+def _unread(lines: list[str], where: str, used: list[str], report: Report) -> None:
+    """Say what became of the header and footer lines no value was read from."""
+    labels = {_normal(locale.get(code).united_nations_plain) for code in LANGUAGES}
+    for line in lines:
+        if any(line in text for text in used):
+            continue
+        if _normal(line) in labels:
+            report.add("changed", "masthead label", where,
+                       f"{line!r}: unfolio's masthead prints it", line)
+        elif re.fullmatch(r"\*[0-9A-Z]+\*", line.replace(" ", "")):
+            report.add("changed", "barcode", where,
+                       f"{line!r}: unfolio draws the barcode again from the job number", line)
+        else:
+            report.add("not-carried", "masthead text", where,
+                       f"{line!r} was not read as a masthead value", line)
 
 
 def _language_from_job(job: re.Match[str] | None) -> str | None:

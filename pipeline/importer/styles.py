@@ -97,6 +97,22 @@ class StyleSheet:
             current = based.get(w("val")) if based is not None else None
         return _role(data["default"])
 
+    def numbering(self, style_id: str | None) -> etree._Element | None:
+        """The list numbering (``w:numPr``) a paragraph style carries, through basedOn."""
+        seen: set[str] = set()
+        style_id = style_id or self.default_paragraph
+        while style_id and style_id not in seen:
+            seen.add(style_id)
+            style = self._styles.get(style_id)
+            if style is None:
+                return None
+            numpr = style.find(f"{w('pPr')}/{w('numPr')}")
+            if numpr is not None:
+                return numpr
+            based = style.find(w("basedOn"))
+            style_id = based.get(w("val")) if based is not None else None
+        return None
+
     def character_format(self, style_id: str | None) -> tuple[bool, bool]:
         """(bold, italic) a character style gives, through its basedOn chain."""
         bold = italic = None

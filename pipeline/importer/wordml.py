@@ -78,6 +78,7 @@ class Span:
 class NoteRef:
     kind: str  # "footnote" or "endnote"
     note_id: str
+    mark: str = ""  # a custom mark ("*") Word prints instead of the number
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,10 @@ class Walker:
                 continue
             for note in part.iter(w(kind)):
                 if note.get(w("type")) in ("separator", "continuationSeparator", "continuationNotice"):
+                    text = _text_of(note).strip()
+                    if text:
+                        self.report.add("changed", "footnote separator", f"word/{kind}s.xml",
+                                        f"{text!r}: unfolio draws its own separator", text)
                     continue
                 where = f"word/{kind}s.xml, {kind} {note.get(w('id'))}"
                 paragraphs: list[Block] = []
@@ -206,8 +211,11 @@ class Walker:
         if ppr is not None and on_off(ppr.find(w("pageBreakBefore"))):
             out.append(Break("page"))
         numbered = None
-        if ppr is not None and ppr.find(w("numPr")) is not None:
-            numbered, role = self._numbering.value(ppr.find(w("numPr")), role, where, self.report)
+        numpr = ppr.find(w("numPr")) if ppr is not None else None
+        if numpr is None:
+            numpr = self.sheet.numbering(style or None)
+        if numpr is not None:
+            numbered, role = self._numbering.value(numpr, role, where, self.report)
         state = _Inline()
         self._inlines(p, state, where, self.sheet.character_format(None))
         paragraph = Paragraph(role, style, state.items, where, numbered)
@@ -326,6 +334,9 @@ class Walker:
                     )
                 continue
             if tag == w("t"):
+                if state.skip_next_text:
+                    state.skip_next_text = False
+                    continue
                 state.text(child.text or "", bold, italic)
             elif tag == w("tab") or tag == w("ptab"):
                 state.text("\t", bold, italic)
@@ -349,7 +360,15 @@ class Walker:
                 )
             elif tag in (w("footnoteReference"), w("endnoteReference")):
                 kind = "footnote" if tag == w("footnoteReference") else "endnote"
-                state.items.append(NoteRef(kind, child.get(w("id"), "")))
+                mark = ""
+                if child.get(w("customMarkFollows")) in ("1", "true", "on"):
+                    following = child.getnext()
+                    if following is not None and following.tag == w("t"):
+                        mark = following.text or ""
+                        state.skip_next_text = True
+                        self.report.add("changed", "footnote mark", where,
+                                        f"the custom footnote mark {mark!r} is printed as a number")
+                state.items.append(NoteRef(kind, child.get(w("id"), ""), mark))
                 state.seen_text = True
             elif tag in _DRAWINGS:
                 self._drawing(child, where)
@@ -472,6 +491,7 @@ class _Inline:
         self.fields: list[list] = []  # [instruction, result started]
         self.link: str | None = None
         self.seen_text = False
+        self.skip_next_text = False  # the custom mark after a note reference
         self.break_at_start = False
         self.break_after = False
 
