@@ -382,8 +382,10 @@ def import_command(docx: Path, output: Path, report_file: Path | None, as_json: 
             if item.kind == "not-carried":
                 click.echo(f"warning: {printable(str(docx))}: {item.line()}", err=True)
             elif item.kind == "to-fill":
-                click.echo(f"warning: {printable(str(output))}: to fill: {item.what}: "
-                           f"{item.detail}", err=True)
+                click.echo(
+                    f"warning: {printable(str(output))}: to fill: {item.what}: {item.detail}",
+                    err=True,
+                )
             elif item.kind == "changed":
                 click.echo(f"note: {printable(str(docx))}: {item.line()}", err=True)
     parts = len(result.files) - 1

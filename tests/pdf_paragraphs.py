@@ -15,6 +15,7 @@ multiset of its characters.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections import Counter
@@ -84,7 +85,7 @@ def _lines(page, number: int) -> list[Line]:
         sizes = Counter(round(c["size"], 1) for c in chars)
         columns = False
         first_gap = True
-        for a, b in zip(chars, chars[1:], strict=False):
+        for a, b in itertools.pairwise(chars):
             gap = b["x0"] - a["x1"]
             if gap > _COLUMN_GAP:
                 if first_gap and re.fullmatch(
@@ -95,8 +96,16 @@ def _lines(page, number: int) -> list[Line]:
                 columns = True
                 break
         found.append(
-            Line(number, raw["text"], raw["top"], raw["bottom"], raw["x0"], raw["x1"],
-                 sizes.most_common(1)[0][0], columns)
+            Line(
+                number,
+                raw["text"],
+                raw["top"],
+                raw["bottom"],
+                raw["x0"],
+                raw["x1"],
+                sizes.most_common(1)[0][0],
+                columns,
+            )
         )
     return found
 

@@ -3,6 +3,7 @@ own Word file gives the PDF the UN published (masthead values and every paragrap
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import zipfile
@@ -18,8 +19,11 @@ from tests.word_files import mark, new_document, page_break, run_texts, save, un
 
 # ../shared beside the clone (CI, the main checkout), or beside the worktrees' folder.
 REFERENCE = next(
-    (root / "shared" / "reference" for root in (REPO.parent, REPO.parent.parent)
-     if (root / "shared" / "reference").is_dir()),
+    (
+        root / "shared" / "reference"
+        for root in (REPO.parent, REPO.parent.parent)
+        if (root / "shared" / "reference").is_dir()
+    ),
     REPO.parent / "shared" / "reference",
 )
 UN_DOCX = REFERENCE / "A_80_604_Add.1-EN.docx"
@@ -47,8 +51,9 @@ def _unescaped(markdown: str) -> str:
 def _output_text(folder: Path, report: dict) -> str:
     """Everything an import wrote or said: part files (unescaped), metadata, report."""
     pieces = [_unescaped(p.read_text(encoding="utf-8")) for p in folder.glob("*.md")]
-    pieces.append(json.dumps(json.loads((folder / "document.json").read_text()),
-                             ensure_ascii=False))
+    pieces.append(
+        json.dumps(json.loads((folder / "document.json").read_text()), ensure_ascii=False)
+    )
     for item in report["items"]:
         pieces += [item["detail"], item["text"]]
     return " ".join(" ".join(pieces).split())
@@ -86,8 +91,11 @@ def _masthead_values(pdf: Path) -> dict[str, str]:
     """The seven masthead values as printed, whitespace removed (pdfplumber splits words)."""
     reading = pdf_paragraphs.read(pdf, "A/80/604/Add.1")
     head = pdf_paragraphs.normalise(" ".join(reading.masthead))
-    match = re.fullmatch(r"([A-Z]+)UnitedNations(\S+?)GeneralAssembly(Distr\.:\w+?)"
-                         r"(\d{1,2}[A-Z][a-z]+\d{4})(Original:\w+)", head)
+    match = re.fullmatch(
+        r"([A-Z]+)UnitedNations(\S+?)GeneralAssembly(Distr\.:\w+?)"
+        r"(\d{1,2}[A-Z][a-z]+\d{4})(Original:\w+)",
+        head,
+    )
     assert match, head
     with pdfplumber.open(pdf) as document:
         lines = (document.pages[0].extract_text() or "").splitlines()
@@ -139,7 +147,7 @@ def test_the_un_word_file_headings_never_skip_a_level(reference_build):
     source, _, _ = reference_build
     levels = [len(m) for m in re.findall(r"^(#+) ", (source / "body.md").read_text(), re.M)]
     assert levels[0] == 1
-    assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False))
+    assert all(b <= a + 1 for a, b in itertools.pairwise(levels))
     assert max(levels) >= 3  # HCh, H1 and H23 keep their rank order
 
 
@@ -151,8 +159,17 @@ def _un_shaped(path: Path) -> Path:
     headings, hand-numbered paragraphs, emphasis, a footnote, a table with a two-row merged
     header, and an annex after a page break."""
     document = new_document(
-        ("HCh", "H1", "H23", "H4", "SingleTxt", "Session", "AgendaItemNormal", "TitleHCH",
-         "TitleH1")
+        (
+            "HCh",
+            "H1",
+            "H23",
+            "H4",
+            "SingleTxt",
+            "Session",
+            "AgendaItemNormal",
+            "TitleHCH",
+            "TitleH1",
+        )
     )
     un_masthead(document)
     document.add_paragraph("Eightieth session", style="Session")
@@ -167,8 +184,9 @@ def _un_shaped(path: Path) -> Path:
     p.add_run("Assembly").italic = True
     p.add_run(" take note of 5 * 3 and a_b_c [sic].")
     p.add_run(mark("fn1"))
-    document.add_paragraph("2.\tThe second paragraph, with an ampersand & and <angle>.",
-                           style="SingleTxt")
+    document.add_paragraph(
+        "2.\tThe second paragraph, with an ampersand & and <angle>.", style="SingleTxt"
+    )
     document.add_paragraph("\tA.\tAn H1 section", style="H1")
     document.add_paragraph("3.\tA paragraph after the section heading.", style="SingleTxt")
     document.add_paragraph("5.\tA paragraph whose number skips one.", style="SingleTxt")
@@ -207,19 +225,25 @@ def test_a_un_shaped_word_file_becomes_a_source_folder_that_builds(capsys, tmp_p
     assert meta["original_languages"] == ["en"]
     assert meta["job_number"] == "26-01234" and meta["processing_dates"] == ["2026-04-15"]
     assert meta["organs"] == [
-        {"organ": "GA", "session": 80,
-         "agenda_items": [{"item": "12", "sub_item": "b"}]}
+        {"organ": "GA", "session": 80, "agenda_items": [{"item": "12", "sub_item": "b"}]}
     ]
     assert meta["title"] == "Questions relating to test documents"
     assert meta["subtitle"] == "Report of the Secretary-General"
-    assert meta["parts"][1] == {"kind": "annex", "text": "annex-1.md", "heading": "Annex",
-                                "original_language": "fr", "title": "Statement on tests"}
+    assert meta["parts"][1] == {
+        "kind": "annex",
+        "text": "annex-1.md",
+        "heading": "Annex",
+        "original_language": "fr",
+        "title": "Statement on tests",
+    }
     body = (tmp_path / "src" / "body.md").read_text()
     assert body.splitlines()[0] == "# I. Introduction"
     assert "## A heading two ranks down" in body  # H4 right after HCh: one level down, no skip
     assert "## A. An H1 section" in body
-    assert "1. The Secretary-General **recommends** that the *Assembly* take note of " \
-           "5 \\* 3 and a\\_b\\_c \\[sic\\].[^1]" in body
+    assert (
+        "1. The Secretary-General **recommends** that the *Assembly* take note of "
+        "5 \\* 3 and a\\_b\\_c \\[sic\\].[^1]" in body
+    )
     assert "[^1]: A/RES/79/1, para. 3." in body
     assert "3. A paragraph after" in body and "5) A paragraph whose number skips one." in body
     assert "| Category | Amount 2025 | 2026 |" in body
@@ -230,17 +254,24 @@ def test_a_un_shaped_word_file_becomes_a_source_folder_that_builds(capsys, tmp_p
     capsys.readouterr()
     pdf = _build(capsys, tmp_path / "src", tmp_path / "bags")
     printed = _pdf_text(pdf)
-    for paragraph in ("The Secretary-General recommends that the Assembly take note of 5 * 3 "
-                      "and a_b_c [sic].", "The second paragraph, with an ampersand & and "
-                      "<angle>.", "A/RES/79/1, para. 3.", "The annex text.", "[Original: French]"):
+    for paragraph in (
+        "The Secretary-General recommends that the Assembly take note of 5 * 3 and a_b_c [sic].",
+        "The second paragraph, with an ampersand & and <angle>.",
+        "A/RES/79/1, para. 3.",
+        "The annex text.",
+        "[Original: French]",
+    ):
         assert pdf_paragraphs.normalise(paragraph) in printed
 
 
 def test_the_assert_in_the_shaped_test_reads_the_merged_header_right(capsys, tmp_path):
     docx = _un_shaped(tmp_path / "report.docx")
     _import(capsys, docx, tmp_path / "src")
-    table = [line for line in (tmp_path / "src" / "body.md").read_text().splitlines()
-             if line.startswith("|")]
+    table = [
+        line
+        for line in (tmp_path / "src" / "body.md").read_text().splitlines()
+        if line.startswith("|")
+    ]
     assert table[0] == "| Category | Amount 2025 | 2026 |"
     assert table[2:] == ["| Posts | 12 | 14 |", "| Total | 12 | 14 |"]
 
@@ -252,10 +283,16 @@ def test_a_plain_word_file_reads_its_masthead_from_document_variables(capsys, tm
     document.add_heading("Detail", level=3)  # a jump from 1 to 3 in Word: ## in Markdown
     document.add_paragraph("First point", style="List Number")
     document.add_paragraph("Second point", style="List Number")
-    docx = save(document, tmp_path / "plain.docx", doc_vars={
-        "Symbol1": "S/2026/45", "FooterJN": "26-04500", "Title1": "Letter about tests",
-        "DutyStation": "New York",
-    })
+    docx = save(
+        document,
+        tmp_path / "plain.docx",
+        doc_vars={
+            "Symbol1": "S/2026/45",
+            "FooterJN": "26-04500",
+            "Title1": "Letter about tests",
+            "DutyStation": "New York",
+        },
+    )
     code, _, err = _import(capsys, docx, tmp_path / "src")
     assert code == 0, err
     meta = json.loads((tmp_path / "src" / "document.json").read_text())
@@ -268,8 +305,13 @@ def test_a_plain_word_file_reads_its_masthead_from_document_variables(capsys, tm
     assert "1. First point" in body and "2. Second point" in body
 
 
-def test_what_is_not_carried_over_is_reported_with_its_text(capsys, tmp_path):
+def _odd(path: Path, *, masthead: bool = False) -> Path:
+    """Tracked changes, a field, a text box, hidden text and a comment in one paragraph."""
     document = new_document()
+    if masthead:
+        un_masthead(document)
+        document.add_paragraph("Eightieth session", style="Session")
+        document.add_paragraph("A document with odd content", style="TitleHCH")
     p = document.add_paragraph("Kept text ", style="SingleTxt")
     p.add_run(mark("deleted"))
     p.add_run(mark("inserted"))
@@ -278,28 +320,38 @@ def test_what_is_not_carried_over_is_reported_with_its_text(capsys, tmp_path):
     hidden = p.add_run("secret words")
     hidden.font.hidden = True
     p.add_run(mark("comment"))
-    docx = save(document, tmp_path / "odd.docx", comments={0: "Please check the figures"},
-                raw={
-                    "deleted": '<w:del w:id="1" w:author="A"><w:r><w:delText>old words'
-                               "</w:delText></w:r></w:del>",
-                    "inserted": '<w:ins w:id="2" w:author="A"><w:r><w:t>new words</w:t></w:r>'
-                                "</w:ins>",
-                    "field": '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText>'
-                             " DOCVARIABLE Symbol1 </w:instrText></w:r><w:r><w:fldChar "
-                             'w:fldCharType="separate"/></w:r><w:r><w:t>shown result</w:t>'
-                             '</w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>',
-                    "box": '<w:r><w:pict><v:shape xmlns:v="urn:schemas-microsoft-com:vml">'
-                           "<v:textbox><w:txbxContent><w:p><w:r><w:t>boxed words</w:t></w:r>"
-                           "</w:p></w:txbxContent></v:textbox></v:shape></w:pict></w:r>",
-                    "comment": '<w:commentRangeStart w:id="0"/><w:r><w:commentReference '
-                               'w:id="0"/></w:r>',
-                })
+    return save(
+        document,
+        path,
+        comments={0: "Please check the figures"},
+        raw={
+            "deleted": '<w:del w:id="1" w:author="A"><w:r><w:delText>old words'
+            "</w:delText></w:r></w:del>",
+            "inserted": '<w:ins w:id="2" w:author="A"><w:r><w:t>new words</w:t></w:r></w:ins>',
+            "field": '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText>'
+            " DOCVARIABLE Symbol1 </w:instrText></w:r><w:r><w:fldChar "
+            'w:fldCharType="separate"/></w:r><w:r><w:t>shown result</w:t>'
+            '</w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>',
+            "box": '<w:r><w:pict><v:shape xmlns:v="urn:schemas-microsoft-com:vml">'
+            "<v:textbox><w:txbxContent><w:p><w:r><w:t>boxed words</w:t></w:r>"
+            "</w:p></w:txbxContent></v:textbox></v:shape></w:pict></w:r>",
+            "comment": '<w:commentRangeStart w:id="0"/><w:r><w:commentReference w:id="0"/></w:r>',
+        },
+    )
+
+
+def test_what_is_not_carried_over_is_reported_with_its_text(capsys, tmp_path):
+    docx = _odd(tmp_path / "odd.docx")
     code, _, err = _import(capsys, docx, tmp_path / "src", "--report", str(tmp_path / "r.json"))
     assert code == 0
     report = json.loads((tmp_path / "r.json").read_text())
     left = {i["what"]: i["text"] for i in report["items"] if i["kind"] == "not-carried"}
-    assert left == {"tracked change": "old words", "text box": "boxed words",
-                    "hidden text": "secret words", "comment": "Please check the figures"}
+    assert left == {
+        "tracked change": "old words",
+        "text box": "boxed words",
+        "hidden text": "secret words",
+        "comment": "Please check the figures",
+    }
     assert "warning:" in err and "old words" in err and "Please check the figures" in err
     body = (tmp_path / "src" / "body.md").read_text()
     assert "Kept text new wordsshown result" in body  # insertion accepted, field's result kept
@@ -307,26 +359,108 @@ def test_what_is_not_carried_over_is_reported_with_its_text(capsys, tmp_path):
         assert gone not in body
     _assert_no_text_dropped(docx, tmp_path / "src", report)
     meta = json.loads((tmp_path / "src" / "document.json").read_text())
-    assert "Not carried over: 1 comment, 1 hidden text, 1 text box, 1 tracked change." in \
-        meta["remarks"]
+    assert (
+        "Not carried over: 1 comment, 1 hidden text, 1 text box, 1 tracked change."
+        in meta["remarks"]
+    )
+
+
+LINES = [
+    "* not a bullet",
+    "# not a heading",
+    "1.5 is a number",
+    "> not a quote",
+    "a | b",
+    "<http://example.org>",
+    "&amp; &#x41;",
+    "`code`",
+    "__init__",
+    "+ plus",
+    "2024. A year that starts a sentence.",
+]
+
+
+def _chars(path: Path, *, masthead: bool = False) -> Path:
+    document = new_document(("TitleHCH", "Session"))
+    if masthead:
+        un_masthead(document)
+        document.add_paragraph("Eightieth session", style="Session")
+        document.add_paragraph("Characters Markdown would read as markup", style="TitleHCH")
+    for line in LINES:
+        document.add_paragraph(line)
+    return save(document, path)
 
 
 def test_markdown_special_characters_come_back_as_the_same_text(capsys, tmp_path):
     from pipeline import body
 
-    lines = ["* not a bullet", "# not a heading", "1.5 is a number", "> not a quote",
-             "a | b", "<http://example.org>", "&amp; &#x41;", "`code`", "__init__", "+ plus",
-             "2024. A year that starts a sentence."]
-    document = new_document(())
-    for line in lines:
-        document.add_paragraph(line)
-    docx = save(document, tmp_path / "chars.docx")
+    lines = LINES
+    docx = _chars(tmp_path / "chars.docx")
     assert _import(capsys, docx, tmp_path / "src")[0] == 0
     html = body.to_html((tmp_path / "src" / "body.md").read_text())
     paragraphs = re.findall(r"<p>(.*?)</p>", html)
     import html as html_module
 
     assert [html_module.unescape(p) for p in paragraphs] == lines
+
+
+def _plain(path: Path, *, masthead: bool = False) -> Path:
+    document = new_document(("TitleHCH",))
+    if masthead:
+        un_masthead(document, symbol="S/2026/45", organ="Security Council")
+        document.add_paragraph("Letter about tests", style="TitleHCH")
+    document.add_heading("Overview", level=1)
+    document.add_paragraph("A paragraph under Heading 1.")
+    document.add_heading("Detail", level=3)
+    document.add_paragraph("First point", style="List Number")
+    document.add_paragraph("Second point", style="List Number")
+    document.add_paragraph("A bullet", style="List Bullet")
+    return save(document, path, footnotes={})
+
+
+def _block_texts(source: Path) -> list[str]:
+    """The text of every block of every part as body.py renders it: paragraphs, headings and
+    list items whole, footnotes on their own, table cells word by word (a renderer wraps
+    cells, and a PDF reads them back line by line across the columns)."""
+    import html as html_module
+
+    from pipeline import body
+
+    texts = []
+    for part in sorted(source.glob("*.md")):
+        html = body.to_html(part.read_text(encoding="utf-8"))
+        notes = re.findall(r'<span class="footnote">(.*?)</span>', html)
+        html = re.sub(r'<span class="footnote">.*?</span>', "", html)
+        cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", html, re.S)
+        html = re.sub(r"<table>.*?</table>", "", html, flags=re.S)
+        blocks = re.findall(r"<(?:p|h[1-6]|li)>(.*?)</(?:p|h[1-6]|li)>", html, re.S)
+        for block in blocks + notes:
+            texts.append(html_module.unescape(re.sub(r"<[^>]+>", "", block)))
+        for cell in cells:
+            texts += html_module.unescape(re.sub(r"<[^>]+>", "", cell)).split()
+    return [t for t in texts if t.strip()]
+
+
+@pytest.mark.parametrize("shape", ["un_shaped", "odd", "chars", "plain"])
+def test_every_test_word_file_builds_a_bag_whose_pdf_holds_its_text(capsys, tmp_path, shape):
+    make = {
+        "un_shaped": lambda p: _un_shaped(p),
+        "odd": lambda p: _odd(p, masthead=True),
+        "chars": lambda p: _chars(p, masthead=True),
+        "plain": lambda p: _plain(p, masthead=True),
+    }[shape]
+    docx = make(tmp_path / f"{shape}.docx")
+    code, _, err = _import(capsys, docx, tmp_path / "src", "--report", str(tmp_path / "r.json"))
+    assert code == 0, err
+    report = json.loads((tmp_path / "r.json").read_text())
+    _assert_no_text_dropped(docx, tmp_path / "src", report)  # Word → source folder + report
+    assert not [i for i in report["items"] if i["kind"] == "to-fill"], report
+    pdf = _build(capsys, tmp_path / "src", tmp_path / "bags")
+    printed = _pdf_text(pdf)
+    missing = [
+        t for t in _block_texts(tmp_path / "src") if pdf_paragraphs.normalise(t) not in printed
+    ]
+    assert missing == []  # source folder → PDF
 
 
 # -- bad input ----------------------------------------------------------------------------

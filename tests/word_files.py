@@ -27,7 +27,9 @@ FOOTNOTES_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relation
 COMMENTS_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments"
 
 
-def new_document(styles: tuple[str, ...] = ("HCh", "H1", "H23", "H4", "SingleTxt")):
+def new_document(
+    styles: tuple[str, ...] = ("HCh", "H1", "H23", "H4", "SingleTxt", "Session", "TitleHCH"),
+):
     """A python-docx document that has the UN's paragraph styles (plain, by name)."""
     document = docx.Document()
     for name in styles:
@@ -85,7 +87,9 @@ def save(
     body = etree.fromstring(parts["word/document.xml"])
     fragments = dict(raw or {})
     for number in footnotes or {}:
-        fragments.setdefault(f"fn{number}", f'<w:r {WNS}><w:footnoteReference w:id="{number}"/></w:r>')
+        fragments.setdefault(
+            f"fn{number}", f'<w:r {WNS}><w:footnoteReference w:id="{number}"/></w:r>'
+        )
     for run in list(body.iter(f"{{{W}}}r")):
         text = "".join(t.text or "" for t in run.iter(f"{{{W}}}t"))
         match = _MARK.match(text)
@@ -96,8 +100,9 @@ def save(
             parent.remove(run)
             for offset, child in enumerate(wrapper):
                 parent.insert(index + offset, child)
-    parts["word/document.xml"] = etree.tostring(body, xml_declaration=True, encoding="UTF-8",
-                                                standalone=True)
+    parts["word/document.xml"] = etree.tostring(
+        body, xml_declaration=True, encoding="UTF-8", standalone=True
+    )
     if footnotes:
         notes = "".join(
             f'<w:footnote w:id="{n}"><w:p><w:pPr><w:pStyle w:val="FootnoteText"/></w:pPr>'
@@ -110,8 +115,13 @@ def save(
             '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p>'
             f"</w:footnote>{notes}</w:footnotes>"
         ).encode()
-        _relate(parts, "rIdFootnotes", FOOTNOTES_TYPE, "footnotes.xml",
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml")
+        _relate(
+            parts,
+            "rIdFootnotes",
+            FOOTNOTES_TYPE,
+            "footnotes.xml",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml",
+        )
     if comments:
         items = "".join(
             f'<w:comment w:id="{n}" w:author="Reviewer"><w:p><w:r><w:t>{_escape(t)}</w:t>'
@@ -122,8 +132,13 @@ def save(
             f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:comments {WNS}>'
             f"{items}</w:comments>"
         ).encode()
-        _relate(parts, "rIdComments", COMMENTS_TYPE, "comments.xml",
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml")
+        _relate(
+            parts,
+            "rIdComments",
+            COMMENTS_TYPE,
+            "comments.xml",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml",
+        )
     if doc_vars:
         settings = etree.fromstring(parts["word/settings.xml"])
         variables = etree.SubElement(settings, f"{{{W}}}docVars")
@@ -131,8 +146,9 @@ def save(
             var = etree.SubElement(variables, f"{{{W}}}docVar")
             var.set(f"{{{W}}}name", name)
             var.set(f"{{{W}}}val", value)
-        parts["word/settings.xml"] = etree.tostring(settings, xml_declaration=True,
-                                                    encoding="UTF-8", standalone=True)
+        parts["word/settings.xml"] = etree.tostring(
+            settings, xml_declaration=True, encoding="UTF-8", standalone=True
+        )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in parts.items():
             archive.writestr(name, data)
@@ -167,8 +183,9 @@ def run_texts(path: Path) -> list[str]:
     texts = []
     with zipfile.ZipFile(path) as archive:
         for name in archive.namelist():
-            if re.fullmatch(r"word/(document|footnotes|endnotes|comments|header\d*|footer\d*)\.xml",
-                            name):
+            if re.fullmatch(
+                r"word/(document|footnotes|endnotes|comments|header\d*|footer\d*)\.xml", name
+            ):
                 root = etree.fromstring(archive.read(name))
                 for node in root.iter(f"{{{W}}}t", f"{{{W}}}delText"):
                     if node.text and node.text.strip():

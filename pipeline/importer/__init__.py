@@ -24,7 +24,7 @@ from pipeline.importer import convert, masthead, ooxml
 from pipeline.importer.report import Report
 from pipeline.importer.wordml import Walker
 
-__all__ = ["ImportResult", "import_docx", "convert_docx"]
+__all__ = ["ImportResult", "convert_docx", "import_docx"]
 
 
 @dataclass(frozen=True)

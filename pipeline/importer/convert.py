@@ -15,11 +15,11 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline import locale
-from pipeline.importer.markdown import Notes, Writer, strip_leading, strip_number
+from pipeline.importer.markdown import Notes, Writer, drop_chars, strip_leading, strip_number
 from pipeline.importer.masthead import LANGUAGES, Masthead, placeholder
 from pipeline.importer.report import Report
 from pipeline.importer.styles import FRONT_MATTER, Role
-from pipeline.importer.wordml import Block, Body, Break, NoteRef, Paragraph, Table
+from pipeline.importer.wordml import Block, Body, Break, NoteRef, Table
 
 _ANNEX = re.compile(
     r"^(?:(?P<annex>Annex|Annexe|Anexo|Приложение|附件|المرفق)|(?P<enclosure>Enclosure|"
@@ -42,22 +42,18 @@ class PartText:
 def front_matter(blocks: list[Block], report: Report) -> tuple[dict[str, str], list[Block]]:
     """The front-matter texts by role, and the blocks after them."""
     front: dict[str, str] = {}
-    index = 0
+    start = len(blocks)
     for index, block in enumerate(blocks):
         if isinstance(block, Break):
             continue
-        if isinstance(block, Table):
+        text = "" if isinstance(block, Table) else " ".join(block.plain().split())
+        if isinstance(block, Table) or (text and block.role.role not in FRONT_MATTER):
+            start = index
             break
-        text = " ".join(block.plain().split())
-        if not text:
-            continue
-        if block.role.role not in FRONT_MATTER:
-            break
-        role = block.role.role
-        front[role] = f"{front[role]} {text}" if role in front else text
-    else:
-        index = len(blocks)
-    return front, blocks[index:]
+        if text:
+            role = block.role.role
+            front[role] = f"{front[role]} {text}" if role in front else text
+    return front, blocks[start:]
 
 
 class _Levels:
@@ -102,9 +98,11 @@ def build_parts(body: Body, blocks: list[Block], report: Report) -> list[PartTex
             if markdown:
                 part.lines.append(markdown)
             if after:  # the notes of a table are one block, a line each, as in the table
-                part.lines.append("\\\n".join(
-                    writer.inline(strip_leading(p.inlines), notes, p.where) for p in after
-                ))
+                part.lines.append(
+                    "\\\n".join(
+                        writer.inline(strip_leading(p.inlines), notes, p.where) for p in after
+                    )
+                )
             last_was_item = pending_title = after_break = False
             continue
         text = " ".join(block.plain().split())
@@ -128,21 +126,36 @@ def build_parts(body: Body, blocks: list[Block], report: Report) -> list[PartTex
             original = _original_marker(text)
             if original is not None:
                 part.original_language = original
-                report.add("read", "original_language", block.where,
-                           f"annex original language {text!r} → {original!r}", text)
+                report.add(
+                    "read",
+                    "original_language",
+                    block.where,
+                    f"annex original language {text!r} → {original!r}",
+                    text,
+                )
                 continue
-            if role.role in ("heading", "title", "subtitle") and part.title is None and (
-                len(text) <= MAX_HEADING_CHARS and not has_note
+            if (
+                role.role in ("heading", "title", "subtitle")
+                and part.title is None
+                and (len(text) <= MAX_HEADING_CHARS and not has_note)
             ):
                 part.title = text
                 continue
         pending_title = False
         if role.role in FRONT_MATTER:  # after the body text began: a heading like any other
-            role = Role("heading", 1 if role.role == "title" else 2) if role.role in (
-                "title", "subtitle") else Role("paragraph")
+            role = (
+                Role("heading", 1 if role.role == "title" else 2)
+                if role.role in ("title", "subtitle")
+                else Role("paragraph")
+            )
         if role.role == "skip":
-            report.add("not-carried", "page furniture", block.where,
-                       f"paragraph of style {block.style!r} left out: {text[:70]!r}", text)
+            report.add(
+                "not-carried",
+                "page furniture",
+                block.where,
+                f"paragraph of style {block.style!r} left out: {text[:70]!r}",
+                text,
+            )
             continue
         if role.role == "heading":
             part.lines.append(writer.heading(block, levels.level(role.level or 1), notes))
@@ -150,7 +163,11 @@ def build_parts(body: Body, blocks: list[Block], report: Report) -> list[PartTex
             continue
         if role.role == "bullet":
             indent = "  " * max(role.level - 1, 0)
-            line = writer.inline(strip_leading(block.inlines), notes, block.where)
+            inlines = strip_leading(block.inlines)
+            glyph = re.match(r"[•·▪◦‣\-–]\s*\t\s*", block.plain().lstrip(" \t"))
+            if glyph:  # a bullet typed by hand before the tab: the list draws its own
+                inlines = strip_leading(drop_chars(inlines, glyph.end()))
+            line = writer.inline(inlines, notes, block.where)
             part.lines.append(f"{indent}- {_indent_lines(line, len(indent) + 2)}")
             last_was_item = False
             continue
@@ -162,10 +179,15 @@ def build_parts(body: Body, blocks: list[Block], report: Report) -> list[PartTex
                 delimiter = "."
             elif last_was_item and last_number is not None and number != last_number + 1:
                 delimiter = ")" if delimiter == "." else "."
-                report.add("changed", "paragraph numbers", block.where,
-                           f"paragraph {number} follows paragraph {last_number}: a new numbered "
-                           f"list starts here (\"{number}{delimiter}\") so that the number is "
-                           "kept", f"{number}.")
+                report.add(
+                    "changed",
+                    "paragraph numbers",
+                    block.where,
+                    f"paragraph {number} follows paragraph {last_number}: a new numbered "
+                    f'list starts here ("{number}{delimiter}") so that the number is '
+                    "kept",
+                    f"{number}.",
+                )
             line = writer.inline(strip_leading(inlines), notes, block.where)
             marker = f"{number}{delimiter} "
             part.lines.append(marker + _indent_lines(line, len(marker)))
@@ -181,9 +203,14 @@ def build_parts(body: Body, blocks: list[Block], report: Report) -> list[PartTex
     for key, paragraphs in body.notes.items():
         text = " ".join(" ".join(p.plain().split()) for p in paragraphs).strip()
         if key not in called and text:
-            report.add("not-carried", key[0], f"word/{key[0]}s.xml, {key[0]} {key[1]}",
-                       f"{key[0]} called from the title or masthead, or never called, left "
-                       f"out: {text[:70]!r}", text)
+            report.add(
+                "not-carried",
+                key[0],
+                f"word/{key[0]}s.xml, {key[0]} {key[1]}",
+                f"{key[0]} called from the title or masthead, or never called, left "
+                f"out: {text[:70]!r}",
+                text,
+            )
     for part in parts:
         if not any(line.strip() for line in part.lines):
             part.lines.append(placeholder("body text"))
@@ -199,11 +226,13 @@ def _indent_lines(text: str, width: int) -> str:
 def _table(writer: Writer, table: Table, notes: Notes, report: Report, part: PartText):
     width = max((sum(c.span for c in row) for row in table.rows), default=0)
     if width <= 1:  # a one-column table is a box around paragraphs
-        paragraphs = [p for row in table.rows for c in row for p in c.paragraphs
-                      if p.plain().strip()]
+        paragraphs = [
+            p for row in table.rows for c in row for p in c.paragraphs if p.plain().strip()
+        ]
         if paragraphs:
-            report.add("changed", "table", table.where,
-                       "a one-column table (a box) written as paragraphs")
+            report.add(
+                "changed", "table", table.where, "a one-column table (a box) written as paragraphs"
+            )
         return "", paragraphs
     return writer.table(table, notes)
 
@@ -233,20 +262,29 @@ def _note_texts(body: Body, writer: Writer, report: Report) -> dict[tuple[str, s
     for key, paragraphs in body.notes.items():
         pieces = []
         for paragraph in paragraphs:
-            line = writer.inline(strip_leading(paragraph.inlines), None, paragraph.where,
-                                 breaks=False)
+            line = writer.inline(
+                strip_leading(paragraph.inlines), None, paragraph.where, breaks=False
+            )
             if line.strip():
                 pieces.append(line.strip())
         text = " ".join(pieces)
         mark = re.match(r"^(?:\\\*|[†‡§])+\s+", text)  # a custom mark typed by hand ("*")
-        if mark and text[mark.end():]:
-            text = text[mark.end():]
+        if mark and text[mark.end() :]:
+            text = text[mark.end() :]
         if not text:
-            report.add("not-carried", f"empty {key[0]}", f"word/{key[0]}s.xml",
-                       f"{key[0]} {key[1]} has no text; its call is left out")
+            report.add(
+                "not-carried",
+                f"empty {key[0]}",
+                f"word/{key[0]}s.xml",
+                f"{key[0]} {key[1]} has no text; its call is left out",
+            )
         elif key[0] == "endnote":
-            report.add("changed", "endnote", f"word/endnotes.xml, endnote {key[1]}",
-                       "an endnote is written as a footnote")
+            report.add(
+                "changed",
+                "endnote",
+                f"word/endnotes.xml, endnote {key[1]}",
+                "an endnote is written as a footnote",
+            )
         texts[key] = text
     return texts
 
@@ -254,9 +292,19 @@ def _note_texts(body: Body, writer: Writer, report: Report) -> dict[tuple[str, s
 def document_json(masthead: Masthead, parts: list[PartText], report: Report) -> dict:
     values = masthead.values
     meta: dict[str, object] = {}
-    for key in ("symbols", "language", "original_languages", "distribution", "date",
-                "duty_station", "organs", "title", "subtitle", "job_number",
-                "processing_dates"):
+    for key in (
+        "symbols",
+        "language",
+        "original_languages",
+        "distribution",
+        "date",
+        "duty_station",
+        "organs",
+        "title",
+        "subtitle",
+        "job_number",
+        "processing_dates",
+    ):
         if key in values:
             meta[key] = values[key]
     meta["parts"] = []

@@ -106,8 +106,11 @@ class Writer:
         """One paragraph's inline Markdown (a single line unless ``breaks``)."""
         text = self._inline(inlines, notes, where, emphasis, breaks)
         if emphasis and _has_emphasis(inlines):
-            expected = " ".join(self._inline(inlines, notes, where, False, breaks, quiet=True)
-                                .replace("\\\n", " ").split())
+            expected = " ".join(
+                self._inline(inlines, notes, where, False, breaks, quiet=True)
+                .replace("\\\n", " ")
+                .split()
+            )
             if _parsed_text(text) != _parsed_text(expected):
                 self.report.add(
                     "changed",
@@ -209,14 +212,18 @@ class Writer:
             body.pop()
         if after:
             self.report.add(
-                "changed", "table notes", table.where,
+                "changed",
+                "table notes",
+                table.where,
                 "the notes in the table's last row are written as paragraphs under the table",
             )
         grids = [self._grid(row, width, notes, header=True) for row in head]
         merged = any(c.span > 1 or c.vmerge for row in head for c in row)
         if len([g for g in grids if any(g)]) > 1 or merged:
             self.report.add(
-                "changed", "table header", table.where,
+                "changed",
+                "table header",
+                table.where,
                 f"{len(grids)} header row(s) with merged cells flattened into one row "
                 "(a head spanning several columns stands over the first of them)",
             )
@@ -231,21 +238,22 @@ class Writer:
         rows = [self._grid(row, width, notes, header=False) for row in body]
         if any(c.span > 1 or c.vmerge == "restart" for row in body for c in row):
             self.report.add(
-                "changed", "merged cells", table.where,
+                "changed",
+                "merged cells",
+                table.where,
                 "merged body cells split: the text stays in the first cell of the merge",
             )
         lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * width) + "|"]
         lines += ["| " + " | ".join(row) + " |" for row in rows]
         return "\n".join(lines), after
 
-    def _grid(
-        self, row: list[Cell], width: int, notes: Notes, *, header: bool
-    ) -> list[str]:
+    def _grid(self, row: list[Cell], width: int, notes: Notes, *, header: bool) -> list[str]:
         cells: list[str] = []
         for cell in row:
             text = " ".join(
-                self.inline(strip_leading(p.inlines), notes, p.where, breaks=False,
-                            emphasis=not header)
+                self.inline(
+                    strip_leading(p.inlines), notes, p.where, breaks=False, emphasis=not header
+                )
                 for p in cell.paragraphs
                 if p.plain().strip() or any(isinstance(i, NoteRef) for i in p.inlines)
             ).strip()
@@ -289,6 +297,7 @@ def drop_chars(inlines: list[Inline], count: int) -> list[Inline]:
 
 def strip_leading(inlines: list[Inline]) -> list[Inline]:
     """Leading tabs and spaces (the UN indents headings with tabs) removed."""
-    text = "".join(i.text if isinstance(i, Span) else "\n" for i in inlines if
-                   not isinstance(i, NoteRef))
+    text = "".join(
+        i.text if isinstance(i, Span) else "\n" for i in inlines if not isinstance(i, NoteRef)
+    )
     return drop_chars(inlines, len(text) - len(text.lstrip(" \t\u00a0")))

@@ -131,13 +131,21 @@ def read(
                 job = _JOB.search(variables.get("jobnDT", variables.get("jobn", "")))
                 break
         else:
-            missing("job_number", placeholder("job_number"), "no job number in the first-page "
-                    "footer or the document variables")
+            missing(
+                "job_number",
+                placeholder("job_number"),
+                "no job number in the first-page footer or the document variables",
+            )
     language = language or _language_from_job(job) or _language_from_styles(package)
     if language is None:
         language = "en"
-        report.add("to-fill", "language", "document.json", "no version language found "
-                   "(job-number letter or document language): English assumed; check it")
+        report.add(
+            "to-fill",
+            "language",
+            "document.json",
+            "no version language found "
+            "(job-number letter or document language): English assumed; check it",
+        )
     out.values["language"] = language
     if job is not None and job.group(3).split():
         dates = [_ddmmyy(d) for d in job.group(3).split()]
@@ -149,11 +157,17 @@ def read(
     if "date" not in out.values:
         missing("date", placeholder("date"), "no date in the first-page header")
     if "distribution" not in out.values:
-        missing("distribution", placeholder("distribution"), "no \"Distr.:\" line in the "
-                "first-page header")
+        missing(
+            "distribution",
+            placeholder("distribution"),
+            'no "Distr.:" line in the first-page header',
+        )
     if "original_languages" not in out.values:
-        missing("original_languages", [placeholder("original_languages")], "no \"Original:\" "
-                "line in the first-page header")
+        missing(
+            "original_languages",
+            [placeholder("original_languages")],
+            'no "Original:" line in the first-page header',
+        )
     _read_station(out, variables, job, got)
     organs = _read_organs(header, front, variables, out, where_header, got, missing)
     out.values["organs"] = organs
@@ -162,9 +176,14 @@ def read(
         src = "body (title style)" if front.get("title") else "word/settings.xml, docVar Title1"
         got("title", title, src, title)
     else:
-        missing("title", placeholder("title"), "no title paragraph (style TitleHCH or Title) "
-                "and no Title1 document variable")
-    subtitle = front.get("subtitle") or (variables.get("Title2") if not front.get("title") else None)
+        missing(
+            "title",
+            placeholder("title"),
+            "no title paragraph (style TitleHCH or Title) and no Title1 document variable",
+        )
+    subtitle = front.get("subtitle") or (
+        variables.get("Title2") if not front.get("title") else None
+    )
     if subtitle:
         got("subtitle", subtitle, "body (subtitle style)", subtitle)
     _unread(header, where_header, used, report)
@@ -179,14 +198,25 @@ def _unread(lines: list[str], where: str, used: list[str], report: Report) -> No
         if any(line in text for text in used):
             continue
         if _normal(line) in labels:
-            report.add("changed", "masthead label", where,
-                       f"{line!r}: unfolio's masthead prints it", line)
+            report.add(
+                "changed", "masthead label", where, f"{line!r}: unfolio's masthead prints it", line
+            )
         elif re.fullmatch(r"\*[0-9A-Z]+\*", line.replace(" ", "")):
-            report.add("changed", "barcode", where,
-                       f"{line!r}: unfolio draws the barcode again from the job number", line)
+            report.add(
+                "changed",
+                "barcode",
+                where,
+                f"{line!r}: unfolio draws the barcode again from the job number",
+                line,
+            )
         else:
-            report.add("not-carried", "masthead text", where,
-                       f"{line!r} was not read as a masthead value", line)
+            report.add(
+                "not-carried",
+                "masthead text",
+                where,
+                f"{line!r} was not read as a masthead value",
+                line,
+            )
 
 
 def _language_from_job(job: re.Match[str] | None) -> str | None:
@@ -213,24 +243,33 @@ def _ddmmyy(text: str) -> dt.date | None:
 
 
 def _read_symbols(header, variables, where, got, missing) -> None:
+    """Every header line that is a symbol (or a joint "A/…–S/…"), in order, at most three."""
+    found: list[str] = []
+    lines: list[str] = []
     for line in header:
         candidate = line.replace(" ", "") if re.fullmatch(r"[A-Z]+ /\S+", line) else line
         try:
             parsed = symbols.parse_symbols(candidate)
         except (symbols.SymbolError, ValueError):
             continue
-        got("symbols", [str(s) for s in parsed], where, line)
+        found += [str(s) for s in parsed if str(s) not in found]
+        lines.append(line)
+    if found:
+        got("symbols", found[:3], where, " / ".join(lines))
         return
-    found = [variables[n] for n in ("Symbol1", "Symbol2", "Symbol3") if n in variables]
+    named = [variables[n] for n in ("Symbol1", "Symbol2", "Symbol3") if n in variables]
     try:
-        parsed = symbols.parse_symbols(found) if found else ()
+        parsed = symbols.parse_symbols(named) if named else ()
     except (symbols.SymbolError, ValueError):
         parsed = ()
     if parsed:
-        got("symbols", [str(s) for s in parsed], "word/settings.xml, docVar Symbol1", found[0])
+        got("symbols", [str(s) for s in parsed], "word/settings.xml, docVar Symbol1", named[0])
     else:
-        missing("symbols", [placeholder("symbol")], "no document symbol in the first-page header "
-                "or the document variables")
+        missing(
+            "symbols",
+            [placeholder("symbol")],
+            "no document symbol in the first-page header or the document variables",
+        )
 
 
 def _normal(text: str) -> str:
@@ -331,10 +370,22 @@ def _read_organs(header, front, variables, out, where, got, missing) -> list[dic
                     codes.append(organ)
                     lines.append(line)
     if not codes:
-        missing("organs", [{"organ": "GA", "session": placeholder("session")}],
-                "no organ (General Assembly, Security Council…) in the first-page header")
+        missing(
+            "organs",
+            [{"organ": "GA", "session": placeholder("session")}],
+            "no organ (General Assembly, Security Council…) in the first-page header",
+        )
         return out.values["organs"]  # type: ignore[return-value]
     language = str(out.values["language"])
+    session_text = front.get("session") or variables.get("Session1", "")
+    for code in LANGUAGES:  # "Human Rights Council Sixty-first session": the session's organ
+        for organ_code, name in locale.get(code)._data["organs"].items():
+            if _normal(session_text).startswith(_normal(name) + " "):
+                front = {**front, "session": session_text[len(name) :].strip()}
+                if organ_code not in codes:
+                    codes = [organ_code if c == "GA" and organ_code == "HRC" else c for c in codes]
+                    if organ_code not in codes:
+                        codes.append(organ_code)
     organs = []
     for code in codes[:3]:
         organ: dict[str, object] = {"organ": code}
@@ -342,19 +393,34 @@ def _read_organs(header, front, variables, out, where, got, missing) -> list[dic
             session_text = front.get("session") or variables.get("Session1", "")
             session = parse_session(session_text, language)
             if session is not None:
-                got("session", session, "body (Session style)" if front.get("session")
-                    else "word/settings.xml, docVar Session1", session_text)
+                got(
+                    "session",
+                    session,
+                    "body (Session style)"
+                    if front.get("session")
+                    else "word/settings.xml, docVar Session1",
+                    session_text,
+                )
                 organ["session"] = session
             else:
-                organ["session"] = placeholder("session")
-                out.missing.append("session")
+                missing(
+                    "session",
+                    placeholder("session"),
+                    "no session line (style Session) "
+                    f"or Session1 document variable{': ' + repr(session_text) if session_text else ''}",
+                )
+                organ["session"] = out.values.pop("session")
             items = _agenda(front.get("agenda-item") or variables.get("Agenda1", ""))
             if items:
                 title = front.get("agenda-title") or variables.get("Agenda Title1")
                 if title and len(items) == 1:
                     items[0]["title"] = title
-                got("agenda_items", items, "body (agenda styles)", front.get("agenda-item")
-                    or variables.get("Agenda1", ""))
+                got(
+                    "agenda_items",
+                    items,
+                    "body (agenda styles)",
+                    front.get("agenda-item") or variables.get("Agenda1", ""),
+                )
                 organ["agenda_items"] = items
         else:
             date = str(out.values.get("date", ""))

@@ -162,15 +162,27 @@ class Walker:
         if root is not None:
             self._blocks(root, blocks, self.package.document_name)
         notes = {}
-        for kind, part in (("footnote", self.package.footnotes), ("endnote", self.package.endnotes)):
+        for kind, part in (
+            ("footnote", self.package.footnotes),
+            ("endnote", self.package.endnotes),
+        ):
             if part is None:
                 continue
             for note in part.iter(w(kind)):
-                if note.get(w("type")) in ("separator", "continuationSeparator", "continuationNotice"):
+                if note.get(w("type")) in (
+                    "separator",
+                    "continuationSeparator",
+                    "continuationNotice",
+                ):
                     text = _text_of(note).strip()
                     if text:
-                        self.report.add("changed", "footnote separator", f"word/{kind}s.xml",
-                                        f"{text!r}: unfolio draws its own separator", text)
+                        self.report.add(
+                            "changed",
+                            "footnote separator",
+                            f"word/{kind}s.xml",
+                            f"{text!r}: unfolio draws its own separator",
+                            text,
+                        )
                     continue
                 where = f"word/{kind}s.xml, {kind} {note.get(w('id'))}"
                 paragraphs: list[Block] = []
@@ -302,7 +314,11 @@ class Walker:
             text = _text_of(r)
             if text.strip():
                 self.report.add(
-                    "not-carried", "hidden text", where, f"hidden text left out: {_quote(text)}", text
+                    "not-carried",
+                    "hidden text",
+                    where,
+                    f"hidden text left out: {_quote(text)}",
+                    text,
                 )
             return
         for child in r:
@@ -366,8 +382,12 @@ class Walker:
                     if following is not None and following.tag == w("t"):
                         mark = following.text or ""
                         state.skip_next_text = True
-                        self.report.add("changed", "footnote mark", where,
-                                        f"the custom footnote mark {mark!r} is printed as a number")
+                        self.report.add(
+                            "changed",
+                            "footnote mark",
+                            where,
+                            f"the custom footnote mark {mark!r} is printed as a number",
+                        )
                 state.items.append(NoteRef(kind, child.get(w("id"), ""), mark))
                 state.seen_text = True
             elif tag in _DRAWINGS:
@@ -385,9 +405,7 @@ class Walker:
     def _drawing(self, node: etree._Element, where: str) -> None:
         boxes = list(node.iter(w("txbxContent")))
         for box in boxes:
-            text = " ".join(
-                _text_of(p).strip() for p in box.iter(w("p")) if _text_of(p).strip()
-            )
+            text = " ".join(_text_of(p).strip() for p in box.iter(w("p")) if _text_of(p).strip())
             self.report.add(
                 "not-carried",
                 "text box",
@@ -414,9 +432,7 @@ class Walker:
         text = _text_of(node)
         if text.strip():
             name = etree.QName(node).localname
-            self.report.add(
-                "not-carried", f"<{name}>", where, f"left out: {_quote(text)}", text
-            )
+            self.report.add("not-carried", f"<{name}>", where, f"left out: {_quote(text)}", text)
 
     def _comments(self) -> None:
         if self.package.comments is None:
@@ -474,8 +490,11 @@ class Walker:
                 paragraphs.append(block)
             elif isinstance(block, Table):
                 self.report.add(
-                    "changed", "table", block.where, "a table inside a table cell: its text is "
-                    "kept in the outer cell, without its rows and columns"
+                    "changed",
+                    "table",
+                    block.where,
+                    "a table inside a table cell: its text is "
+                    "kept in the outer cell, without its rows and columns",
                 )
                 for row in block.rows:
                     for cell in row:
