@@ -486,6 +486,21 @@ def test_a_file_that_is_not_a_readable_docx_exits_2_and_writes_nothing(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.docx"]
 
 
+def test_a_word_file_with_a_damaged_part_exits_2_and_writes_nothing(capsys, tmp_path):
+    document = new_document(())
+    document.add_paragraph("Some text that will be damaged. " * 40)
+    docx = save(document, tmp_path / "a.docx")
+    data = bytearray(docx.read_bytes())
+    with zipfile.ZipFile(docx) as archive:
+        info = archive.getinfo("word/document.xml")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data[start + 10 : start + 40] = b"\xff" * 30  # the compressed stream, not the headers
+    docx.write_bytes(bytes(data))
+    code, _, err = _import(capsys, docx, tmp_path / "src")
+    assert code == 2 and "damaged ZIP package" in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.docx"]
+
+
 def test_a_zip_that_is_not_a_word_document_exits_2(capsys, tmp_path):
     bad = tmp_path / "other.docx"
     with zipfile.ZipFile(bad, "w") as archive:

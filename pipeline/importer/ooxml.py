@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import posixpath
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,7 +94,7 @@ def open_docx(path: Path) -> WordPackage:
     try:
         with zipfile.ZipFile(path) as archive:
             return _read(path, archive)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError) as exc:
         raise UserError(f"{where}: damaged ZIP package ({exc}); expected a Word document") from None
     except NotImplementedError as exc:  # an unsupported compression method
         raise UserError(f"{where}: cannot read this ZIP package ({exc})") from None
