@@ -18,7 +18,7 @@ Safety:
 - private: the socket is in a folder of the user's own (0700, owner checked), and the server
   serves only peers with its own uid (``SO_PEERCRED``);
 - never stale: the socket's name is a digest of the unfolio code, the shipped styles and
-  schemas (their sizes and times), the Python executable and the import path's folders, so an
+  schemas (their sizes and times), the Python executable and its site-packages folders, so an
   upgraded install starts its own server and the old one idles out; the pinned font files,
   which the server has loaded, are checked before every request, and a server whose fonts
   changed refuses it (the caller runs cold) and exits;
@@ -46,6 +46,7 @@ import socket
 import stat
 import struct
 import sys
+import sysconfig
 import time
 from pathlib import Path
 
@@ -117,7 +118,9 @@ def identity() -> str:
     for path in sorted(package.rglob("*.py")):
         hasher.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     stamped = [p for d in (styles_dir(), schemas_dir()) for p in sorted(d.rglob("*"))]
-    stamped += [Path(p) for p in sys.path if p and os.path.isdir(p)]
+    # installed packages: an install or upgrade changes these folders (not the caller's own
+    # folder, which sys.path may also hold and which every build writes into)
+    stamped += sorted({Path(sysconfig.get_path(kind)) for kind in ("purelib", "platlib")})
     for path in stamped:
         with contextlib.suppress(OSError):
             info = path.stat()
@@ -272,6 +275,10 @@ def _warm_up() -> None:
         with contextlib.suppress(Exception):
             coverage.covered(language)
     source.document_schema()
+    with contextlib.suppress(Exception):  # the build key's environment: font bytes hashed once
+        from pipeline.package import buildkey
+
+        buildkey.environment()
     with contextlib.suppress(Exception):
         import pikepdf.pdfa  # noqa: F401
         import pypdfium2  # noqa: F401
