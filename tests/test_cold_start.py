@@ -156,3 +156,42 @@ def test_cache_keys_change_with_content_and_version(monkeypatch):
     assert cache.key("cmap", b"tab", b"le") != base  # parts are framed, not concatenated
     monkeypatch.setattr(cache, "__version__", "9.9.9")
     assert cache.key("cmap", b"table") != base
+
+
+# -- WeasyPrint's libraries, found from one ldconfig read ----------------------------------------
+
+WEASYPRINT_LIBRARY_NAMES = (  # every name WeasyPrint 70's text/ffi.py tries on Linux
+    "libgobject-2.0-0", "gobject-2.0-0", "gobject-2.0", "libpango-1.0-0", "pango-1.0-0",
+    "pango-1.0", "libharfbuzz-0", "harfbuzz", "harfbuzz-0.0", "libharfbuzz-subset-0",
+    "harfbuzz-subset", "harfbuzz-subset-0.0", "libharfbuzz-vector-0", "harfbuzz-vector",
+    "harfbuzz-vector-0.0", "libfontconfig-1", "fontconfig-1", "fontconfig", "libpangoft2-1.0-0",
+    "pangoft2-1.0-0", "pangoft2-1.0",
+)  # fmt: skip
+
+
+def test_the_fast_library_lookup_gives_what_ctypes_gives(monkeypatch):
+    import ctypes.util
+
+    from pipeline.typeset import libraries
+
+    monkeypatch.delenv("LD_LIBRARY_PATH", raising=False)
+    real = ctypes.util.find_library
+    with libraries.fast_lookup():
+        fast = ctypes.util.find_library
+    assert ctypes.util.find_library is real  # restored after the block
+    if fast is real:
+        pytest.skip("no ldconfig listing on this machine: the real lookup is used")
+    for name in WEASYPRINT_LIBRARY_NAMES:
+        assert fast(name) == real(name), name
+    assert fast("pango-1.0") is not None
+
+
+def test_with_ld_library_path_the_real_lookup_runs(monkeypatch):
+    import ctypes.util
+
+    from pipeline.typeset import libraries
+
+    monkeypatch.setenv("LD_LIBRARY_PATH", "/opt/somewhere")
+    real = ctypes.util.find_library
+    with libraries.fast_lookup():
+        assert ctypes.util.find_library is real

@@ -28,10 +28,13 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-import pydyf  # WeasyPrint's PDF writer
-from weasyprint.text.ffi import ffi as _ffi
-from weasyprint.text.ffi import harfbuzz as _hb
-from weasyprint.text.ffi import harfbuzz_subset as _hb_subset
+from pipeline.typeset import libraries
+
+with libraries.fast_lookup():  # WeasyPrint finds its C libraries as it is imported
+    import pydyf  # WeasyPrint's PDF writer
+    from weasyprint.text.ffi import ffi as _ffi
+    from weasyprint.text.ffi import harfbuzz as _hb
+    from weasyprint.text.ffi import harfbuzz_subset as _hb_subset
 
 from pipeline import fonts
 from pipeline.errors import UserError
