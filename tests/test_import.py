@@ -528,3 +528,51 @@ def test_an_empty_output_folder_is_filled(capsys, tmp_path):
     (tmp_path / "src").mkdir()
     assert _import(capsys, docx, tmp_path / "src")[0] == 0
     assert sorted(p.name for p in (tmp_path / "src").iterdir()) == ["body.md", "document.json"]
+
+
+def test_a_masthead_table_at_the_top_of_the_body_is_read_as_the_masthead(capsys, tmp_path):
+    document = new_document()
+    table = document.add_table(2, 2)
+    table.cell(0, 0).text = "United Nations"
+    table.cell(0, 1).text = "A/80/777"
+    table.cell(1, 0).text = "General Assembly"
+    table.cell(1, 1).text = "Distr.: Limited"
+    table.cell(1, 1).add_paragraph("3 March 2026")
+    table.cell(1, 1).add_paragraph("Original: French")
+    document.add_paragraph("Eightieth session", style="Session")
+    document.add_paragraph("Body text.", style="SingleTxt")
+    docx = save(document, tmp_path / "old.docx")
+    assert _import(capsys, docx, tmp_path / "src")[0] == 0
+    meta = json.loads((tmp_path / "src" / "document.json").read_text())
+    assert (meta["symbols"], meta["distribution"], meta["date"], meta["original_languages"]) == (
+        ["A/80/777"],
+        "limited",
+        "2026-03-03",
+        ["fr"],
+    )
+    assert (tmp_path / "src" / "body.md").read_text() == "Body text.\n"
+
+
+def test_a_footnote_on_the_agenda_line_is_reported_not_lost(capsys, tmp_path):
+    document = new_document(("Session", "AgendaItemNormal", "TitleHCH", "SingleTxt"))
+    un_masthead(document)
+    document.add_paragraph("Eightieth session", style="Session")
+    agenda = document.add_paragraph("Item 69 of the preliminary list", style="AgendaItemNormal")
+    agenda.add_run(mark("star"))
+    document.add_paragraph("A title", style="TitleHCH")
+    document.add_paragraph("Body text.", style="SingleTxt")
+    docx = save(
+        document,
+        tmp_path / "star.docx",
+        footnotes={1: "A/80/50."},
+        raw={
+            "star": '<w:r><w:footnoteReference w:customMarkFollows="1" w:id="1"/><w:t>*</w:t></w:r>'
+        },
+    )
+    code, _, err = _import(capsys, docx, tmp_path / "src")
+    assert code == 0
+    assert (
+        "footnote called from the title or masthead, or never called, left out: 'A/80/50.'" in err
+    )
+    meta = json.loads((tmp_path / "src" / "document.json").read_text())
+    assert meta["organs"][0]["agenda_items"] == [{"item": "69"}]

@@ -40,11 +40,18 @@ class PartText:
 
 
 def front_matter(blocks: list[Block], report: Report) -> tuple[dict[str, str], list[Block]]:
-    """The front-matter texts by role, and the blocks after them."""
+    """The front-matter texts by role, and the blocks after them. A masthead table at the
+    very start of the body (older files have no first-page header) is handed on as
+    ``front["masthead"]``, its cell paragraphs one per line."""
     front: dict[str, str] = {}
     start = len(blocks)
     for index, block in enumerate(blocks):
         if isinstance(block, Break):
+            continue
+        if isinstance(block, Table) and not front and _is_masthead(block):
+            lines = [" ".join(p.plain().split()) for row in block.rows for cell in row
+                     for p in cell.paragraphs]
+            front["masthead"] = "\n".join(line for line in lines if line)
             continue
         text = "" if isinstance(block, Table) else " ".join(block.plain().split())
         if isinstance(block, Table) or (text and block.role.role not in FRONT_MATTER):
@@ -54,6 +61,13 @@ def front_matter(blocks: list[Block], report: Report) -> tuple[dict[str, str], l
             role = block.role.role
             front[role] = f"{front[role]} {text}" if role in front else text
     return front, blocks[start:]
+
+
+def _is_masthead(table: Table) -> bool:
+    labels = {" ".join(locale.get(code).united_nations_plain.split()).casefold()
+              for code in LANGUAGES}
+    return any(" ".join(p.plain().split()).casefold() in labels
+               for row in table.rows[:2] for cell in row for p in cell.paragraphs)
 
 
 class _Levels:

@@ -100,6 +100,9 @@ def read(
     header, footer, names = first_page(package)
     variables = doc_vars(package)
     where_header = f"{names[0]} (first-page header)" if header and names else "header"
+    if front.get("masthead"):  # a masthead table at the top of the body, not in a header
+        header = header + front["masthead"].split("\n")
+        where_header = "word/document.xml (masthead table at the top of the body)"
     where_footer = f"{names[-1]} (first-page footer)" if footer and names else "footer"
     out = Masthead()
 
