@@ -49,8 +49,12 @@ def front_matter(blocks: list[Block], report: Report) -> tuple[dict[str, str], l
         if isinstance(block, Break):
             continue
         if isinstance(block, Table) and not front and _is_masthead(block):
-            lines = [" ".join(p.plain().split()) for row in block.rows for cell in row
-                     for p in cell.paragraphs]
+            lines = [
+                " ".join(p.plain().split())
+                for row in block.rows
+                for cell in row
+                for p in cell.paragraphs
+            ]
             front["masthead"] = "\n".join(line for line in lines if line)
             continue
         text = "" if isinstance(block, Table) else " ".join(block.plain().split())
@@ -64,10 +68,15 @@ def front_matter(blocks: list[Block], report: Report) -> tuple[dict[str, str], l
 
 
 def _is_masthead(table: Table) -> bool:
-    labels = {" ".join(locale.get(code).united_nations_plain.split()).casefold()
-              for code in LANGUAGES}
-    return any(" ".join(p.plain().split()).casefold() in labels
-               for row in table.rows[:2] for cell in row for p in cell.paragraphs)
+    labels = {
+        " ".join(locale.get(code).united_nations_plain.split()).casefold() for code in LANGUAGES
+    }
+    return any(
+        " ".join(p.plain().split()).casefold() in labels
+        for row in table.rows[:2]
+        for cell in row
+        for p in cell.paragraphs
+    )
 
 
 class _Levels:
