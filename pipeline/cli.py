@@ -384,7 +384,7 @@ def import_command(docx: Path, output: Path, report_file: Path | None, as_json: 
 
     Body text, headings, numbered paragraphs, emphasis, links, footnotes and tables become
     Markdown; the masthead values are read from the first-page header and footer and the
-    document variables, and those it cannot read are left as ⟦TO FILL: field⟧ (validate
+    document variables, and those it cannot read are left as [[TO FILL: field]] (validate
     warns about them, build refuses them). What is not carried over (images, comments,
     tracked deletions, text boxes, field codes) is listed, with its text.
     """

@@ -298,7 +298,7 @@ def test_a_plain_word_file_reads_its_masthead_from_document_variables(capsys, tm
     meta = json.loads((tmp_path / "src" / "document.json").read_text())
     assert meta["symbols"] == ["S/2026/45"] and meta["job_number"] == "26-04500"
     assert meta["title"] == "Letter about tests"
-    assert meta["date"] == "⟦TO FILL: date⟧"  # no header: the rest is marked, and said
+    assert meta["date"] == "[[TO FILL: date]]"  # no header: the rest is marked, and said
     assert "to fill: date" in err
     body = (tmp_path / "src" / "body.md").read_text()
     assert "# Overview" in body and "## Detail" in body and "### Detail" not in body

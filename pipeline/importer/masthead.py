@@ -9,7 +9,8 @@ read when the header or footer lacks one. Session, agenda item and title come fr
 front matter (styles ``Session``, ``AgendaItemNormal``, ``TitleHCH``…), which the importer
 hands in. Each value is matched against the locale strings unfolio prints (the six languages'
 organ names, "Distr." lines, dates, "Original:" lines, session lines), so what is read is what
-unfolio will print back. What cannot be read is left as ``⟦TO FILL: field⟧``.
+unfolio will print back. What cannot be read is left as ``[[TO FILL: field]]``, the mark
+``unfolio new`` uses (``pipeline/placeholders.py``), and a job number as ``YY-00000``.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from pipeline.importer.wordml import decode_string
 LANGUAGES = ("en", "fr", "es", "ru", "zh", "ar")
 BLOCK_LANGUAGES = ("en", "fr", "es")  # the languages the distribution block is printed in
 ORGANS = ("GA", "SC", "ECOSOC", "HRC")
-PLACEHOLDER = "⟦TO FILL: {field}⟧"
+PLACEHOLDER = "[[TO FILL: {field}]]"  # as pipeline/placeholders.py (unfolio new)
 _JOB = re.compile(r"((?:GE\.|V\.)?\d{2}-\d{5})\s*\(([A-Z])\)((?:\s+\d{6}){0,2})")
 _BARE_JOB = re.compile(r"^(?:GE\.|V\.)?\d{2}-\d{5}$")
 _AGENDA = re.compile(r"(\d{1,3})\s*(?:\(([a-z]{1,2})\)|([a-z]{1,2})\))?")
@@ -136,8 +137,9 @@ def read(
         else:
             missing(
                 "job_number",
-                placeholder("job_number"),
-                "no job number in the first-page footer or the document variables",
+                "00-00000",
+                "no job number in the first-page footer or the document variables (00-00000 is "
+                "the placeholder)",
             )
     language = language or _language_from_job(job) or _language_from_styles(package)
     if language is None:
