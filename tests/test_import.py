@@ -576,3 +576,19 @@ def test_a_footnote_on_the_agenda_line_is_reported_not_lost(capsys, tmp_path):
     )
     meta = json.loads((tmp_path / "src" / "document.json").read_text())
     assert meta["organs"][0]["agenda_items"] == [{"item": "69"}]
+
+
+def test_characters_a_source_may_not_hold_are_left_out_and_reported(capsys, tmp_path):
+    document = new_document(())
+    document.add_paragraph("left\u202eright \uf0b7 bullet \uf04a face")
+    docx = save(document, tmp_path / "chars.docx", footnotes={})
+    code, _, err = _import(capsys, docx, tmp_path / "src", "--report", str(tmp_path / "r.json"))
+    assert code == 0
+    assert (tmp_path / "src" / "body.md").read_text() == "leftright • bullet face\n"
+    left = [
+        i
+        for i in json.loads((tmp_path / "r.json").read_text())["items"]
+        if i["what"] == "character"
+    ]
+    assert [i["text"] for i in left] == ["\u202e", "\uf04a"]
+    assert "U+202E" in err and "U+F04A" in err

@@ -19,6 +19,7 @@ from lxml import etree
 from pipeline.importer.ooxml import R, WordPackage, w
 from pipeline.importer.report import Report
 from pipeline.importer.styles import Role, StyleSheet, on_off
+from pipeline.model import FORBIDDEN_CHARACTERS
 
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 M = "http://schemas.openxmlformats.org/officeDocument/2006/math"
@@ -64,6 +65,14 @@ _CONTAINERS = frozenset(
 _DRAWINGS = frozenset({w("drawing"), w("pict"), w("object")})
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _XML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")  # OOXML's escape of a character in a string
+# Characters a source folder may not hold (model.FORBIDDEN_CHARACTERS) and the private-use
+# area, where Word puts symbol-font characters that no pinned font draws.
+_UNFIT = re.compile(
+    "["
+    + "".join(re.escape(chr(c)) for c in sorted(FORBIDDEN_CHARACTERS) if c != 9)
+    + "\ue000-\uf8ff]"
+)
+_SYMBOL_BULLETS = {"\uf0b7": "•", "\uf0a7": "▪", "\uf0a8": "•", "\uf0d8": "•"}
 
 
 @dataclass(frozen=True)
@@ -353,7 +362,7 @@ class Walker:
                 if state.skip_next_text:
                     state.skip_next_text = False
                     continue
-                state.text(child.text or "", bold, italic)
+                state.text(self._fit(child.text or "", where), bold, italic)
             elif tag == w("tab") or tag == w("ptab"):
                 state.text("\t", bold, italic)
             elif tag == w("br") or tag == w("cr"):
@@ -401,6 +410,27 @@ class Walker:
                 continue
             else:
                 self._unknown(child, where)
+
+    def _fit(self, text: str, where: str) -> str:
+        """``text`` without the characters a source folder may not hold, each reported."""
+        if not _UNFIT.search(text):
+            return text
+
+        def replace(match: re.Match[str]) -> str:
+            char = match.group()
+            if char in _SYMBOL_BULLETS:
+                return _SYMBOL_BULLETS[char]
+            self.report.add(
+                "not-carried",
+                "character",
+                where,
+                f"U+{ord(char):04X} (a control, bidi or symbol-font character) "
+                f"left out of {_quote(text)}",
+                char,
+            )
+            return ""
+
+        return _UNFIT.sub(replace, text)
 
     def _drawing(self, node: etree._Element, where: str) -> None:
         boxes = list(node.iter(w("txbxContent")))
