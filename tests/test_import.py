@@ -592,3 +592,18 @@ def test_characters_a_source_may_not_hold_are_left_out_and_reported(capsys, tmp_
     ]
     assert [i["text"] for i in left] == ["\u202e", "\uf04a"]
     assert "U+202E" in err and "U+F04A" in err
+
+
+def test_a_human_rights_council_document_has_the_hrc_organ(capsys, tmp_path):
+    document = new_document()
+    un_masthead(document, symbol="A/HRC/61/12")
+    document.add_paragraph("Human Rights Council", style="H1")
+    document.add_paragraph("Sixty-first session", style="Session")
+    document.add_paragraph("A report", style="TitleHCH")
+    document.add_paragraph("Body text.", style="SingleTxt")
+    docx = save(document, tmp_path / "hrc.docx")
+    assert _import(capsys, docx, tmp_path / "src")[0] == 0
+    meta = json.loads((tmp_path / "src" / "document.json").read_text())
+    assert meta["organs"] == [{"organ": "HRC", "session": 61}]
+    assert (tmp_path / "src" / "body.md").read_text() == "Body text.\n"
+    assert main(["validate", str(tmp_path / "src")]) == 0

@@ -58,6 +58,9 @@ def front_matter(blocks: list[Block], report: Report) -> tuple[dict[str, str], l
             front["masthead"] = "\n".join(line for line in lines if line)
             continue
         text = "" if isinstance(block, Table) else " ".join(block.plain().split())
+        if text and _organ_name(text) and not ({"title", "subtitle"} & front.keys()):
+            front["organ"] = text  # "Human Rights Council" above the session line
+            continue
         if isinstance(block, Table) or (text and block.role.role not in FRONT_MATTER):
             start = index
             break
@@ -65,6 +68,15 @@ def front_matter(blocks: list[Block], report: Report) -> tuple[dict[str, str], l
             role = block.role.role
             front[role] = f"{front[role]} {text}" if role in front else text
     return front, blocks[start:]
+
+
+def _organ_name(text: str) -> str | None:
+    norm = text.casefold()
+    for code in LANGUAGES:
+        for organ, name in locale.get(code)._data["organs"].items():
+            if " ".join(name.split()).casefold() == norm:
+                return organ
+    return None
 
 
 def _is_masthead(table: Table) -> bool:

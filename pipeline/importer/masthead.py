@@ -383,6 +383,8 @@ def _read_organs(header, front, variables, out, where, got, missing) -> list[dic
         return out.values["organs"]  # type: ignore[return-value]
     language = str(out.values["language"])
     session_text = front.get("session") or variables.get("Session1", "")
+    if front.get("organ"):  # an organ line in the front matter (HRC: "General Assembly" above)
+        session_text = f"{front['organ']} {session_text}"
     for code in LANGUAGES:  # "Human Rights Council Sixty-first session": the session's organ
         for organ_code, name in locale.get(code)._data["organs"].items():
             if _normal(session_text).startswith(_normal(name) + " "):
