@@ -607,3 +607,24 @@ def test_a_human_rights_council_document_has_the_hrc_organ(capsys, tmp_path):
     assert meta["organs"] == [{"organ": "HRC", "session": 61}]
     assert (tmp_path / "src" / "body.md").read_text() == "Body text.\n"
     assert main(["validate", str(tmp_path / "src")]) == 0
+
+
+@pytest.mark.parametrize(
+    ("heading", "kind"),
+    [
+        ("Annex", "annex"),
+        ("Annex II", "annex"),
+        ("Annexe à la lettre datée du 2 mars", "annex"),
+        ("Приложение I", "annex"),
+        ("信的附件一", "annex"),
+        ("Enclosure", "enclosure"),
+        ("Annex table 1", None),
+        ("Annexes", None),
+    ],
+)
+def test_a_heading_starts_an_annex_only_when_it_names_one(heading, kind):
+    from pipeline.importer.convert import _annex_kind
+    from pipeline.importer.styles import Role
+
+    assert _annex_kind(heading, Role("heading", 1), after_break=False) == kind
+    assert _annex_kind(heading, Role("paragraph"), after_break=False) is None

@@ -21,9 +21,14 @@ from pipeline.importer.report import Report
 from pipeline.importer.styles import FRONT_MATTER, Role
 from pipeline.importer.wordml import Block, Body, Break, NoteRef, Table
 
+# "Annex", "Annex II", "Annex I to the letter dated …", "Annexe à la lettre …", "Anexo I",
+# "Приложение II", "…的附件一", "المرفق الأول"; "Enclosure" and its kin are enclosures. An
+# "Annex table 1" heading is not an annex.
 _ANNEX = re.compile(
-    r"^(?:(?P<annex>Annex|Annexe|Anexo|Приложение|附件|المرفق)|(?P<enclosure>Enclosure|"
-    r"Pièce jointe|Apéndice|Appendix))(?=$|[\s\u00a0一二三四五六七八九十])",
+    r"^(?:(?P<annex>Annex|Annexe|Anexo|Приложение)|(?P<enclosure>Enclosure|Pièce jointe|"
+    r"Apéndice|Appendix|Добавление))(?:[\s\u00a0]+(?:[IVXLC]+|\d+|[A-Z]))?\*?"
+    r"(?:[\s\u00a0]+(?:to|à|au|aux|de|del|a|la|к)\b.*)?$"
+    r"|^(?:.*的)?(?P<zh>附件[一二三四五六七八九十]*)$|^(?P<ar>المرفق)(?:\s+\S+)?$",
     re.IGNORECASE,
 )
 MAX_HEADING_CHARS = 300
@@ -280,7 +285,7 @@ def _annex_kind(text: str, role: Role, after_break: bool) -> str | None:
         return None
     if not (after_break or role.role in ("heading", "title", "subtitle")):
         return None
-    return "annex" if match.group("annex") else "enclosure"
+    return "enclosure" if match.group("enclosure") else "annex"
 
 
 def _original_marker(text: str) -> str | None:
