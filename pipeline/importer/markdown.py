@@ -243,7 +243,7 @@ class Writer:
                 table.where,
                 "merged body cells split: the text stays in the first cell of the merge",
             )
-        lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * width) + "|"]
+        lines = ["| " + " | ".join(header) + " |", "|" + "|".join(_aligns(body, width)) + "|"]
         lines += ["| " + " | ".join(row) + " |" for row in rows]
         return "\n".join(lines), after
 
@@ -263,6 +263,19 @@ class Writer:
             cells.extend([""] * (cell.span - 1))
         cells = cells[:width] + [""] * (width - len(cells))
         return cells
+
+
+def _aligns(rows: list[list[Cell]], width: int) -> list[str]:
+    """``---:`` for a column whose filled cells are mostly right-aligned (figures)."""
+    votes = [[0, 0] for _ in range(width)]
+    for row in rows:
+        column = 0
+        for cell in row:
+            if column < width and cell.plain():
+                right = any(p.align in ("right", "end") for p in cell.paragraphs)
+                votes[column][right] += 1
+            column += cell.span
+    return ["---:" if right > left else "---" for left, right in votes]
 
 
 def _has_emphasis(inlines: list[Inline]) -> bool:

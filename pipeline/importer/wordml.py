@@ -105,6 +105,7 @@ class Paragraph:
     inlines: list[Inline]
     where: str
     numbered: int | None = None  # Word list numbering's value, when the paragraph has one
+    align: str = ""  # w:jc: "right", "end", "center", "both"…
 
     def plain(self) -> str:
         out = []
@@ -239,7 +240,9 @@ class Walker:
             numbered, role = self._numbering.value(numpr, role, where, self.report)
         state = _Inline()
         self._inlines(p, state, where, self.sheet.character_format(None))
-        paragraph = Paragraph(role, style, state.items, where, numbered)
+        jc = ppr.find(w("jc")) if ppr is not None else None
+        align = jc.get(w("val"), "") if jc is not None else ""
+        paragraph = Paragraph(role, style, state.items, where, numbered, align)
         if state.break_at_start:
             out.append(Break("page"))
         out.append(paragraph)
