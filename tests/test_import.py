@@ -628,3 +628,18 @@ def test_a_heading_starts_an_annex_only_when_it_names_one(heading, kind):
 
     assert _annex_kind(heading, Role("heading", 1), after_break=False) == kind
     assert _annex_kind(heading, Role("paragraph"), after_break=False) is None
+
+
+def test_an_agenda_line_the_masthead_words_otherwise_is_noted(capsys, tmp_path):
+    document = new_document(("Session", "AgendaItemNormal", "TitleHCH", "SingleTxt"))
+    un_masthead(document)
+    document.add_paragraph("Eightieth session", style="Session")
+    document.add_paragraph("Item 69 (a) of the preliminary list", style="AgendaItemNormal")
+    document.add_paragraph("A title", style="TitleHCH")
+    document.add_paragraph("Body text.", style="SingleTxt")
+    docx = save(document, tmp_path / "prelim.docx")
+    code, _, err = _import(capsys, docx, tmp_path / "src")
+    assert code == 0
+    meta = json.loads((tmp_path / "src" / "document.json").read_text())
+    assert meta["organs"][0]["agenda_items"] == [{"item": "69", "sub_item": "a"}]
+    assert "'Item 69 (a) of the preliminary list' is printed as 'Agenda item 69 (a)'" in err

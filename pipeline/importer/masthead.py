@@ -32,7 +32,7 @@ ORGANS = ("GA", "SC", "ECOSOC", "HRC")
 PLACEHOLDER = "[[TO FILL: {field}]]"  # as pipeline/placeholders.py (unfolio new)
 _JOB = re.compile(r"((?:GE\.|V\.)?\d{2}-\d{5})\s*\(([A-Z])\)((?:\s+\d{6}){0,2})")
 _BARE_JOB = re.compile(r"^(?:GE\.|V\.)?\d{2}-\d{5}$")
-_AGENDA = re.compile(r"(\d{1,3})\s*(?:\(([a-z]{1,2})\)|([a-z]{1,2})\))?")
+_AGENDA = re.compile(r"(\d{1,3})\s*(?:\(([a-z]{1,2}|[\u0600-\u06ff]{1,2})\)|([a-z]{1,2})\))?")
 _STATIONS = {"new york": "new-york", "geneva": "geneva", "vienna": "vienna"}
 
 
@@ -174,7 +174,7 @@ def read(
             'no "Original:" line in the first-page header',
         )
     _read_station(out, variables, job, got)
-    organs = _read_organs(header, front, variables, out, where_header, got, missing)
+    organs = _read_organs(header, front, variables, out, where_header, got, missing, report)
     out.values["organs"] = organs
     title = front.get("title") or variables.get("Title1")
     if title:
@@ -364,7 +364,7 @@ def _read_station(out: Masthead, variables, job, got) -> None:
         out.values["duty_station"] = "new-york"
 
 
-def _read_organs(header, front, variables, out, where, got, missing) -> list[dict]:
+def _read_organs(header, front, variables, out, where, got, missing, report) -> list[dict]:
     codes: list[str] = []
     lines: list[str] = []
     for line in header:
@@ -422,13 +422,10 @@ def _read_organs(header, front, variables, out, where, got, missing) -> list[dic
                 title = front.get("agenda-title") or variables.get("Agenda Title1")
                 if title and len(items) == 1:
                     items[0]["title"] = title
-                got(
-                    "agenda_items",
-                    items,
-                    "body (agenda styles)",
-                    front.get("agenda-item") or variables.get("Agenda1", ""),
-                )
+                source = front.get("agenda-item") or variables.get("Agenda1", "")
+                got("agenda_items", items, "body (agenda styles)", source)
                 organ["agenda_items"] = items
+                _printed_as(source, items, language, code, where, report)
         else:
             date = str(out.values.get("date", ""))
             organ["year"] = int(date[:4]) if date[:4].isdigit() else placeholder("year")
@@ -457,14 +454,35 @@ def parse_session(text: str, language: str) -> int | str | None:
     return None
 
 
+def _printed_as(source, items, language, organ, where, report) -> None:
+    """Say so when the masthead will word the agenda line otherwise than the Word file
+    ("Item 69 of the preliminary list*" is printed "Agenda item 69")."""
+    try:
+        printed = locale.get(language).agenda_item_line(
+            [(i["item"], i.get("sub_item")) for i in items], organ=organ
+        )
+    except (ValueError, KeyError):
+        return
+    if _normal(printed) != _normal(source.rstrip("*")):
+        report.add(
+            "changed",
+            "agenda line",
+            where,
+            f"{source!r} is printed as {printed!r} (the masthead's own wording)",
+            source,
+        )
+
+
 def _agenda(text: str) -> list[dict[str, str]]:
     if not text or not re.search(r"\d", text):
         return []
+    arabic = {v: k for k, v in locale.get("ar")._data.get("sub_item_letters", {}).items()}
     items = []
     for match in _AGENDA.finditer(text):
         item = {"item": str(int(match.group(1)))}
         sub = match.group(2) or match.group(3)
-        if sub:
+        sub = arabic.get(sub, sub) if sub else sub
+        if sub and re.fullmatch(r"[a-z]{1,2}", sub):
             item["sub_item"] = sub
         items.append(item)
     return items[:10]
