@@ -171,6 +171,14 @@ def _read(path: Path, archive: zipfile.ZipFile) -> WordPackage:
     if main is None:
         raise UserError(f"{path}: a ZIP package but not a Word document (no main document part)")
     document = reader.xml(main)
+    if (
+        document is not None
+        and document.tag == "{http://purl.oclc.org/ooxml/wordprocessingml/main}document"
+    ):
+        raise UserError(
+            f"{path}: is saved as Strict Open XML, which import does not read; save it in Word "
+            'as "Word Document (.docx)" and import that'
+        )
     if document is None or document.tag != w("document"):
         raise UserError(f"{path}: {main} is not a WordprocessingML document")
     rels = reader.relationships(main)
