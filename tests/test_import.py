@@ -643,3 +643,26 @@ def test_an_agenda_line_the_masthead_words_otherwise_is_noted(capsys, tmp_path):
     meta = json.loads((tmp_path / "src" / "document.json").read_text())
     assert meta["organs"][0]["agenda_items"] == [{"item": "69", "sub_item": "a"}]
     assert "'Item 69 (a) of the preliminary list' is printed as 'Agenda item 69 (a)'" in err
+
+
+def test_a_hyperlink_field_becomes_a_link(capsys, tmp_path):
+    document = new_document(())
+    p = document.add_paragraph("See ")
+    p.add_run(mark("link"))
+    p.add_run(".")
+    docx = save(
+        document,
+        tmp_path / "link.docx",
+        raw={
+            "link": (
+                '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve">'
+                ' HYPERLINK "https://undocs.org/A/80/1" </w:instrText></w:r><w:r><w:fldChar '
+                'w:fldCharType="separate"/></w:r><w:r><w:t>A/80/1</w:t></w:r><w:r><w:fldChar '
+                'w:fldCharType="end"/></w:r>'
+            )
+        },
+    )
+    assert _import(capsys, docx, tmp_path / "src")[0] == 0
+    assert (
+        tmp_path / "src" / "body.md"
+    ).read_text() == "See [A/80/1](<https://undocs.org/A/80/1>).\n"

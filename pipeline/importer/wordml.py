@@ -72,6 +72,7 @@ _UNFIT = re.compile(
     + "".join(re.escape(chr(c)) for c in sorted(FORBIDDEN_CHARACTERS) if c != 9)
     + "\ue000-\uf8ff]"
 )
+_HYPERLINK = re.compile(r'\s*HYPERLINK\s+"([^"]+)"\s*$')  # not "\\l" (a place in the file)
 _SYMBOL_BULLETS = {"\uf0b7": "•", "\uf0a7": "▪", "\uf0a8": "•", "\uf0d8": "•"}
 
 
@@ -340,15 +341,23 @@ class Walker:
                 if kind == "begin":
                     state.fields.append(["", False])
                 elif kind == "separate" and state.fields:
+                    instruction = state.fields[-1][0]
                     state.fields[-1][1] = True
-                    self.report.add(
-                        "changed",
-                        "field",
-                        where,
-                        f"{_field_name(state.fields[-1][0])} kept as the text Word last showed",
-                    )
+                    target = _HYPERLINK.match(instruction)
+                    if target:  # a HYPERLINK field is a link like any other
+                        state.fields[-1].append(state.link)
+                        state.link = target.group(1)
+                    else:
+                        self.report.add(
+                            "changed",
+                            "field",
+                            where,
+                            f"{_field_name(instruction)} kept as the text Word last showed",
+                        )
                 elif kind == "end" and state.fields:
-                    state.fields.pop()
+                    ended = state.fields.pop()
+                    if len(ended) > 2:
+                        state.link = ended[2]
                 continue
             if tag == w("instrText"):
                 if state.fields:
