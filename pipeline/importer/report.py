@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
+REPORT_VERSION = 1
 #: Kinds of item, each with the short phrase the summary uses.
 KINDS = {
     "read": "masthead value read",
@@ -60,4 +61,11 @@ class Report:
         return text
 
     def as_dict(self) -> dict[str, object]:
-        return {"source": self.source, "items": [asdict(item) for item in self.items]}
+        from pipeline import __version__
+
+        return {
+            "report_version": REPORT_VERSION,
+            "tool": f"unfolio {__version__}",
+            "source": self.source,
+            "items": [asdict(item) for item in self.items],
+        }
