@@ -666,3 +666,68 @@ def test_a_hyperlink_field_becomes_a_link(capsys, tmp_path):
     assert (
         tmp_path / "src" / "body.md"
     ).read_text() == "See [A/80/1](<https://undocs.org/A/80/1>).\n"
+
+
+@pytest.mark.parametrize(
+    ("language", "organ", "session", "distribution", "date", "original"),
+    [
+        ("zh", "大会", "第八十届会议", "Distr.: General", "7 April 2026", "Original: English"),
+        (
+            "fr",
+            "Assemblée générale",
+            "Quatre-vingtième session",
+            "Distr. générale",
+            "7 avril 2026",
+            "Original : anglais",
+        ),
+        (
+            "ru",
+            "Генеральная Ассамблея",
+            "Восьмидесятая сессия",
+            "Distr.: General",
+            "7 April 2026",
+            "Original: English",
+        ),
+        (
+            "ar",
+            "الجمعية العامة",
+            "الدورة الثمانون",
+            "Distr.: General",
+            "7 April 2026",
+            "Original: English",
+        ),
+        (
+            "es",
+            "Asamblea General",
+            "Octogésimo período de sesiones",
+            "Distr. general",
+            "7 de abril de 2026",
+            "Original: inglés",
+        ),
+    ],
+)
+def test_the_masthead_is_read_in_each_language(
+    capsys, tmp_path, language, organ, session, distribution, date, original
+):
+    from pipeline import locale
+
+    letter = locale.get(language).job_letter
+    document = new_document()
+    un_masthead(
+        document,
+        organ=organ,
+        lines=(distribution, date, "", original),
+        job_line=f"26-01234 ({letter})    150426",
+    )
+    document.add_paragraph(session, style="Session")
+    document.add_paragraph("Body text.", style="SingleTxt")
+    docx = save(document, tmp_path / f"{language}.docx")
+    assert _import(capsys, docx, tmp_path / "src")[0] == 0
+    meta = json.loads((tmp_path / "src" / "document.json").read_text())
+    assert (meta["language"], meta["organs"], meta["date"], meta["distribution"]) == (
+        language,
+        [{"organ": "GA", "session": 80}],
+        "2026-04-07",
+        "general",
+    )
+    assert meta["original_languages"] == ["en"]
