@@ -19,7 +19,7 @@ from pipeline.importer.markdown import Notes, Writer, drop_chars, strip_leading,
 from pipeline.importer.masthead import LANGUAGES, Masthead, placeholder
 from pipeline.importer.report import Report
 from pipeline.importer.styles import FRONT_MATTER, Role
-from pipeline.importer.wordml import Block, Body, Break, NoteRef, Table
+from pipeline.importer.wordml import Block, Body, Break, NoteRef, Paragraph, Table
 
 # "Annex", "Annex II", "Annex I to the letter dated …", "Annexe à la lettre …", "Anexo I",
 # "Приложение II", "…的附件一", "المرفق الأول"; "Enclosure" and its kin are enclosures. An
@@ -111,77 +111,95 @@ class _Levels:
 
 
 def build_parts(body: Body, blocks: list[Block], report: Report) -> list[PartText]:
-    writer = Writer(report)
-    note_texts = _note_texts(body, writer, report)
-    parts = [PartText("main", "body.md")]
-    notes = Notes(note_texts)
-    all_notes = [notes]
-    levels = _Levels()
-    after_break = False
-    pending_title = False
-    last_number: int | None = None
-    delimiter = "."
-    last_was_item = False
-
-    def close_part() -> None:
-        definitions = notes.definitions()
-        if definitions:
-            parts[-1].lines.append("\n".join(definitions))
-
+    """The parts of the document, their Markdown written; notes no part calls are reported."""
+    builder = _Parts(body, report)
     for block in blocks:
+        builder.add(block)
+    return builder.finish()
+
+
+class _Parts:
+    """Cuts the blocks into parts and writes each block's Markdown, keeping the state that
+    spans blocks: the heading levels, the run of numbered paragraphs, a pending annex title."""
+
+    def __init__(self, body: Body, report: Report):
+        self.body = body
+        self.report = report
+        self.writer = Writer(report)
+        self.note_texts = _note_texts(body, self.writer, report)
+        self.parts = [PartText("main", "body.md")]
+        self.notes = Notes(self.note_texts)
+        self.all_notes = [self.notes]
+        self.levels = _Levels()
+        self.after_break = False
+        self.pending_title = False
+        self.last_number: int | None = None
+        self.delimiter = "."
+        self.last_was_item = False
+
+    @property
+    def part(self) -> PartText:
+        return self.parts[-1]
+
+    def add(self, block: Block) -> None:
         if isinstance(block, Break):
-            after_break = True
-            continue
-        part = parts[-1]
-        if isinstance(block, Table):
-            markdown, after = _table(writer, block, notes, report, part)
-            if markdown:
-                part.lines.append(markdown)
-            if after:  # the notes of a table are one block, a line each, as in the table
-                part.lines.append(
-                    "\\\n".join(
-                        writer.inline(strip_leading(p.inlines), notes, p.where) for p in after
-                    )
+            self.after_break = True
+        elif isinstance(block, Table):
+            self._table(block)
+        else:
+            self._paragraph(block)
+
+    def finish(self) -> list[PartText]:
+        self._close_part()
+        called = {key for notes in self.all_notes for key in notes.called}
+        for key, paragraphs in self.body.notes.items():
+            text = " ".join(" ".join(p.plain().split()) for p in paragraphs).strip()
+            if key not in called and text:
+                self.report.add(
+                    "not-carried",
+                    key[0],
+                    f"word/{key[0]}s.xml, {key[0]} {key[1]}",
+                    f"{key[0]} called from the title or masthead, or never called, left "
+                    f"out: {text[:70]!r}",
+                    text,
                 )
-            last_was_item = pending_title = after_break = False
-            continue
+        for part in self.parts:
+            if not any(line.strip() for line in part.lines):
+                part.lines.append(placeholder("body text"))
+                self.report.add("to-fill", part.name, part.name, "the part has no body text")
+        return self.parts
+
+    def _close_part(self) -> None:
+        definitions = self.notes.definitions()
+        if definitions:
+            self.part.lines.append("\n".join(definitions))
+
+    def _table(self, table: Table) -> None:
+        markdown, after = _table(self.writer, table, self.notes, self.report)
+        if markdown:
+            self.part.lines.append(markdown)
+        if after:  # the notes of a table are one block, a line each, as in the table
+            self.part.lines.append(
+                "\\\n".join(
+                    self.writer.inline(strip_leading(p.inlines), self.notes, p.where) for p in after
+                )
+            )
+        self.last_was_item = self.pending_title = self.after_break = False
+
+    def _paragraph(self, block: Paragraph) -> None:
         text = " ".join(block.plain().split())
         has_note = any(isinstance(i, NoteRef) for i in block.inlines)
         if not text and not has_note:
-            continue
+            return
         role = block.role
-        kind = _annex_kind(text, role, after_break)
+        kind = _annex_kind(text, role, self.after_break)
+        self.after_break = False
         if kind is not None:
-            close_part()
-            count = sum(p.kind == kind for p in parts) + 1
-            prefix = "annex" if kind == "annex" else "enclosure"
-            parts.append(PartText(kind, f"{prefix}-{count}.md", heading=text))
-            notes = Notes(note_texts)
-            all_notes.append(notes)
-            levels = _Levels()
-            pending_title, after_break, last_was_item = True, False, False
-            continue
-        after_break = False
-        if pending_title and parts[-1].kind != "main":
-            original = _original_marker(text)
-            if original is not None:
-                part.original_language = original
-                report.add(
-                    "read",
-                    "original_language",
-                    block.where,
-                    f"annex original language {text!r} → {original!r}",
-                    text,
-                )
-                continue
-            if (
-                role.role in ("heading", "title", "subtitle")
-                and part.title is None
-                and (len(text) <= MAX_HEADING_CHARS and not has_note)
-            ):
-                part.title = text
-                continue
-        pending_title = False
+            self._start_part(kind, text)
+            return
+        if self.pending_title and self._annex_front(block, text, has_note):
+            return
+        self.pending_title = False
         if role.role in FRONT_MATTER:  # after the body text began: a heading like any other
             role = (
                 Role("heading", 1 if role.role == "title" else 2)
@@ -189,73 +207,94 @@ def build_parts(body: Body, blocks: list[Block], report: Report) -> list[PartTex
                 else Role("paragraph")
             )
         if role.role == "skip":
-            report.add(
+            self.report.add(
                 "not-carried",
                 "page furniture",
                 block.where,
                 f"paragraph of style {block.style!r} left out: {text[:70]!r}",
                 text,
             )
-            continue
-        if role.role == "heading":
-            part.lines.append(writer.heading(block, levels.level(role.level or 1), notes))
-            last_was_item = False
-            continue
-        if role.role == "bullet":
-            indent = "  " * max(role.level - 1, 0)
-            inlines = strip_leading(block.inlines)
-            glyph = re.match(r"[•·▪◦‣\-–]\s*\t\s*", block.plain().lstrip(" \t"))
-            if glyph:  # a bullet typed by hand before the tab: the list draws its own
-                inlines = strip_leading(drop_chars(inlines, glyph.end()))
-            line = writer.inline(inlines, notes, block.where)
-            part.lines.append(f"{indent}- {_indent_lines(line, len(indent) + 2)}")
-            last_was_item = False
-            continue
+        elif role.role == "heading":
+            level = self.levels.level(role.level or 1)
+            self.part.lines.append(self.writer.heading(block, level, self.notes))
+            self.last_was_item = False
+        elif role.role == "bullet":
+            self._bullet(block, role)
+        elif not self._numbered(block, role):
+            line = self.writer.inline(strip_leading(block.inlines), self.notes, block.where)
+            if role.role == "quote":
+                line = "> " + line.replace("\n", "\n> ")
+            self.part.lines.append(line)
+            self.last_was_item = False
+
+    def _start_part(self, kind: str, heading: str) -> None:
+        self._close_part()
+        count = sum(p.kind == kind for p in self.parts) + 1
+        self.parts.append(PartText(kind, f"{kind}-{count}.md", heading=heading))
+        self.notes = Notes(self.note_texts)
+        self.all_notes.append(self.notes)
+        self.levels = _Levels()
+        self.pending_title, self.last_was_item = True, False
+
+    def _annex_front(self, block: Paragraph, text: str, has_note: bool) -> bool:
+        """An "[Original: French]" line or the title under an annex heading."""
+        original = _original_marker(text)
+        if original is not None:
+            self.part.original_language = original
+            self.report.add(
+                "read",
+                "original_language",
+                block.where,
+                f"annex original language {text!r} → {original!r}",
+                text,
+            )
+            return True
+        if (
+            block.role.role in ("heading", "title", "subtitle")
+            and self.part.title is None
+            and len(text) <= MAX_HEADING_CHARS
+            and not has_note
+        ):
+            self.part.title = text
+            return True
+        return False
+
+    def _bullet(self, block: Paragraph, role: Role) -> None:
+        indent = "  " * max(role.level - 1, 0)
+        inlines = strip_leading(block.inlines)
+        glyph = re.match(r"[•·▪◦‣\-–]\s*\t\s*", block.plain().lstrip(" \t"))
+        if glyph:  # a bullet typed by hand before the tab: the list draws its own
+            inlines = strip_leading(drop_chars(inlines, glyph.end()))
+        line = self.writer.inline(inlines, self.notes, block.where)
+        self.part.lines.append(f"{indent}- {_indent_lines(line, len(indent) + 2)}")
+        self.last_was_item = False
+
+    def _numbered(self, block: Paragraph, role: Role) -> bool:
+        """Write a numbered paragraph as a list item that keeps its number; False if the
+        paragraph has no number."""
         number, inlines = strip_number(block)
         if number is None and block.numbered is not None:
             number, inlines = block.numbered, block.inlines
-        if number is not None and role.role in ("paragraph", "footnote", "quote"):
-            if not last_was_item:
-                delimiter = "."
-            elif last_was_item and last_number is not None and number != last_number + 1:
-                delimiter = ")" if delimiter == "." else "."
-                report.add(
-                    "changed",
-                    "paragraph numbers",
-                    block.where,
-                    f"paragraph {number} follows paragraph {last_number}: a new numbered "
-                    f'list starts here ("{number}{delimiter}") so that the number is '
-                    "kept",
-                    f"{number}.",
-                )
-            line = writer.inline(strip_leading(inlines), notes, block.where)
-            marker = f"{number}{delimiter} "
-            part.lines.append(marker + _indent_lines(line, len(marker)))
-            last_number, last_was_item = number, True
-            continue
-        line = writer.inline(strip_leading(block.inlines), notes, block.where)
-        if role.role == "quote":
-            line = "> " + line.replace("\n", "\n> ")
-        part.lines.append(line)
-        last_was_item = False
-    close_part()
-    called = {key for part_notes in all_notes for key in part_notes.called}
-    for key, paragraphs in body.notes.items():
-        text = " ".join(" ".join(p.plain().split()) for p in paragraphs).strip()
-        if key not in called and text:
-            report.add(
-                "not-carried",
-                key[0],
-                f"word/{key[0]}s.xml, {key[0]} {key[1]}",
-                f"{key[0]} called from the title or masthead, or never called, left "
-                f"out: {text[:70]!r}",
-                text,
+        if number is None or role.role not in ("paragraph", "footnote", "quote"):
+            return False
+        if not self.last_was_item:
+            self.delimiter = "."
+        elif self.last_number is not None and number != self.last_number + 1:
+            # CommonMark numbers a list's items itself: a new list (other delimiter) keeps it
+            self.delimiter = ")" if self.delimiter == "." else "."
+            self.report.add(
+                "changed",
+                "paragraph numbers",
+                block.where,
+                f"paragraph {number} follows paragraph {self.last_number}: a new numbered "
+                f'list starts here ("{number}{self.delimiter}") so that the number is kept',
+                f"{number}.",
             )
-    for part in parts:
-        if not any(line.strip() for line in part.lines):
-            part.lines.append(placeholder("body text"))
-            report.add("to-fill", f"{part.name}", part.name, "the part has no body text")
-    return parts
+        line = self.writer.inline(strip_leading(inlines), self.notes, block.where)
+        marker = f"{number}{self.delimiter} "
+        self.part.lines.append(marker + _indent_lines(line, len(marker)))
+        self.last_number, self.last_was_item = number, True
+        return True
 
 
 def _indent_lines(text: str, width: int) -> str:
@@ -263,7 +302,7 @@ def _indent_lines(text: str, width: int) -> str:
     return text.replace("\n", "\n" + " " * width)
 
 
-def _table(writer: Writer, table: Table, notes: Notes, report: Report, part: PartText):
+def _table(writer: Writer, table: Table, notes: Notes, report: Report):
     width = max((sum(c.span for c in row) for row in table.rows), default=0)
     if width <= 1:  # a one-column table is a box around paragraphs
         paragraphs = [
