@@ -44,6 +44,7 @@ _REQUIRED = (
     "sc_year",
     "ecosoc_session",
     "agenda",
+    "main_committees",
     "distribution_block_language",
     "version_language",
     "language_names",
@@ -314,6 +315,13 @@ class Locale:
         """ECOSOC names its sessions by calendar year: "2021 session"."""
         _check_number(year, "an ECOSOC session year", 1946, 9999)
         return _fill(self._data["ecosoc_session"], year=lambda: str(year))
+
+    def main_committee(self, number: int) -> str:
+        """The General Assembly's Main Committee n (1-6) as the session block names it; the
+        Fourth is named in full: "Special Political and Decolonization Committee (Fourth
+        Committee)"."""
+        _check_number(number, "a Main Committee", 1, 6)
+        return self._data["main_committees"][str(number)]
 
     def agenda_item_line(
         self, items: Sequence[tuple[str, str | None]], *, organ: str = "GA"

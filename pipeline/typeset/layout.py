@@ -116,6 +116,7 @@ def context(
         "block_lang_tag": LANG_TAGS[_block_language(doc.language)],
         "session_style": _session_style(doc),
         "session_columns": session_columns(doc),
+        "committee_line": committee_line(doc),
         "parts": [_part(doc, part, index) for index, part in enumerate(doc.parts)],
         "job_bare": doc.job_number,
         "job_line": f"{doc.job_number} ({loc.job_letter})",
@@ -145,10 +146,30 @@ def _session_style(doc: Document) -> str:
     return "geneva" if doc.organs[0].organ == "HRC" else "single"
 
 
+# A Main Committee's documents carry its number in the symbol: A/C.2/80/L.2.
+_MAIN_COMMITTEE = re.compile(r"A/C\.([1-6])/")
+
+
+def main_committee(doc: Document) -> int | None:
+    """The General Assembly Main Committee (1-6) a symbol of the document names, if any."""
+    for symbol in doc.symbols:
+        match = _MAIN_COMMITTEE.match(symbol.text)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def committee_line(doc: Document) -> str | None:
+    """The session block's committee line ("Second Committee"), derived from the symbol."""
+    number = main_committee(doc)
+    return None if number is None else locale.get(doc.language).main_committee(number)
+
+
 def session_columns(doc: Document) -> list[list[Line]]:
     """The block under the masthead: one column per organ of a joint document, else one."""
     loc = locale.get(doc.language)
     joint = len(doc.organs) > 1
+    committee = committee_line(doc)
     columns = []
     for organ in doc.organs:
         lines: list[Line] = []
@@ -158,6 +179,8 @@ def session_columns(doc: Document) -> list[list[Line]]:
             lines.append(Line(loc.organ_name(organ.organ), "organ"))
         if organ.organ in ("GA", "HRC") and organ.session is not None:
             lines.append(Line(loc.session_line(organ.session), "session"))
+        if organ.organ == "GA" and committee is not None:
+            lines.append(Line(committee, "committee"))
         elif organ.organ == "SC" and organ.year is not None:
             lines.append(Line(loc.sc_year_line(organ.year), "session"))
         elif organ.organ == "ECOSOC" and organ.year is not None:
