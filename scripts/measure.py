@@ -143,11 +143,16 @@ def _ink(page, box: Box, scale: int = 4) -> Box | None:
     finally:
         document.close()
     crop = image.crop(
-        (int(box.x0 * scale), int(box.top * scale), int(box.x1 * scale) + 1, int(box.bottom * scale) + 1)
+        (
+            int(box.x0 * scale),
+            int(box.top * scale),
+            int(box.x1 * scale) + 1,
+            int(box.bottom * scale) + 1,
+        )
     )
     width, height = crop.size
     dark = crop.load()
-    rows = [y for y in range(height) if sum(dark[x, y] < 128 for x in range(width)) > width / 2]
+    rows = [y for y in range(height) if sum(dark[x, y] < 128 for x in range(width)) > width * 0.3]
     if not rows:
         return None
     top, bottom = rows[0], rows[-1]
@@ -247,7 +252,9 @@ def measure_first_page(page) -> dict[str, Element]:
         (
             r
             for r in reversed(rules)
-            if 50 < r.x1 - r.x0 < 100 and page.height / 2 < r.top < job_top and r.x0 < page.width / 3
+            if 50 < r.x1 - r.x0 < 100
+            and page.height / 2 < r.top < job_top
+            and r.x0 < page.width / 3
         ),
         None,
     )
@@ -275,7 +282,7 @@ def measure_first_page(page) -> dict[str, Element]:
     if len(groups) >= 3:
         bars = groups[0]
         if bar_chars:  # a barcode font: its glyph box is not its ink (bars and caption)
-            bars = _ink(page, Box(bars.x0 - 1, bars.x1 + 1, bars.top - 4, bars.bottom)) or bars
+            bars = _ink(page, Box(bars.x0 - 1, bars.x1 + 1, bars.top - 1, bars.bottom)) or bars
         found["barcode"] = _box_element(bars)
         found["qr"] = _box_element(groups[-1])
         found["recycling mark"] = _box_element(Box.around([vars(g) for g in groups[1:-1]]))
@@ -359,8 +366,16 @@ NOT_JUDGED = {
 # Elements whose right end is the end of a text, which depends on the face's kerning and on
 # what the line says; the symbol's right end is judged (it is right-aligned to the margin).
 TEXT_ELEMENTS = (
-    "label", "organ", "distribution", "session block", "title", "sponsors", "job line",
-    "running head", "page number", "end rule",
+    "label",
+    "organ",
+    "distribution",
+    "session block",
+    "title",
+    "sponsors",
+    "job line",
+    "running head",
+    "page number",
+    "end rule",
 )
 
 
@@ -369,16 +384,16 @@ def judged(row: Delta) -> bool:
         return False
     if row.value == "x1" and row.element.startswith(TEXT_ELEMENTS):
         # a right-aligned running head or page number is judged by its right end
-        return row.element.startswith(("running head", "page number")) and row.ours is not None and row.ours > 300
+        return (
+            row.element.startswith(("running head", "page number"))
+            and row.ours is not None
+            and row.ours > 300
+        )
     return True
 
 
 def failures(rows: list[Delta], tolerance: float) -> list[Delta]:
-    return [
-        r
-        for r in rows
-        if judged(r) and (r.delta is None or abs(r.delta) > tolerance + 1e-9)
-    ]
+    return [r for r in rows if judged(r) and (r.delta is None or abs(r.delta) > tolerance + 1e-9)]
 
 
 def _table(rows: list[Delta], tolerance: float) -> str:

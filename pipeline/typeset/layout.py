@@ -22,7 +22,7 @@ from pipeline import locale
 from pipeline.model import Document, Part
 from pipeline.resources import style_file, styles_dir
 from pipeline.symbols import undocs_url
-from pipeline.typeset import furniture
+from pipeline.typeset import furniture, typography
 
 TEMPLATE = "document.html.j2"
 # BCP 47 tags for the html lang attribute. Chinese needs the region or script: WeasyPrint hands
@@ -103,8 +103,8 @@ def context(
         "direction": loc.direction,
         "station": doc.duty_station,
         "geometry": GEOMETRY[doc.duty_station],
-        "title": doc.title,
-        "subtitle": doc.subtitle,
+        "title": typography.apply(doc.title, doc.language),
+        "subtitle": doc.subtitle and typography.apply(doc.subtitle, doc.language),
         "symbols": [s.text for s in doc.symbols],
         "symbol_parts": [s.masthead_split for s in doc.symbols],
         "running_symbol": doc.symbol,
@@ -188,7 +188,11 @@ def session_columns(doc: Document) -> list[list[Line]]:
         if organ.agenda_items:
             items = [(a.item, a.sub_item) for a in organ.agenda_items]
             lines.append(Line(loc.agenda_item_line(items, organ=organ.organ), "agenda"))
-            lines += [Line(a.title, "agenda-title") for a in organ.agenda_items if a.title]
+            lines += [
+                Line(typography.apply(a.title, doc.language), "agenda-title")
+                for a in organ.agenda_items
+                if a.title
+            ]
         columns.append(lines)
     return columns
 
@@ -198,19 +202,24 @@ def _part(doc: Document, part: Part, index: int) -> dict[str, object]:
     marker = loc.annex_original_marker(part.original_language) if part.original_language else None
     signature = None
     if part.signature is not None:
-        signed = loc.signed(part.signature.name)
-        title = part.signature.title
+        signed = typography.apply(loc.signed(part.signature.name), doc.language)
+        title = part.signature.title and typography.apply(part.signature.title, doc.language)
         if doc.language == "zh":  # the title line first, then "Name(签名)" (as in the seed)
             signature = [*([title] if title else []), signed]
         else:
             signature = [signed, *([title] if title else [])]
+
+    def typeset(text: str | None) -> str | None:
+        return text and typography.apply(text, doc.language)
+
+    html = typography.apply_html(part.html, doc.language)
     return {
         "kind": part.kind,
-        "heading": part.heading,
-        "title": part.title,
+        "heading": typeset(part.heading),
+        "title": typeset(part.title),
         "marker": marker if part.kind != "main" else None,
         "signature": signature,
-        "html": Markup(_breakable_tables(_list_numbers(_gutter_numbers(part.html)))),
+        "html": Markup(_breakable_tables(_list_numbers(_gutter_numbers(html)))),
     }
 
 
