@@ -117,6 +117,8 @@ def context(
         "session_style": _session_style(doc),
         "session_columns": session_columns(doc),
         "committee_line": committee_line(doc),
+        "is_draft": is_draft(doc),
+        "sponsors": sponsors(doc),
         "parts": [_part(doc, part, index) for index, part in enumerate(doc.parts)],
         "job_bare": doc.job_number,
         "job_line": f"{doc.job_number} ({loc.job_letter})",
@@ -165,6 +167,40 @@ def committee_line(doc: Document) -> str | None:
     return None if number is None else locale.get(doc.language).main_committee(number)
 
 
+_DRAFT = re.compile(r"/L\.[1-9]")
+
+
+def is_draft(doc: Document) -> bool:
+    """A draft (an L. document) is laid out as one: operative paragraphs indented, the title
+    at 12 pt, "The General Assembly," in italics (docs/un-format-additions.md)."""
+    return any(_DRAFT.search(s.text) for s in doc.symbols)
+
+
+@dataclass(frozen=True)
+class SponsorsLine:
+    before: str  # "Palau:" (the footnote call follows)
+    after: str  # " draft resolution"
+    note: str | None
+
+    @property
+    def text(self) -> str:
+        return self.before + self.after
+
+
+def sponsors(doc: Document) -> SponsorsLine | None:
+    """The sponsors line printed above a draft's title, with its footnote."""
+    if doc.sponsors is None:
+        return None
+    lang = doc.language
+    before, after = locale.get(lang).sponsors_line(doc.sponsors.names)
+    note = doc.sponsors.note
+    return SponsorsLine(
+        typography.apply(before, lang),
+        typography.apply(after, lang),
+        note and typography.apply(note, lang),
+    )
+
+
 def session_columns(doc: Document) -> list[list[Line]]:
     """The block under the masthead: one column per organ of a joint document, else one."""
     loc = locale.get(doc.language)
@@ -175,12 +211,16 @@ def session_columns(doc: Document) -> list[list[Line]]:
         lines: list[Line] = []
         if organ.organ == "HRC":
             lines.append(Line(loc.organ_name("HRC"), "hrc-body"))
+        if organ.body:
+            lines.append(Line(typography.apply(organ.body, doc.language), "sub-body"))
         elif joint:
             lines.append(Line(loc.organ_name(organ.organ), "organ"))
         if organ.organ in ("GA", "HRC") and organ.session is not None:
             lines.append(Line(loc.session_line(organ.session), "session"))
         if organ.organ == "GA" and committee is not None:
             lines.append(Line(committee, "committee"))
+        if organ.meeting_dates:
+            lines.append(Line(loc.date_range(*organ.meeting_dates), "meeting-dates"))
         elif organ.organ == "SC" and organ.year is not None:
             lines.append(Line(loc.sc_year_line(organ.year), "session"))
         elif organ.organ == "ECOSOC" and organ.year is not None:
@@ -213,6 +253,8 @@ def _part(doc: Document, part: Part, index: int) -> dict[str, object]:
         return text and typography.apply(text, doc.language)
 
     html = typography.apply_html(part.html, doc.language)
+    if part.kind == "main" and is_draft(doc):
+        html = _mark_opening(html, typography.apply(loc.draft_opening, doc.language))
     return {
         "kind": part.kind,
         "heading": typeset(part.heading),
@@ -221,6 +263,14 @@ def _part(doc: Document, part: Part, index: int) -> dict[str, object]:
         "signature": signature,
         "html": Markup(_breakable_tables(_list_numbers(_gutter_numbers(html)))),
     }
+
+
+def _mark_opening(html: str, opening: str) -> str:
+    """Class the draft's "The General Assembly," paragraph (printed in italics)."""
+    first = f"<p>{html_module.escape(opening, quote=False)}</p>"
+    if html.lstrip().startswith(first):
+        return html.replace(first, f'<p class="draft-opening">{first[3:]}', 1)
+    return html
 
 
 def _breakable_tables(html: str) -> str:
