@@ -54,7 +54,21 @@ def default_emblem() -> Path:
 @dataclass(frozen=True)
 class Line:
     text: str
-    kind: str  # CSS class: organ, session, agenda, agenda-title, hrc-body
+    kind: str  # CSS class: organ, session, committee, agenda, agenda-title, hrc-body, ...
+    keep: int = 0  # the last ``keep`` characters are set unbreakable (never alone on a line)
+
+    @property
+    def head(self) -> str:
+        return self.text[: len(self.text) - self.keep]
+
+    @property
+    def tail(self) -> str:
+        return self.text[len(self.text) - self.keep :]
+
+
+# Chinese breaks between any two ideographs: the last two characters of an agenda title stay
+# together, so no line holds one character alone (issue 13: "作" stood alone).
+CJK_KEEP = 2
 
 
 @cache
@@ -228,8 +242,9 @@ def session_columns(doc: Document) -> list[list[Line]]:
         if organ.agenda_items:
             items = [(a.item, a.sub_item) for a in organ.agenda_items]
             lines.append(Line(loc.agenda_item_line(items, organ=organ.organ), "agenda"))
+            keep = CJK_KEEP if doc.language == "zh" else 0
             lines += [
-                Line(typography.apply(a.title, doc.language), "agenda-title")
+                Line(typography.apply(a.title, doc.language), "agenda-title", keep)
                 for a in organ.agenda_items
                 if a.title
             ]
