@@ -5,6 +5,7 @@ typography, Arabic furniture on the page and in logical order."""
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import unicodedata
 from functools import cache
@@ -53,7 +54,7 @@ def test_no_line_ends_hyphenated(lang):
     pages = _lines(_pdf(folder))
     text = _source_words(folder)
     flat = [line["text"] for page in pages for line in page]
-    for line, following in zip(flat, flat[1:], strict=False):
+    for line, following in itertools.pairwise(flat):
         assert not line.endswith(("\u2010", "\u00ad")), line
         if line.endswith("-") and following:
             word = line.split()[-1] + following.split()[0]
@@ -69,7 +70,7 @@ def _chinese_body_lines(pdf: bytes) -> list[tuple[dict, bool]]:
             if not any("\u4e00" <= c <= "\u9fff" for c in line["text"]):
                 continue
             chars = line["chars"]
-            if any(b["x0"] - a["x1"] > 12 for a, b in zip(chars, chars[1:], strict=False)):
+            if any(b["x0"] - a["x1"] > 12 for a, b in itertools.pairwise(chars)):
                 continue  # a table row, not a paragraph line
             last = (
                 nxt is None
