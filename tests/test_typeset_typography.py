@@ -180,3 +180,12 @@ def test_arabic_end_rule_centred_and_latin_runs_in_one_face():
         assert {c["fontname"].split("+")[1] for c in symbol} == {"unfolio-Liberation-Serif"}
     footer = textcheck.read(_pdf(SIX["ar"]))[0].text
     assert "21-90102 (A)" in footer
+
+
+def test_inter_character_repair_is_installed_on_the_pinned_weasyprint():
+    from weasyprint.layout import inline
+
+    from pipeline.typeset import engine, wpfixes  # noqa: F401  (engine applies the repairs)
+
+    assert getattr(inline.justify_line, "unfolio_repair", False)
+    assert wpfixes.PATCHED_VERSION == "70.0"
