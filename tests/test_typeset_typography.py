@@ -189,3 +189,21 @@ def test_inter_character_repair_is_installed_on_the_pinned_weasyprint():
 
     assert getattr(inline.justify_line, "unfolio_repair", False)
     assert wpfixes.PATCHED_VERSION == "70.0"
+
+
+def test_sponsors_and_subsidiary_body_are_checked_for_font_coverage():
+    import dataclasses
+
+    from pipeline.errors import UserError
+    from pipeline.model import Sponsors
+    from pipeline.typeset import coverage
+
+    document = source.load(REFERENCE / "c2-l2")
+    bad = dataclasses.replace(document, sponsors=Sponsors("帕劳"))
+    with pytest.raises(UserError) as caught:
+        coverage.check(bad)
+    assert any(p.pointer == "/sponsors/names" for p in caught.value.problems)
+    organ = dataclasses.replace(document.organs[0], body="工作组")
+    with pytest.raises(UserError) as caught:
+        coverage.check(dataclasses.replace(document, organs=(organ,)))
+    assert any(p.pointer == "/organs/0/body" for p in caught.value.problems)
