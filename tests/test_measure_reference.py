@@ -34,8 +34,8 @@ CASES = {
 # Measured gaps, not closed (docs/measuring.md gives the numbers): the UN's PDFs disagree with
 # each other here, and unfolio follows the majority. A/C.6/80/L.10 wraps its agenda title at a
 # wider measure than A/C.2/80/L.2 and A/80/604/Add.1 (so every line under it is 12.4 pt
-# lower); A/80/604/Add.1 puts its footnote separator and recycling mark elsewhere than the two
-# drafts; the Russian Word export of A/HRC/WG.6/34/ITA/3 differs from its English version
+# lower); A/80/604/Add.1 has no footnote on its first page (the rule the tool finds there is its
+# table's note rule, at 147.2 pt) and its recycling mark sits 3.5 pt lower than the drafts'; the Russian Word export of A/HRC/WG.6/34/ITA/3 differs from its English version
 # (organ, distribution column, footer and running head) by 1.4-7 pt.
 KNOWN_OFF: dict[str, set[tuple[str, str]]] = {
     "c6-l10": {
