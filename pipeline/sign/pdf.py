@@ -40,6 +40,11 @@ _PRINT = 4
 _LOCKED = 128
 
 
+def _value(dictionary, key: str, default=None):
+    """``dictionary[key]`` resolved (pyHanko's ``get`` returns an indirect reference as is)."""
+    return dictionary[key] if key in dictionary else default  # noqa: SIM401
+
+
 def _derived_id(pdf: bytes, identity: Identity, when: datetime) -> bytes:
     hasher = hashlib.sha256(b"unfolio signature revision\0")
     hasher.update(hashlib.sha256(pdf).digest())
@@ -143,7 +148,7 @@ def _tag_widget(writer, field_ref, page_ref) -> None:
         tree = generic.DictionaryObject({pdf_name("/Nums"): generic.ArrayObject()})
         struct_root[pdf_name("/ParentTree")] = tree_ref = writer.add_object(tree)
     tree = tree_ref.get_object()
-    key = max(int(struct_root.get("/ParentTreeNextKey", 0)), _highest_key(tree) + 1)
+    key = max(int(_value(struct_root, "/ParentTreeNextKey", 0)), _highest_key(tree) + 1)
 
     objr = generic.DictionaryObject(
         {pdf_name("/Type"): pdf_name("/OBJR"), pdf_name("/Obj"): field_ref,
@@ -166,7 +171,7 @@ def _tag_widget(writer, field_ref, page_ref) -> None:
     writer.update_container(parent)
 
     leaf = _parent_tree_leaf(tree)
-    nums = leaf.get("/Nums")
+    nums = _value(leaf, "/Nums")
     if nums is None:
         leaf[pdf_name("/Nums")] = nums = generic.ArrayObject()
     nums.extend([generic.NumberObject(key), form_ref])

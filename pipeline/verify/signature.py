@@ -268,7 +268,7 @@ def _revision_changes(reader, embedded) -> Iterator[str]:
     sig_ref = embedded.sig_object.container_ref
     allowed_new = {sig_ref.idnum: "/Sig", widget_ref.idnum: "widget"}
     widget = after.get_object(widget_ref)
-    ap = widget.get("/AP")
+    ap = _value(widget, "/AP")
     if isinstance(ap, generic.DictionaryObject) and isinstance(
         ap.raw_get("/N"), generic.IndirectObject
     ):
@@ -299,6 +299,11 @@ def _revision_changes(reader, embedded) -> Iterator[str]:
         yield from _modified(ref, old, new, root_ref, page_ref, widget_ref, tag_refs)
 
 
+def _value(dictionary, key: str, default=None):
+    """``dictionary[key]`` resolved (pyHanko's ``get`` returns an indirect reference as is)."""
+    return dictionary[key] if key in dictionary else default  # noqa: SIM401
+
+
 def _is_xref_stream(obj) -> bool:
     from pyhanko.pdf_utils import generic
 
@@ -323,11 +328,11 @@ def _widget_tag_refs(resolver, root, widget) -> set:
     if "/StructTreeRoot" not in root or "/StructParent" not in widget:
         return refs
     key = int(widget["/StructParent"])
-    tree = root["/StructTreeRoot"].get("/ParentTree")
+    tree = _value(root["/StructTreeRoot"], "/ParentTree")
     stack = [tree] if tree is not None else []
     while stack:
         node = stack.pop()
-        nums = node.get("/Nums")
+        nums = _value(node, "/Nums")
         if nums is not None:
             for index in range(0, len(nums) - 1, 2):
                 if int(nums[index]) == key:
