@@ -12,9 +12,11 @@ tree to a ``Form`` element whose ``OBJR`` is the widget, ``/Tabs /S`` on its pag
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 
 import pikepdf
+import pikepdf.pdfa
 
 _PRINT, _HIDDEN, _INVISIBLE, _NOVIEW, _TOGGLENOVIEW = 4, 2, 1, 32, 256
 
@@ -102,3 +104,33 @@ def problems(pdf: pikepdf.Pdf) -> Iterator[str]:
         yield "the signature widget is not in the /Annots of exactly one page"
         return
     yield from _tagging(pdf, widget, pages[0].obj)
+
+
+def without_form(pdf: bytes, validator_flavour: str) -> bytes | None:
+    """The file re-saved without its form and the form's widgets, for ``pikepdf.pdfa``; None
+    when it has no form. The form is :func:`problems`' to judge; the bytes of the original
+    are the gate's ``PDF-SYNTAX`` check's."""
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        form = opened.Root.get("/AcroForm")
+        if form is None:
+            return None
+        fields = form.get("/Fields") if isinstance(form, pikepdf.Dictionary) else None
+        widgets = (
+            {f.objgen for f in fields if isinstance(f, pikepdf.Dictionary)}
+            if isinstance(fields, pikepdf.Array)
+            else set()
+        )
+        del opened.Root["/AcroForm"]
+        for page in opened.pages:
+            annots = page.obj.get("/Annots")
+            if isinstance(annots, pikepdf.Array):
+                kept = [a for a in annots if a.objgen not in widgets]
+                if kept:
+                    page.obj.Annots = pikepdf.Array(kept)
+                else:
+                    del page.obj["/Annots"]
+        out = io.BytesIO()
+        opened.save(
+            out, **pikepdf.pdfa.resolve_save_kwargs(validator_flavour, deterministic_id=True)
+        )
+    return out.getvalue()

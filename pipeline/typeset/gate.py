@@ -28,7 +28,8 @@ Checks, each with a stable code (``unfolio verify`` reports the same codes):
                         the packet's own PDF/A extension schema, with a value of its type.
 ``PDF-TEXT-ROUNDTRIP``  the extracted text contains the source text (:mod:`.textcheck`).
 ``PDF-SIGNATURE-FORM``  the only form allowed is unfolio's signature field, as PDF/A and PDF/UA
-                        want it (:mod:`pipeline.sign.form`; ``pikepdf.pdfa`` checks no forms).
+                        want it (:mod:`pipeline.sign.form`). ``pikepdf.pdfa`` checks no forms,
+                        so it is given the signed file without its form.
 ``PDF-TEXT-OFFPAGE``    no text is drawn outside its page's box: a layout that overflows the
                         page (a very wide table, a footnote longer than a page) still
                         extracts, so the round trip alone would pass it.
@@ -137,14 +138,6 @@ VALIDATOR_LIMITS: tuple[ValidatorLimit, ...] = (
         covered_by=("PDF-XMP-EXTENSION",),
         why="the same limit, reported per property: un: properties and pdfaExtension:schemas.",
     ),
-    ValidatorLimit(
-        rule="schema-Catalog",
-        message=re.compile(r"interactive forms \(/AcroForm\) are not supported"),
-        applies=lambda _m, _flavour: True,
-        covered_by=("PDF-SIGNATURE-FORM",),
-        why="pikepdf.pdfa checks no forms; the only form a signed file has is unfolio's "
-        "signature field, which PDF-SIGNATURE-FORM checks against PDF/A and PDF/UA.",
-    ),
 )
 
 
@@ -158,7 +151,10 @@ def _is_limit(finding: pikepdf.pdfa.Finding, flavour: str) -> bool:
 
 
 def _validator(pdf: bytes, flavour: Flavour) -> Iterator[Finding]:
-    report = pikepdf.pdfa.validate_written(io.BytesIO(pdf), postpass.validator_flavour(flavour))
+    from pipeline.sign import form  # a signed file: its form is PDF-SIGNATURE-FORM's to judge
+
+    level = postpass.validator_flavour(flavour)
+    report = pikepdf.pdfa.validate_written(io.BytesIO(form.without_form(pdf, level) or pdf), level)
     for f in report.findings:
         if not _is_limit(f, flavour):
             yield Finding("PDF-PDFA-VALIDATOR", f"[{f.kind}] {f.rule}: {f.message}", f.where)
