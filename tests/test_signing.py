@@ -522,3 +522,13 @@ def test_the_bag_digest_is_the_sha256_of_the_tag_manifest_the_signature_signs(si
     attrs = signed_data["signer_infos"][0]["signed_attrs"]
     digest = next(a for a in attrs if a["type"].native == "message_digest")["values"][0].native
     assert digest == hashlib.sha256((signed / "tagmanifest-sha512.txt").read_bytes()).digest()
+
+
+def test_only_the_signature_of_a_0_2_bag_is_exempt_from_the_unlisted_tag_rule(bag, tmp_path):
+    shutil.copyfile(bag / SIGNATURE_NAME, bag / f"{SIGNATURE_NAME}.old")
+    found = codes(bag)
+    assert ("BAG-LAYOUT-TAG-UNLISTED", f"{SIGNATURE_NAME}.old") in found
+    assert ("BAG-LAYOUT-TAG-UNLISTED", SIGNATURE_NAME) not in found
+    old = Path(shutil.copytree(OLD_BAGS / "A_HRC_49_9105-FR", tmp_path / "old"))
+    shutil.copyfile(bag / SIGNATURE_NAME, old / SIGNATURE_NAME)
+    assert ("BAG-LAYOUT-TAG-UNLISTED", SIGNATURE_NAME) in codes(old)
