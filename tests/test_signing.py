@@ -94,9 +94,9 @@ def codes(bag: Path, **options) -> list[tuple[str, str]]:
 
 
 def unsigned_revision(pdf: bytes) -> bytes:
-    """The PDF as unfolio's post-pass wrote it: everything up to the first %%EOF."""
-    end = pdf.index(b"%%EOF") + len(b"%%EOF")
-    return pdf[: end + 1] if pdf[end : end + 1] == b"\n" else pdf[:end]
+    revision = sign_pdf_module.unsigned_revision(pdf)
+    assert revision is not None
+    return revision
 
 
 # -- a good signed bag --------------------------------------------------------------------------
@@ -140,6 +140,18 @@ def test_signed_output_is_byte_identical_across_runs(signed, pki_files, tmp_path
     assert files == sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
     for relative in files:
         assert (signed / relative).read_bytes() == (again / relative).read_bytes(), relative
+
+
+def test_the_revision_before_the_signature_is_the_pdf_that_was_signed(signed):
+    document = source.load(MINIMAL)
+    pdf = (signed / PDF).read_bytes()
+    first = unsigned_revision(pdf)
+    assert sign_pdf_module.unsigned_revision(first) is None
+    as_built = keys.Identity(pki.signer().key, pki.signer().certificate)  # no --sign-chain
+    assert Signer(as_built, WHEN).sign_pdf(first) == pdf
+    from pipeline.typeset import gate
+
+    assert gate.check(first, document, "2u") == []
 
 
 def test_the_signature_increment_keeps_info_xmp_and_id_unfolios_own(signed):

@@ -165,10 +165,17 @@ def _tag_widget(writer, field_ref, page_ref) -> None:
         }
     )
     form_ref = writer.add_object(form)
-    kids = _as_list(parent.raw_get("/K") if "/K" in parent else None)
-    kids.append(form_ref)
-    parent[pdf_name("/K")] = kids
-    writer.update_container(parent)
+    raw_kids = parent.raw_get("/K") if "/K" in parent else None
+    if isinstance(raw_kids, generic.IndirectObject) and isinstance(
+        raw_kids.get_object(), generic.ArrayObject
+    ):  # an array object of its own: it grows, the element stays as it is
+        raw_kids.get_object().append(form_ref)
+        writer.mark_update(raw_kids)
+    else:
+        kids = _as_list(raw_kids)
+        kids.append(form_ref)
+        parent[pdf_name("/K")] = kids
+        writer.update_container(parent)
 
     leaf = _parent_tree_leaf(tree)
     nums = _value(leaf, "/Nums")
@@ -269,3 +276,29 @@ def sign_pdf(pdf: bytes, identity: Identity, when: datetime) -> bytes:
         )
     )
     return output.getvalue()
+
+
+def unsigned_revision(pdf: bytes) -> bytes | None:
+    """The bytes of a signed PDF before its signature revision (unfolio's own PDF, as the
+    post-pass wrote it, for reproduction to compare); None when the PDF has no signature.
+
+    An incremental update appends to the file byte for byte, so the revision before the
+    signature ends at the ``%%EOF`` (and its end-of-line) after that revision's ``startxref``.
+    """
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    signatures = reader.embedded_signatures
+    if not signatures:
+        return None
+    revision = min(s.signed_revision for s in signatures) - 1
+    if revision < 0:
+        return None
+    xref_at = reader.xrefs.get_startxref_for_revision(revision)
+    marker = pdf.find(b"%%EOF", pdf.find(b"startxref", xref_at))
+    if marker < 0:
+        return None
+    end = marker + len(b"%%EOF")
+    if pdf[end : end + 2] == b"\r\n":
+        return pdf[: end + 2]
+    return pdf[: end + 1] if pdf[end : end + 1] in (b"\n", b"\r") else pdf[:end]

@@ -344,10 +344,7 @@ def _widget_tag_refs(resolver, root, widget) -> set:
                         if isinstance(objr, generic.IndirectObject):
                             refs.add(objr.reference)
         if "/Kids" in node:
-            for kid in node.raw_get("/Kids"):
-                if isinstance(kid, generic.IndirectObject):
-                    refs.add(kid.reference)  # a new leaf may be added under /Kids
-                stack.append(kid.get_object())
+            stack.extend(kid.get_object() for kid in node.raw_get("/Kids"))
     return refs
 
 
@@ -357,13 +354,17 @@ _MAY_CHANGE = {
     "page": {"/Annots", "/Tabs"},
     "struct-root": {"/ParentTreeNextKey", "/ParentTree"},
     "struct-parent": {"/K"},
-    "parent-tree": {"/Nums", "/Limits", "/Kids"},
+    "parent-tree": {"/Nums", "/Limits"},
 }
 
 
 def _modified(ref, old, new, root_ref, page_ref, widget_ref, tag_refs) -> Iterator[str]:
     from pyhanko.pdf_utils import generic
 
+    if isinstance(old, generic.ArrayObject) and isinstance(new, generic.ArrayObject):
+        # an array object of its own (a page's /Annots, an element's /K): it may only grow
+        yield from _grown(ref, "array", "its entries", old, new, widget_ref, tag_refs)
+        return
     if not (
         isinstance(old, generic.DictionaryObject) and isinstance(new, generic.DictionaryObject)
     ):
@@ -418,8 +419,23 @@ def _appended(ref, kind, key, old, new, widget_ref, tag_refs) -> Iterator[str]:
         elif key == "/Tabs" and _canonical(new.raw_get(key)) != b"/S":
             yield "sets the page's /Tabs to something other than /S"
         return
-    before = [_canonical(v) for v in _items(old.raw_get(key) if key in old else None)]
-    after_items = _items(new.raw_get(key) if key in new else None)
+    yield from _grown(
+        ref,
+        kind,
+        key,
+        old.raw_get(key) if key in old else None,
+        new.raw_get(key) if key in new else None,
+        widget_ref,
+        tag_refs,
+    )
+
+
+def _grown(ref, kind, key, old_value, new_value, widget_ref, tag_refs) -> Iterator[str]:
+    """``new_value`` is ``old_value`` with the widget or its tag appended, nothing else."""
+    from pyhanko.pdf_utils import generic
+
+    before = [_canonical(v) for v in _items(old_value)]
+    after_items = _items(new_value)
     after = [_canonical(v) for v in after_items]
     if after[: len(before)] != before:
         yield f"changes the existing entries of {key} in object {ref.idnum} ({kind})"
@@ -428,7 +444,7 @@ def _appended(ref, kind, key, old, new, widget_ref, tag_refs) -> Iterator[str]:
     tagged = {r.idnum for r in tag_refs} | {widget_ref.idnum}
     for item in added:
         idnum = getattr(item, "idnum", None)
-        if idnum is None and kind == "parent-tree" and key == "/Nums":
+        if isinstance(item, generic.NumberObject) and kind == "parent-tree" and key == "/Nums":
             continue  # the number key beside the Form element
         if idnum not in tagged:
             yield f"adds {_canonical(item).decode('latin-1')} to {key} of object {ref.idnum}"
