@@ -544,3 +544,12 @@ def test_only_the_signature_of_a_0_2_bag_is_exempt_from_the_unlisted_tag_rule(ba
     old = Path(shutil.copytree(OLD_BAGS / "A_HRC_49_9105-FR", tmp_path / "old"))
     shutil.copyfile(bag / SIGNATURE_NAME, old / SIGNATURE_NAME)
     assert ("BAG-LAYOUT-TAG-UNLISTED", SIGNATURE_NAME) in codes(old)
+
+
+def test_an_ecdsa_key_signs_pdf_and_bag_that_verify(signed, tmp_path):
+    party = pki.make_leaf(pki.ca(), "EC Signer", index=7, curve=True)
+    signer = Signer(keys.Identity(party.key, party.certificate), WHEN)
+    pdf = signer.sign_pdf(unsigned_revision((signed / PDF).read_bytes()))
+    built = build_bag(source.load(MINIMAL), pdf, "2u", tmp_path, Config(),
+                      sign_tag_manifest=signer.sign_tag_manifest)  # fmt: skip
+    assert codes(built, trust=anchors(pki.ca().write_cert(tmp_path / "ca.pem"))) == []

@@ -20,7 +20,8 @@ archival here, because an archive compares the file with itself for decades:
 tagged as PDF/UA-1 §7.18 asks: a ``Form`` structure element under the document's top element
 whose ``/K`` is an object reference (``OBJR``) to the widget, the widget's ``/StructParent``
 with its entry in the parent tree (and ``/ParentTreeNextKey`` moved on), ``/TU`` on the field
-(its accessible name) and ``/Tabs /S`` on its page. The widget has the Print flag (PDF/A
+(its accessible name; ``/Contents`` and the element's ``/Alt`` say the same) and ``/Tabs /S``
+on its page. The widget has the Print flag (PDF/A
 6.3.2) and is not hidden: it is tagged, so PDF/UA does not need it hidden.
 """
 
@@ -232,6 +233,9 @@ def _add_field(writer) -> None:
     )
     field[pdf_name("/AP")] = generic.DictionaryObject({pdf_name("/N"): writer.add_object(empty)})
     field[pdf_name("/F")] = generic.NumberObject(_PRINT | _LOCKED)
+    # the annotation's own text too: checkers that ask every annotation for /Contents
+    # (PDF/UA-1 §7.18.1) find the same words as the field's /TU
+    field[pdf_name("/Contents")] = generic.TextStringObject(FIELD_DESCRIPTION)
     page_ref = writer.find_page_for_modification(0)[0]
     _tag_widget(writer, field_ref, page_ref)
 
