@@ -553,3 +553,18 @@ def test_an_ecdsa_key_signs_pdf_and_bag_that_verify(signed, tmp_path):
     built = build_bag(source.load(MINIMAL), pdf, "2u", tmp_path, Config(),
                       sign_tag_manifest=signer.sign_tag_manifest)  # fmt: skip
     assert codes(built, trust=anchors(pki.ca().write_cert(tmp_path / "ca.pem"))) == []
+
+
+def test_a_signed_dask_build_signs_on_the_client_and_matches_a_local_one(
+    signed, pki_files, tmp_path
+):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=1, processes=True, threads_per_worker=1, dashboard_address=None
+    ) as cluster:
+        assert _build(tmp_path, pki_files, "--executor", "dask", "--scheduler",
+                      cluster.scheduler_address) == 0  # fmt: skip
+    remote = tmp_path / NAME
+    files = sorted(p.relative_to(signed) for p in signed.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(remote) for p in remote.rglob("*") if p.is_file())
+    assert all((signed / f).read_bytes() == (remote / f).read_bytes() for f in files)
