@@ -307,6 +307,15 @@ def test_an_unsigned_bag_fails_only_with_require_signature(signed, tmp_path):
     built = build_bag(source.load(MINIMAL), unsigned, "2u", tmp_path, Config())
     assert codes(built) == []
     assert codes(built, require_signature=True) == [("SIG-MISSING", "")]
+    ca = pki.ca().write_cert(tmp_path / "ca.pem")
+    assert codes(built, trust=anchors(ca)) == [("SIG-UNSIGNED", "")]  # a warning: passes
+    assert verify_target(built, Options(second_opinions=False, trust=anchors(ca))).passed(False)
+
+
+def test_the_words_byterange_in_an_unsigned_pdf_do_not_make_a_signature(signed, tmp_path):
+    pdf = unsigned_revision((signed / PDF).read_bytes())
+    assert not signature.pdf_signed(pdf + b"% /ByteRange [0 1 2 3]\n")
+    assert signature.pdf_signed((signed / PDF).read_bytes())
 
 
 def test_bags_of_unfolio_0_1_get_no_signature_finding_unless_one_is_required():

@@ -17,7 +17,8 @@ and the PDF's PAdES signature covers the PDF. Checked here, offline:
   (``SIG-TRUST-UNCHECKED``, a warning);
 - both signatures are there, or neither (``SIG-INCOMPLETE``), by the same certificate
   (``SIG-SIGNER-MISMATCH``); ``--require-signature`` fails a bag with neither
-  (``SIG-MISSING``): stripping both signatures is otherwise undetectable.
+  (``SIG-MISSING``): stripping both signatures is otherwise undetectable (with trust anchors
+  given, an unsigned bag is a warning, ``SIG-UNSIGNED``).
 
 Not checked, because it needs the network or a trusted clock: revocation (no OCSP, no CRL),
 and long-term validation (a timestamp proving when the signature existed).
@@ -43,6 +44,9 @@ from pipeline.verify.findings import Finding, rule
 from pipeline.verify.layouts import LAYOUT_2, layout_of
 
 MISSING = rule("SIG-MISSING", "error", "with --require-signature: the bag and its PDF are signed")
+UNSIGNED = rule(
+    "SIG-UNSIGNED", "warning", "with trust anchors but no --require-signature: the bag is signed"
+)
 INCOMPLETE = rule("SIG-INCOMPLETE", "error", "a signed bag's PDF is signed too, and the reverse")
 BAG_INVALID = rule(
     "SIG-BAG-INVALID", "error", "the bag's CMS signature is well-formed and verifies with its key"
@@ -232,8 +236,17 @@ def _check_bag(root: Path, anchors, outcome: Outcome):
 
 
 def pdf_signed(pdf: bytes) -> bool:
-    """Whether the PDF carries a signature dictionary (cheap: no parsing of the file)."""
-    return b"/ByteRange" in pdf
+    """Whether the PDF has a signature: a byte test first (most PDFs stop there), then the
+    form's signature fields (the words "/ByteRange" in a title do not make a signature). A
+    file too broken to tell counts as signed, so that the signature check reports it."""
+    if b"/ByteRange" not in pdf:
+        return False
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    try:
+        return bool(PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures)
+    except Exception:
+        return True
 
 
 def _canonical(obj) -> bytes:
@@ -535,6 +548,12 @@ def check(
         return _check(root, info, pdf, pdf_path, anchors=anchors, require=require)
 
 
+_UNSIGNED = (
+    "trust anchors were given, but the bag carries no signature: nothing proves who issued it "
+    "(--require-signature fails such a bag)"
+)
+
+
 @contextlib.contextmanager
 def _quiet_pyhanko() -> Iterator[None]:
     """pyHanko logs what it tolerates in a damaged file; the findings say what matters."""
@@ -555,12 +574,16 @@ def _check(root, info, pdf, pdf_path, *, anchors, require) -> Outcome:
             outcome.findings.append(
                 MISSING("", "the bag is not in the unfolio 0.2 layout, which alone is signed")
             )
+        elif anchors:
+            outcome.findings.append(UNSIGNED("", _UNSIGNED + " (an unfolio 0.1 bag)"))
         return outcome
     has_bag = bag_signed(root)
     has_pdf = pdf is not None and pdf_signed(pdf)
     if not has_bag and not has_pdf:
         if require:
             outcome.findings.append(MISSING("", "the bag is not signed (--require-signature)"))
+        elif anchors:
+            outcome.findings.append(UNSIGNED("", _UNSIGNED))
         return outcome
     if not has_bag:
         outcome.findings.append(
