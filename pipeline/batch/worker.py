@@ -12,7 +12,8 @@ carries only what the build key records of the signing (the certificate's finger
 library versions, :func:`pipeline.sign.key_values`); its worker renders and gates the
 unsigned PDF and sends it back (:class:`Staged`) instead of writing the bag, and the main
 process signs the PDF, gates the signed file and writes the signed bag (:func:`finish`).
-Rendering stays parallel; signing (milliseconds) and writing happen one bag at a time.
+Rendering stays parallel; signing and writing (about 0.25 s a document, docs/signing.md)
+happen one bag at a time.
 
 ``warm`` is a worker's initializer: it imports WeasyPrint and the rest of the pipeline and
 builds the process's one ``FontConfiguration`` and parsed stylesheets, rendering nothing.

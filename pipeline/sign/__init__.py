@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from importlib import metadata
 
 from pipeline.sign.keys import Identity
@@ -30,15 +31,21 @@ class Signer:
     identity: Identity
     when: datetime
 
+    @cached_property
+    def _made(self):
+        from pipeline.sign.cms import signer
+
+        return signer(self.identity)
+
     def sign_pdf(self, pdf: bytes) -> bytes:
         from pipeline.sign.pdf import sign_pdf
 
-        return sign_pdf(pdf, self.identity, self.when)
+        return sign_pdf(pdf, self.identity, self.when, self._made)
 
     def sign_tag_manifest(self, tag_manifest: bytes) -> bytes:
         from pipeline.sign.cms import sign_detached
 
-        return sign_detached(tag_manifest, self.identity, self.when)
+        return sign_detached(tag_manifest, self.identity, self.when, self._made)
 
     def key_values(self) -> tuple[tuple[str, str], ...]:
         """What the build key records of the signing: library versions and the certificate."""

@@ -22,12 +22,30 @@ DIGEST = "sha256"
 
 
 def signer(identity: Identity):
-    """pyHanko's signer for ``identity``; the key stays in this process's memory."""
+    """pyHanko's signer for ``identity``; the key stays in this process's memory.
+
+    pyHanko's ``SimpleSigner`` parses the key again for every signature (about 0.1 s for
+    RSA, most of the time a signature takes); this one signs with the key as loaded. Make
+    it once per run (:class:`pipeline.sign.Signer` does).
+    """
     from asn1crypto import keys as asn1_keys
     from asn1crypto import x509 as asn1_x509
     from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
     from pyhanko.sign import signers
+    from pyhanko.sign.general import get_pyca_cryptography_hash
     from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    class LoadedKeySigner(signers.SimpleSigner):
+        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+            hash_algorithm = get_pyca_cryptography_hash(digest_algorithm)
+            if mechanism == "rsassa_pkcs1v15":
+                return identity.key.sign(data, PKCS1v15(), hash_algorithm)  # type: ignore[call-arg]
+            if mechanism == "ecdsa":
+                return identity.key.sign(data, ec.ECDSA(hash_algorithm))  # type: ignore[call-arg]
+            return super().sign_raw(data, digest_algorithm)
 
     der = serialization.Encoding.DER
     key = asn1_keys.PrivateKeyInfo.load(
@@ -37,18 +55,19 @@ def signer(identity: Identity):
     )
     certificate = asn1_x509.Certificate.load(identity.certificate.public_bytes(der))
     chain = [asn1_x509.Certificate.load(c.public_bytes(der)) for c in identity.chain]
-    return signers.SimpleSigner(
+    return LoadedKeySigner(
         signing_cert=certificate,
         signing_key=key,
         cert_registry=SimpleCertificateStore.from_certs(chain),
     )
 
 
-def sign_detached(data: bytes, identity: Identity, when: datetime) -> bytes:
-    """The DER of a detached CMS signature of ``data`` made by ``identity`` at ``when``."""
+def sign_detached(data: bytes, identity: Identity, when: datetime, made=None) -> bytes:
+    """The DER of a detached CMS signature of ``data`` made by ``identity`` at ``when``
+    (``made``: the :func:`signer` of ``identity``, if one is at hand)."""
     from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 
-    content = signer(identity).async_sign_general_data(
+    content = (made or signer(identity)).async_sign_general_data(
         data,
         DIGEST,
         detached=True,

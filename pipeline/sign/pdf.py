@@ -247,8 +247,9 @@ def _field_ref(writer):
     raise ValueError("the signature field was not added")  # pragma: no cover (pyHanko's)
 
 
-def sign_pdf(pdf: bytes, identity: Identity, when: datetime) -> bytes:
-    """``pdf`` with unfolio's signature appended as one incremental update."""
+def sign_pdf(pdf: bytes, identity: Identity, when: datetime, made=None) -> bytes:
+    """``pdf`` with unfolio's signature appended as one incremental update (``made``: the
+    :func:`pipeline.sign.cms.signer` of ``identity``, if one is at hand)."""
     from pyhanko.pdf_utils import generic
     from pyhanko.sign import signers
     from pyhanko.sign.fields import SigSeedSubFilter
@@ -272,7 +273,7 @@ def sign_pdf(pdf: bytes, identity: Identity, when: datetime) -> bytes:
     chain_size = sum(
         len(c.tbs_certificate_bytes) + 600 for c in (identity.certificate, *identity.chain)
     )
-    pdf_signer = _signer_class()(meta, signer=signer(identity), when=when)
+    pdf_signer = _signer_class()(meta, signer=made or signer(identity), when=when)
     output = io.BytesIO()
     asyncio.run(
         pdf_signer.async_sign_pdf(
