@@ -577,3 +577,19 @@ def test_a_signed_dask_build_signs_on_the_client_and_matches_a_local_one(
     files = sorted(p.relative_to(signed) for p in signed.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(remote) for p in remote.rglob("*") if p.is_file())
     assert all((signed / f).read_bytes() == (remote / f).read_bytes() for f in files)
+
+
+def test_a_self_signed_certificate_is_trusted_when_it_is_the_anchor_and_not_otherwise(
+    signed, tmp_path
+):
+    root = pki.ca()
+    signer = Signer(keys.Identity(root.key, root.certificate), WHEN)
+    pdf = signer.sign_pdf(unsigned_revision((signed / PDF).read_bytes()))
+    built = build_bag(source.load(MINIMAL), pdf, "2u", tmp_path, Config(),
+                      sign_tag_manifest=signer.sign_tag_manifest)  # fmt: skip
+    assert codes(built, trust=anchors(root.write_cert(tmp_path / "root.pem"))) == []
+    other = pki.other_ca().write_cert(tmp_path / "other.pem")
+    assert codes(built, trust=anchors(other)) == [
+        ("SIG-UNTRUSTED", SIGNATURE_NAME),
+        ("SIG-UNTRUSTED", PDF),
+    ]

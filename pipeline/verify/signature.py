@@ -135,6 +135,9 @@ def _trusted(certificate, others: Sequence, anchors: Sequence, when: datetime | 
     from pyhanko_certvalidator import CertificateValidator, ValidationContext
     from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 
+    if any(certificate.dump() == anchor.dump() for anchor in anchors):
+        return None  # the signer's certificate is an anchor itself (its time is checked apart)
+
     context = ValidationContext(
         trust_roots=list(anchors),
         other_certs=list(others),
@@ -149,6 +152,8 @@ def _trusted(certificate, others: Sequence, anchors: Sequence, when: datetime | 
         return "its certificate does not chain to any of the trust anchors given"
     except PathValidationError as exc:
         return f"its certificate chain is not valid: {exc}"
+    except Exception as exc:  # certvalidator refuses the certificate itself (self-signed…)
+        return f"its certificate cannot be validated: {exc}"
     return None
 
 
