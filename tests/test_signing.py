@@ -370,9 +370,12 @@ def test_a_signature_made_with_another_key_does_not_verify(bag):
     assert codes(bag) == [("SIG-BAG-INVALID", SIGNATURE_NAME), ("SIG-TRUST-UNCHECKED", PDF)]
 
 
-def test_a_garbled_bag_signature_is_invalid(bag):
+def test_a_garbled_or_oversized_bag_signature_is_invalid(bag):
     (bag / SIGNATURE_NAME).write_bytes(b"-----BEGIN nonsense")
     assert ("SIG-BAG-INVALID", SIGNATURE_NAME) in codes(bag)
+    (bag / SIGNATURE_NAME).write_bytes(b"0" * (signature.MAX_SIGNATURE_BYTES + 1))
+    found = verify_target(bag, Options(second_opinions=False)).findings
+    assert any(f.code == "SIG-BAG-INVALID" and "larger than" in f.message for f in found)
 
 
 def test_an_untrusted_signer_is_an_error_with_anchors_and_a_warning_without(bag, tmp_path):

@@ -179,6 +179,27 @@ def _judge_signer(
 
 # -- the bag's CMS signature ---------------------------------------------------------------------
 
+MAX_SIGNATURE_BYTES = 1 << 20
+"""A bag signature, or the tag manifest it signs, larger than this is not read (one signer's
+certificate chain and a tag manifest of five lines are a few KiB)."""
+
+
+def _read_small(path: Path, limit: int = MAX_SIGNATURE_BYTES) -> bytes:
+    """A regular file's bytes, never through a link, at most ``limit`` of them."""
+    import os
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"{path.name} is not a regular file")
+        if info.st_size > limit:
+            raise OSError(f"larger than {limit:,} bytes")
+        return os.read(fd, limit + 1)
+    finally:
+        os.close(fd)
+
 
 def _check_bag(root: Path, anchors, outcome: Outcome):
     """The certificate of the bag signature (None when it is unusable, reported)."""
@@ -191,10 +212,11 @@ def _check_bag(root: Path, anchors, outcome: Outcome):
     )
 
     try:
-        data = (root / SIGNATURE_NAME).read_bytes()
-        manifest = (root / SIGNED_NAME).read_bytes()
+        data = _read_small(root / SIGNATURE_NAME)
+        manifest = _read_small(root / SIGNED_NAME)
     except OSError as exc:
-        outcome.findings.append(BAG_INVALID(SIGNATURE_NAME, f"cannot be read: {exc.strerror}"))
+        why = exc.strerror or str(exc)
+        outcome.findings.append(BAG_INVALID(SIGNATURE_NAME, f"cannot be read: {why}"))
         return None
     try:
         info = cms.ContentInfo.load(data, strict=True)
