@@ -412,6 +412,10 @@ def verify(
     missing = [str(t) for t in targets if not t.exists()]  # a link to nowhere too
     if missing:
         raise UserError(f"no such bag or archive: {', '.join(missing)}")
+    if bagit_only and (trust_files or require_signature):
+        raise click.UsageError(
+            "--trust and --require-signature are unfolio checks, not --bagit-only"
+        )
     identifier = None
     anchors: tuple = ()
     if not bagit_only:

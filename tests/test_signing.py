@@ -596,3 +596,8 @@ def test_a_self_signed_certificate_is_trusted_when_it_is_the_anchor_and_not_othe
         ("SIG-UNTRUSTED", SIGNATURE_NAME),
         ("SIG-UNTRUSTED", PDF),
     ]
+
+
+def test_signature_options_with_bagit_only_are_a_usage_error(signed, pki_files, capsys):
+    assert main(["verify", "--bagit-only", "--require-signature", str(signed)]) == 2
+    assert "--bagit-only" in capsys.readouterr().err
