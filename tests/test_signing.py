@@ -181,7 +181,9 @@ def test_a_rebuild_with_the_same_certificate_is_skipped_and_another_rebuilds(
                             signing=Signer(identity(pki.signer()), WHEN).key_values())  # fmt: skip
     theirs = buildkey.key_for(document, flavour="2u", config=Config(),
                               signing=Signer(identity(pki.stranger()), WHEN).key_values())  # fmt: skip
-    assert len({plain, ours, theirs}) == 3
+    chained = buildkey.key_for(document, flavour="2u", config=Config(), signing=Signer(
+        keys.Identity(pki.signer().key, pki.signer().certificate), WHEN).key_values())  # fmt: skip
+    assert len({plain, ours, theirs, chained}) == 4
 
 
 def test_a_signed_batch_with_two_workers_signs_in_the_main_process(

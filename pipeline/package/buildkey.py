@@ -10,7 +10,8 @@ no-change rebuild of thousands of documents costs a few milliseconds each. It co
 - every file of the styles folder used for rendering (templates, CSS, locale strings,
   ``fonts.json``) and of a configured ``styles`` folder, and every file of the shipped
   ``schemas`` folder (``xmp-un.json`` shapes each PDF's XMP, ``bag-profile.json`` each bag);
-- for a signed build, the certificate's SHA-256 fingerprint and the versions of pyHanko,
+- for a signed build, the SHA-256 fingerprints of the certificate and of the chain embedded
+  with it, and the versions of pyHanko,
   pyhanko-certvalidator, asn1crypto and cryptography (:func:`pipeline.sign.key_values`);
   never the key (an unsigned build's key has none of these, so it is as before);
 - ``SOURCE_DATE_EPOCH`` when it is set (it fixes ``Bagging-Date``, the PREMIS event times and

@@ -48,12 +48,13 @@ class Signer:
         return sign_detached(tag_manifest, self.identity, self.when, self._made)
 
     def key_values(self) -> tuple[tuple[str, str], ...]:
-        """What the build key records of the signing: library versions and the certificate."""
-        return key_values(self.identity.fingerprint)
+        """What the build key records of the signing: library versions, the certificate and
+        the chain embedded with it (never the key)."""
+        return key_values(self.identity.fingerprint, self.identity.chain_fingerprints)
 
 
-def key_values(fingerprint: str) -> tuple[tuple[str, str], ...]:
-    values = [("certificate", fingerprint)]
+def key_values(fingerprint: str, chain: tuple[str, ...] = ()) -> tuple[tuple[str, str], ...]:
+    values = [("certificate", fingerprint), ("chain", " ".join(chain))]
     for name in LIBRARIES:
         try:
             values.append((f"py:{name}", metadata.version(name)))

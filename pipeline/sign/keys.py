@@ -61,6 +61,14 @@ class Identity:
         return "sha256:" + hashlib.sha256(der).hexdigest()
 
     @property
+    def chain_fingerprints(self) -> tuple[str, ...]:
+        """``sha256:<hex>`` of each certificate of the chain embedded with signatures."""
+        return tuple(
+            "sha256:" + hashlib.sha256(c.public_bytes(serialization.Encoding.DER)).hexdigest()
+            for c in self.chain
+        )
+
+    @property
     def deterministic(self) -> bool:
         """Whether the same input gives the same signature bytes (RSA PKCS#1 v1.5)."""
         return isinstance(self.key, rsa.RSAPrivateKey)
