@@ -603,3 +603,24 @@ def test_a_self_signed_certificate_is_trusted_when_it_is_the_anchor_and_not_othe
 def test_signature_options_with_bagit_only_are_a_usage_error(signed, pki_files, capsys):
     assert main(["verify", "--bagit-only", "--require-signature", str(signed)]) == 2
     assert "--bagit-only" in capsys.readouterr().err
+
+
+def test_build_signs_with_a_pkcs12_file_whose_passphrase_is_in_the_environment(
+    signed, tmp_path, monkeypatch
+):
+    party = pki.signer()
+    bundle = tmp_path / "org.p12"
+    bundle.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"org", party.key, party.certificate, None,
+            serialization.BestAvailableEncryption(b"s3cret"),
+        )
+    )  # fmt: skip
+    monkeypatch.setenv(keys.PASSPHRASE_ENV, "s3cret")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", pki.EPOCH)
+    out = tmp_path / "out"
+    assert main(["build", str(MINIMAL), "-o", str(out), "--pdfa", "2u", "--sign-p12",
+                 str(bundle)]) == 0  # fmt: skip
+    assert (out / NAME / PDF).read_bytes() == (signed / PDF).read_bytes()  # same key, same bytes
+    assert main(["build", str(MINIMAL), "-o", str(out), "--sign-p12", str(bundle),
+                 "--sign-key", str(bundle)]) == 2  # fmt: skip
