@@ -316,7 +316,7 @@ def _revision_changes(reader, embedded) -> Iterator[str]:
     form_ref = root.raw_get("/AcroForm") if "/AcroForm" in root else None
     if isinstance(form_ref, generic.IndirectObject):
         allowed_new[form_ref.idnum] = "acroform"
-    tag_refs = _widget_tag_refs(after, root, widget)
+    tag_refs = _widget_tag_refs(root, widget)
     allowed_new.update({ref.idnum: "tag" for ref in tag_refs})
 
     page_ref = widget.raw_get("/P") if "/P" in widget else None
@@ -360,7 +360,7 @@ def _describe(obj) -> str:
     return type(obj).__name__
 
 
-def _widget_tag_refs(resolver, root, widget) -> set:
+def _widget_tag_refs(root, widget) -> set:
     """The Form structure element of the widget (and its parent tree leaf), if tagged."""
     from pyhanko.pdf_utils import generic
 
