@@ -280,7 +280,7 @@ def build(
     "--profile",
     "profile_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="BagIt Profile to check against (default: the shipped schemas/bag-profile.json).",
+    help="BagIt Profile to check against (default: the shipped profile of each bag's layout).",
 )
 @config_option("the profile_identifier the bags claim; not used with --profile")
 @click.option(
@@ -314,7 +314,8 @@ def verify(
     identifier = None
     if profile_file is None and not bagit_only:
         configured = config_module.load(config_file).profile_identifier
-        identifier = None if configured == DEFAULT_PROFILE_IDENTIFIER else configured
+        shipped = profile.shipped_identifiers() | {DEFAULT_PROFILE_IDENTIFIER}
+        identifier = None if configured in shipped else configured
     options = Options(
         bagit_only=bagit_only,
         strict=strict,

@@ -165,7 +165,7 @@ def _info(bag: Path) -> list[tuple[str, str]]:
 
 
 def test_a_bag_claiming_another_profile_fails_meta_profile_identifier(bag):
-    edit(bag, "bag-info.txt", "un-document-v1.json", "other-profile.json")
+    edit(bag, "bag-info.txt", "un-document-v2.json", "other-profile.json")
     reseal(bag)
     assert findings(bag) == [("META-PROFILE-IDENTIFIER", "bag-info.txt")]
 
@@ -524,7 +524,7 @@ def test_a_bad_premis_xsd_or_profile_is_a_usage_error(built, tmp_path, capsys):
 
 def test_bags_claiming_the_configured_profile_identifier_pass(bag, tmp_path, monkeypatch):
     uri = "https://records.example/profiles/un.json"
-    edit(bag, "bag-info.txt", "https://unfolio.example/bagit-profiles/un-document-v1.json", uri)
+    edit(bag, "bag-info.txt", "https://unfolio.example/bagit-profiles/un-document-v2.json", uri)
     reseal(bag)
     assert main(["verify", "--no-second-opinions", str(bag)]) == 1  # not what the shipped says
     config = tmp_path / "unfolio.toml"

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pipeline.verify import archive, bagit, consistency, opinions, pdf, profile
+from pipeline.verify import archive, bagit, consistency, layouts, opinions, pdf, profile
 from pipeline.verify.findings import Finding, rule
 
 Kind = Literal["dir", "zip", "tgz", "file"]
@@ -37,7 +37,7 @@ class Options:
     bagit_only: bool = False
     strict: bool = False
     premis_xsd: Path | None = None
-    profile: Path | None = None  # None: the shipped schemas/bag-profile.json
+    profile: Path | None = None  # None: the shipped profile of the bag's layout
     profile_identifier: str | None = None  # the configured one, if not the profile's own
     second_opinions: bool = True
 
@@ -119,8 +119,13 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
     report.bagit_version = reading.version
     if options.bagit_only:
         return
-    bag_profile = profile.load_profile(options.profile, identifier=options.profile_identifier)
     report.checks.append("profile")
+    layout, found = profile.check_layout(reading.info)
+    report.findings += found
+    bag_profile = profile.load_profile(
+        options.profile or profile.default_profile_path(layout),
+        identifier=options.profile_identifier,
+    )
     report.findings += profile.check_profile(reading, bag_profile)
 
     report.checks.append("consistency")
@@ -135,7 +140,9 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
         data = consistency.read_file(root, pdf_relative)
         if data is not None:
             report.checks.append("pdf")
-            flavour, found = pdf.check_pdf(data, document, pdf_relative)
+            flavour, found = pdf.check_pdf(
+                data, document, pdf_relative, creator=_writer(reading.info, layout)
+            )
             report.findings += found
             pdf_file = root / pdf_relative
     report.checks.append("premis")
@@ -145,6 +152,14 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
         report.findings += consistency.check_premis_xsd(root, options.premis_xsd)
     if options.second_opinions:
         _second_opinions(root, bag_profile, pdf_file, flavour, report)
+
+
+def _writer(info: tuple[tuple[str, str], ...], layout: int) -> str | None:
+    """The ``unfolio X.Y.Z`` that wrote a bag of a layout this unfolio knows, else None (the
+    current release: a bag of unknown layout already failed)."""
+    if layouts.layout_of(info) != layout:
+        return None
+    return next(value.strip() for label, value in info if label.lower() == "bag-software-agent")
 
 
 def _second_opinions(
