@@ -181,6 +181,11 @@ def render(
 )
 @click.option("--force", is_flag=True, help="Rebuild bags that are up to date.")
 @click.option(
+    "--no-replace",
+    is_flag=True,
+    help="Refuse to replace a bag (or archive) built from different content: exit 1, naming it.",
+)
+@click.option(
     "--timeout",
     type=click.FloatRange(min=0, min_open=True),
     default=300.0,
@@ -221,6 +226,7 @@ def build(
     config_file: Path | None,
     jobs: int | None,
     force: bool,
+    no_replace: bool,
     timeout: float,
     max_tasks: int,
     max_memory: int,
@@ -252,6 +258,7 @@ def build(
         max_rss_mb=float(max_memory),
         executor=executor,
         scheduler=scheduler,
+        replace=not no_replace,
     )
     summary = batch.run(list(sources), options, json_output=as_json)
     if as_json:
@@ -312,10 +319,15 @@ def verify(
     if missing:
         raise UserError(f"no such bag or archive: {', '.join(missing)}")
     identifier = None
-    if profile_file is None and not bagit_only:
-        configured = config_module.load(config_file).profile_identifier
-        shipped = profile.shipped_identifiers() | {DEFAULT_PROFILE_IDENTIFIER}
-        identifier = None if configured in shipped else configured
+    issuer = None  # the configuration bag-info must agree with, when there is one
+    if not bagit_only:
+        given = config_file is not None or (Path.cwd() / config_module.CONFIG_NAME).is_file()
+        loaded = config_module.load(config_file)
+        issuer = loaded if given else None
+        if profile_file is None:
+            shipped = profile.shipped_identifiers() | {DEFAULT_PROFILE_IDENTIFIER}
+            configured = loaded.profile_identifier
+            identifier = None if configured in shipped else configured
     options = Options(
         bagit_only=bagit_only,
         strict=strict,
@@ -323,6 +335,7 @@ def verify(
         profile=profile_file,
         profile_identifier=identifier,
         second_opinions=not no_second_opinions,
+        config=issuer,
     )
     if not bagit_only:  # a bad profile or XSD is a usage error, found before any bag is read
         profile.load_profile(profile_file)

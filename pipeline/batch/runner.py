@@ -62,6 +62,7 @@ class Options:
     max_rss_mb: float | None = 1024.0
     executor: str = "local"
     scheduler: str | None = None
+    replace: bool = True  # False: --no-replace, a bag built from different content stays
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -74,6 +75,7 @@ class Options:
             "timeout": self.timeout,
             "max_tasks_per_worker": self.max_tasks,
             "max_worker_memory_mb": self.max_rss_mb,
+            "replace": self.replace,
         }
 
 
@@ -86,7 +88,10 @@ class Reporter:
 
     def __call__(self, result: Result) -> None:
         lines: list[tuple[str, bool]] = []
-        if result.status == "built" and not self.quiet_stdout:
+        if result.status == "built" and result.replaced and not self.quiet_stdout:
+            old, new = result.replaced["old_digest"], result.replaced["new_digest"]
+            lines.append((f"replaced {result.bag} (was {old}, now {new})", False))
+        elif result.status == "built" and not self.quiet_stdout:
             lines.append((f"built {result.bag}", False))
         elif result.status == "invalid":
             lines += [(f"error: {_about(result.source, m)}", True) for m in result.messages]
@@ -176,6 +181,7 @@ def run(
                 config=options.config,
                 timeout=options.timeout,
                 environ=(("SOURCE_DATE_EPOCH", epoch),),
+                replace=options.replace,
             )
             verdict = plan(task, force=options.force)
             if verdict.name is not None:

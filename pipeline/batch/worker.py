@@ -40,6 +40,7 @@ class Task:
     # Environment the client decided with, applied where the task runs (a Dask worker on
     # another machine): ``(("SOURCE_DATE_EPOCH", "1614902400"),)``; None means unset.
     environ: tuple[tuple[str, str | None], ...] = ()
+    replace: bool = True  # False: refuse to replace a bag built from different content
 
 
 @dataclass
@@ -57,6 +58,8 @@ class Result:
     worker: int | None = None  # pid of the process that built it
     rss_mb: float | None = None  # its resident memory after the document
     retire: bool = False  # the worker should be replaced after this document
+    #: {"old_digest", "new_digest"} when the bag replaced one built from different content
+    replaced: dict[str, str] | None = None
 
     @property
     def messages(self) -> list[str]:
@@ -76,6 +79,7 @@ class Result:
             "problems": self.problems,
             "seconds": round(self.seconds, 3),
             "worker": self.worker,
+            "replaced": self.replaced,
         }
         if self.rss_mb is not None:
             data["rss_mb"] = round(self.rss_mb, 1)
@@ -275,7 +279,7 @@ def _build(task: Task) -> Result:
             return failed(src, findings[0] + more, name=name, key=key, problems=problems)
         except RenderError as exc:
             return failed(src, str(exc), name=name, key=key)
-        bag = write_bag(document, pdf, task, key)
+        built = write_bag(document, pdf, task, key)
     except UserError as exc:
         return invalid(src, exc)
     except OSError as exc:  # package.WriteFailed says where, why and what is left
@@ -284,11 +288,15 @@ def _build(task: Task) -> Result:
         return failed(src, str(exc))
     except Exception as exc:  # a bug in unfolio or a library: report it, keep the batch going
         return failed(src, f"internal error: {type(exc).__name__}: {exc}", retire=True)
-    return Result(str(src), "built", bag=str(bag), name=name, key=key)
+    replaced = built.replaced.as_dict() if built.replaced else None
+    return Result(str(src), "built", bag=str(built.path), name=name, key=key, replaced=replaced)
 
 
-def write_bag(document, pdf: bytes, task: Task, key: str) -> Path:
-    """``package.build_bag`` with the key computed from what this worker read."""
-    from pipeline.package import build_bag
+def write_bag(document, pdf: bytes, task: Task, key: str):
+    """``package.build`` with the key computed from what this worker read."""
+    from pipeline.package.write import build
 
-    return build_bag(document, pdf, task.flavour, task.output, task.config, key=key, fmt=task.fmt)
+    return build(
+        document, pdf, task.flavour, task.output, task.config,
+        key=key, fmt=task.fmt, replace_old=task.replace,
+    )  # fmt: skip

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pipeline.verify import archive, bagit, consistency, layouts, opinions, pdf, profile
+from pipeline.config import Config
+from pipeline.verify import archive, bagit, consistency, derived, layouts, opinions, pdf, profile
 from pipeline.verify.findings import Finding, rule
 
 Kind = Literal["dir", "zip", "tgz", "file"]
@@ -40,6 +41,9 @@ class Options:
     profile: Path | None = None  # None: the shipped profile of the bag's layout
     profile_identifier: str | None = None  # the configured one, if not the profile's own
     second_opinions: bool = True
+    #: The issuer's configuration when one is given (``--config`` or ``unfolio.toml``): bag-info
+    #: must then carry its Source-Organization and contacts. None: no configuration.
+    config: Config | None = None
 
 
 @dataclass
@@ -133,9 +137,11 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
     report.findings += found
     flavour = None
     pdf_file = None
+    producer = None
     if document is not None:
-        report.findings += consistency.check_layout(root, reading, document)
-        report.findings += consistency.check_bag_info(reading, document)
+        report.findings += consistency.check_layout(root, reading, document, layout)
+        if layout == layouts.LAYOUT_1:
+            report.findings += consistency.check_bag_info(reading, document)
         pdf_relative = consistency.pdf_path(document)
         data = consistency.read_file(root, pdf_relative)
         if data is not None:
@@ -145,8 +151,21 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
             )
             report.findings += found
             pdf_file = root / pdf_relative
+            producer = derived.pdf_producer(data)
     report.checks.append("premis")
-    report.findings += consistency.check_premis(root, reading, flavour)
+    found = consistency.check_premis(root, reading, flavour, layout)
+    report.findings += found
+    if document is not None and layout != layouts.LAYOUT_1:
+        report.checks.append("derived")
+        report.findings += derived.check(
+            root,
+            reading,
+            document,
+            flavour,
+            options.config,
+            premis_checked=not found,
+            producer=producer,
+        )
     if options.premis_xsd is not None:
         report.checks.append("premis-xsd")
         report.findings += consistency.check_premis_xsd(root, options.premis_xsd)
