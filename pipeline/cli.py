@@ -311,7 +311,7 @@ def verify(
     """
     from pipeline import config as config_module
     from pipeline.config import DEFAULT_PROFILE_IDENTIFIER
-    from pipeline.verify import Options, consistency, profile, verify_target
+    from pipeline.verify import Options, consistency, family, profile, verify_target
     from pipeline.verify.report import as_json as json_report
     from pipeline.verify.report import text_lines
 
@@ -342,12 +342,21 @@ def verify(
         if premis_xsd is not None:
             consistency.load_xsd(premis_xsd)
     reports = []
+    members = []  # one small record per target, for the language-family check
     for target in targets:
         report = verify_target(target, options)
         reports.append(report)
+        if report.family is not None:
+            members.append(report.family)
         if not as_json:
             for line in text_lines(report, options):
                 click.echo(line)
+    for path, finding in family.check(members):
+        report = next(r for r in reports if r.path == path)
+        report.findings.append(finding)
+        if not as_json:
+            click.echo(f"{path}: invalid (language family)")
+            click.echo(f"  {finding}")
     if as_json:
         click.echo(json.dumps(json_report(reports, options), ensure_ascii=False, indent=2))
     elif len(reports) > 1:

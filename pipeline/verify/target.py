@@ -17,7 +17,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pipeline.config import Config
-from pipeline.verify import archive, bagit, consistency, derived, layouts, opinions, pdf, profile
+from pipeline.verify import (
+    archive,
+    bagit,
+    consistency,
+    derived,
+    family,
+    layouts,
+    opinions,
+    pdf,
+    profile,
+)
 from pipeline.verify.findings import Finding, rule
 
 Kind = Literal["dir", "zip", "tgz", "file"]
@@ -54,6 +64,8 @@ class TargetReport:
     findings: list[Finding] = field(default_factory=list)
     opinions: list[opinions.Opinion] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
+    #: What the bag says its language family shares (LAYOUT_2 bags with a loaded source)
+    family: family.Member | None = None
 
     @property
     def errors(self) -> int:
@@ -156,6 +168,7 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
     found = consistency.check_premis(root, reading, flavour, layout)
     report.findings += found
     if document is not None and layout != layouts.LAYOUT_1:
+        report.family = family.member_of(report.path, document, reading.info)
         report.checks.append("derived")
         report.findings += derived.check(
             root,
