@@ -166,10 +166,11 @@ def render(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["dir", "zip", "tgz"]),
+    type=click.Choice(["dir", "zip", "tgz", "ocfl"]),
     default="dir",
     show_default=True,
-    help="Write each bag as a folder or as a reproducible archive with a .sha256 sidecar.",
+    help="Write each bag as a folder, as a reproducible archive with a .sha256 sidecar, or "
+    "(ocfl) as an object in the OCFL 1.1 storage root OUTPUT: a changed document adds a version.",
 )
 @config_option("organization values, emblem, styles folder")
 @click.option(
@@ -295,6 +296,11 @@ def build(
     is_flag=True,
     help="Do not run bagit-python, bagit-profile and veraPDF as well.",
 )
+@click.option(
+    "--every-version",
+    is_flag=True,
+    help="OCFL objects: verify the bag of every version, not only the head's.",
+)
 def verify(
     targets: tuple[Path, ...],
     as_json: bool,
@@ -304,6 +310,7 @@ def verify(
     profile_file: Path | None,
     config_file: Path | None,
     no_second_opinions: bool,
+    every_version: bool,
 ) -> int:
     """Check bags (folders, .zip or .tar.gz) and name every broken file.
 
@@ -336,6 +343,7 @@ def verify(
         profile_identifier=identifier,
         second_opinions=not no_second_opinions,
         config=issuer,
+        every_version=every_version,
     )
     if not bagit_only:  # a bad profile or XSD is a usage error, found before any bag is read
         profile.load_profile(profile_file)
@@ -343,7 +351,9 @@ def verify(
             consistency.load_xsd(premis_xsd)
     reports = []
     members = []  # one small record per target, for the language-family check
-    for target in targets:
+    from pipeline.verify.ocfl import expand  # an OCFL storage root stands for its objects
+
+    for target in [path for given in targets for path in expand(given)]:
         report = verify_target(target, options)
         reports.append(report)
         if report.family is not None:

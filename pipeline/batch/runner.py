@@ -91,6 +91,8 @@ class Reporter:
         if result.status == "built" and result.replaced and not self.quiet_stdout:
             old, new = result.replaced["old_digest"], result.replaced["new_digest"]
             lines.append((f"replaced {result.bag} (was {old}, now {new})", False))
+        elif result.status == "built" and result.version and not self.quiet_stdout:
+            lines.append((f"built {result.bag} ({result.version})", False))
         elif result.status == "built" and not self.quiet_stdout:
             lines.append((f"built {result.bag}", False))
         elif result.status == "invalid":

@@ -60,6 +60,7 @@ class Result:
     retire: bool = False  # the worker should be replaced after this document
     #: {"old_digest", "new_digest"} when the bag replaced one built from different content
     replaced: dict[str, str] | None = None
+    version: str | None = None  # --format ocfl: the OCFL version the build added
 
     @property
     def messages(self) -> list[str]:
@@ -83,6 +84,8 @@ class Result:
         }
         if self.rss_mb is not None:
             data["rss_mb"] = round(self.rss_mb, 1)
+        if self.version is not None:
+            data["ocfl_version"] = self.version
         return data
 
 
@@ -289,7 +292,10 @@ def _build(task: Task) -> Result:
     except Exception as exc:  # a bug in unfolio or a library: report it, keep the batch going
         return failed(src, f"internal error: {type(exc).__name__}: {exc}", retire=True)
     replaced = built.replaced.as_dict() if built.replaced else None
-    return Result(str(src), "built", bag=str(built.path), name=name, key=key, replaced=replaced)
+    return Result(
+        str(src), "built", bag=str(built.path), name=name, key=key, replaced=replaced,
+        version=built.version,
+    )  # fmt: skip
 
 
 def write_bag(document, pdf: bytes, task: Task, key: str):

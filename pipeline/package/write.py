@@ -70,11 +70,11 @@ from typing import Literal
 from pipeline import atomic
 from pipeline.config import Config
 from pipeline.model import Document
-from pipeline.package import archive, buildkey, contents, replace
+from pipeline.package import archive, buildkey, contents, ocfl, replace
 from pipeline.package.replace import Replaced
 
-Format = Literal["dir", "zip", "tgz"]
-FORMATS: tuple[str, ...] = ("dir", "zip", "tgz")
+Format = Literal["dir", "zip", "tgz", "ocfl"]
+FORMATS: tuple[str, ...] = ("dir", "zip", "tgz", "ocfl")
 
 LOCK_TIMEOUT = 600.0
 """Seconds a write waits for another run writing the same destination before giving up."""
@@ -475,6 +475,7 @@ def build_bag(
 class Built:
     path: Path
     replaced: Replaced | None = None
+    version: str | None = None  # --format ocfl: the version added (None: unchanged)
 
 
 def build(
@@ -501,10 +502,16 @@ def build(
         raise ValueError(f"unknown output format {fmt!r} (one of {', '.join(FORMATS)})")
     if key is None:
         key = buildkey.key_for(document, flavour=flavour, config=config, fmt=fmt)
+    when = contents.build_time()
     files = contents.bag_files(
-        document, pdf, flavour=flavour, config=config, when=contents.build_time(), build_key=key
+        document, pdf, flavour=flavour, config=config, when=when, build_key=key
     )
     name = contents.bag_name(document)
+    if fmt == "ocfl":  # versions accumulate: nothing is replaced, nothing deleted
+        added = ocfl.add_bag(
+            Path(out_dir), contents.external_identifier(document), files, key=key, when=when
+        )
+        return Built(added.path, None, added.version)
     dest = destination(out_dir, name, fmt)
     if fmt == "dir":
         return Built(*write_bag_replacing(files, dest, replace_old=replace_old))

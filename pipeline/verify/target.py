@@ -24,13 +24,14 @@ from pipeline.verify import (
     derived,
     family,
     layouts,
+    ocfl,
     opinions,
     pdf,
     profile,
 )
 from pipeline.verify.findings import Finding, rule
 
-Kind = Literal["dir", "zip", "tgz", "file"]
+Kind = Literal["dir", "zip", "tgz", "file", "ocfl"]
 Status = Literal["valid", "warnings", "invalid"]
 
 #: BagIt findings that make a bag unsafe to hand to third-party tools, which follow links
@@ -54,6 +55,8 @@ class Options:
     #: The issuer's configuration when one is given (``--config`` or ``unfolio.toml``): bag-info
     #: must then carry its Source-Organization and contacts. None: no configuration.
     config: Config | None = None
+    #: An OCFL object: verify the bag of every version, not only the head's.
+    every_version: bool = False
 
 
 @dataclass
@@ -86,7 +89,7 @@ class TargetReport:
 
 def kind_of(path: Path) -> Kind:
     if path.is_dir():
-        return "dir"
+        return "ocfl" if ocfl.store.is_object(path) else "dir"
     name = path.name.lower()
     if name.endswith(".zip"):
         return "zip"
@@ -115,6 +118,9 @@ def _verify_target(path: Path, options: Options, report: TargetReport) -> None:
     if report.kind == "dir":
         _verify_bag(path, options, report)
         return
+    if report.kind == "ocfl":
+        _verify_ocfl_object(path, options, report)
+        return
     report.checks.append("archive")
     scratch = Path(tempfile.mkdtemp(prefix="unfolio-verify-"))
     try:
@@ -126,6 +132,35 @@ def _verify_target(path: Path, options: Options, report: TargetReport) -> None:
             _verify_bag(root, options, report)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _verify_ocfl_object(path: Path, options: Options, report: TargetReport) -> None:
+    """The object (ocfl-py's validator), then the bag of its head version (or every one)."""
+    report.checks.append("ocfl")
+    report.findings += ocfl.validate_object(path)
+    if report.findings:
+        return  # a broken object's versions cannot be trusted to extract
+    scratch = ocfl.scratch_folder()
+    try:
+        chosen = ocfl.versions(path, options.every_version)
+        for version in chosen:
+            bag, found = ocfl.extract(path, version, scratch)
+            report.findings += found
+            if bag is None:
+                continue
+            inner = TargetReport(report.path, "dir")
+            _verify_bag(bag, options, inner)
+            prefix = f"{version}/" if len(chosen) > 1 else ""
+            report.findings += [
+                dataclasses.replace(f, file=prefix + f.file) if prefix else f
+                for f in inner.findings
+            ]
+            report.opinions += inner.opinions
+            report.bagit_version = inner.bagit_version
+            report.family = inner.family
+            report.checks += [c for c in inner.checks if c not in report.checks]
+    finally:
+        ocfl.remove(scratch)
 
 
 def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
