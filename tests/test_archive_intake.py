@@ -115,6 +115,33 @@ def test_archivematica_selects_one_file_object_per_payload_file_and_matches_ever
 
 
 @pytest.mark.skipif(not PREMIS_XSD.is_file(), reason="the PREMIS XSD in shared/ is absent")
+def test_archivematicas_own_premis_reader_finds_the_same_files_events_and_agents(bags):
+    """metsrw (what the loader parses with) reads each selected object's identifier,
+    originalName and event links as the rules above do."""
+    metsrw = pytest.importorskip("metsrw")
+    premisrw = metsrw.plugins.premisrw
+
+    class PremisFile(premisrw.PREMISObject):  # the loader's subclass: originalName too
+        @property
+        def schema(self):
+            return (*super().schema, ("original_name",))
+
+    for bag in bags:
+        matched, _ = archivematica_load(bag)
+        tree = etree.parse(str(bag / "data" / "metadata" / "premis.xml"))
+        namespaces = premisrw.PREMIS_VERSIONS_MAP[tree.getroot().get("version")]["namespaces"]
+        read = {}
+        for element in tree.findall('premis:object[@xsi:type="premis:file"]', namespaces):
+            element.set("version", "3.0")  # as the loader does
+            obj = PremisFile(data=premisrw.premis_to_data(element))
+            read[(obj.identifier_type, obj.identifier_value)] = obj.original_name.strip()
+        assert read == matched, bag.name
+        for element in tree.findall("premis:event", namespaces):
+            element.set("version", "3.0")
+            event = premisrw.PREMISEvent(data=premisrw.premis_to_data(element))
+            assert event.findall("linking_object_identifier") and event.type
+
+
 def test_premis_is_valid_against_the_premis_3_xsd(bags):
     schema = etree.XMLSchema(etree.parse(str(PREMIS_XSD)))
     for bag in bags:

@@ -20,7 +20,6 @@ import io
 
 from pipeline.model import Document
 from pipeline.symbols import undocs_url
-from pipeline.typeset.postpass import PUBLISHER  # the XMP's dc:publisher: one value
 
 METADATA_CSV_PATH = "data/metadata/metadata.csv"
 #: The DCMI Type of every UN document unfolio writes.
@@ -28,6 +27,8 @@ DC_TYPE = "Text"
 
 
 def _row(document: Document, pdf_name: str) -> list[tuple[str, str]]:
+    from pipeline.typeset.postpass import PUBLISHER  # the XMP's dc:publisher (lazy: pikepdf)
+
     cells = [("filename", f"objects/{pdf_name}")]
     cells += [("dc.identifier", symbol.text) for symbol in document.symbols]
     cells += [
