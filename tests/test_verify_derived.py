@@ -71,6 +71,14 @@ def test_a_bag_info_element_changed_fails_meta_bag_info_derived(bag, label, valu
     assert any(says in m and label in m for m in messages(bag, "META-BAG-INFO"))
 
 
+def test_a_build_key_that_is_no_digest_fails_meta_bag_info(bag):
+    info = (bag / "bag-info.txt").read_text(encoding="utf-8")
+    info = re.sub(r"(?m)^UN-Build-Key: .*$", "UN-Build-Key: sha256:nothex", info)
+    (bag / "bag-info.txt").write_text(info, encoding="utf-8")
+    reseal(bag)
+    assert any("is not sha256:<hex>" in m for m in messages(bag, "META-BAG-INFO"))
+
+
 def test_an_element_unfolio_never_writes_fails_under_the_profile_but_not_bagit_only(bag):
     edit(bag, "bag-info.txt", "UN-Language:", "Internal-Sender-Description: edited\nUN-Language:")
     reseal(bag)

@@ -55,6 +55,9 @@ METADATA_CSV = rule(
 #: Elements unfolio writes that are checked elsewhere (BagIt, the profile) or are free
 #: configuration values when no configuration is given.
 _COMPUTED = frozenset({"payload-oxum"})
+#: Elements whose value is the bag's own claim (checked by the profile, and the key by its form).
+_CLAIMED = frozenset({"BagIt-Profile-Identifier", "UN-Build-Key"})
+_BUILD_KEY = re.compile(r"sha256:[0-9a-f]{64}")
 _PRODUCER = re.compile(r"WeasyPrint (?P<weasyprint>\S+); pikepdf (?P<pikepdf>\S+)")
 _P = f"{{{premis.PREMIS_NS}}}"
 _NS = {"premis": premis.PREMIS_NS}
@@ -159,6 +162,13 @@ def check_bag_info(
             )
     for label, value in expected:
         found = _values(info, label)
+        if label in _CLAIMED:  # taken from the bag itself: presence is the profile's check
+            findings += [
+                BAG_INFO("bag-info.txt", f"UN-Build-Key {key!r} is not sha256:<hex>")
+                for key in found
+                if label == "UN-Build-Key" and not _BUILD_KEY.fullmatch(key)
+            ]
+            continue
         if found == [value]:
             continue
         source = why.get(label, "document.json")
