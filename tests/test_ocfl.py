@@ -162,3 +162,40 @@ def test_a_kill_between_the_renames_leaves_the_old_head_which_the_next_run_resto
     from ocfl import StorageRoot
 
     assert StorageRoot(root=str(copy)).validate()
+
+
+_KILL_AT_EXCHANGE = """
+import os, sys
+from pipeline.package import ocfl
+real = ocfl._exchange
+moment = sys.argv[3]
+def exchange(a, b):
+    if moment == "before":
+        os._exit(9)
+    swapped = real(a, b)
+    assert swapped, "renameat2(RENAME_EXCHANGE) is unavailable here"
+    os._exit(9)
+ocfl._exchange = exchange
+sys.argv = ["unfolio", "build", sys.argv[1], "-o", sys.argv[2], "--format", "ocfl",
+            "--executor", "inline"]
+from pipeline.cli import main
+sys.exit(main())
+"""
+
+
+@pytest.mark.parametrize(("moment", "head"), [("before", "v2"), ("after", "v3")])
+def test_a_kill_at_the_exchange_leaves_the_old_head_or_the_new_one_and_a_valid_root(
+    root, tmp_path, moment, head
+):
+    from ocfl import StorageRoot
+
+    copy = Path(shutil.copytree(root, tmp_path / "root"))
+    english = _objects(copy)["https://undocs.org/A/75/9001"]
+    source = Path(shutil.copytree(root.parent / "src-en", tmp_path / "src-en"))
+    _retitle(source, "A third title")
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "PYTHONPATH": str(REPO)}
+    run = subprocess.run([sys.executable, "-c", _KILL_AT_EXCHANGE, str(source), str(copy),
+                          moment], env=env, capture_output=True, text=True)  # fmt: skip
+    assert run.returncode == 9, run.stderr
+    assert json.loads((english / "inventory.json").read_text("utf-8"))["head"] == head
+    assert StorageRoot(root=str(copy)).validate()  # no recovery needed
