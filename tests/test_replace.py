@@ -86,3 +86,24 @@ def test_no_replace_refuses_naming_the_bag_and_leaves_it_byte_identical(
     assert _snapshot(out) == before
     assert main(build) == 0  # without the flag it replaces
     assert _snapshot(out) != before
+
+
+def test_the_writer_itself_refuses_under_the_lock_and_reports_what_it_replaced(tmp_path):
+    from pipeline.package import bagit
+    from pipeline.package.write import ReplaceRefused, write_bag_replacing
+
+    first = bagit.build_bag_files({"data/a.txt": b"one"}, [("Source-Organization", "X")])
+    second = bagit.build_bag_files({"data/a.txt": b"two"}, [("Source-Organization", "X")])
+    dest = tmp_path / "BAG"
+    assert write_bag_replacing(first, dest) == (dest, None)
+    assert write_bag_replacing(first, dest)[1] is None  # the same bag again: nothing replaced
+    before = _snapshot(dest)
+    with pytest.raises(ReplaceRefused, match="--no-replace keeps it"):
+        write_bag_replacing(second, dest, replace_old=False)
+    assert _snapshot(dest) == before
+    _, replaced = write_bag_replacing(second, dest)
+    assert replaced is not None and replaced.old == _digest_of(before) != replaced.new
+
+
+def _digest_of(files: dict[str, bytes]) -> str:
+    return "sha256:" + hashlib.sha256(files["tagmanifest-sha512.txt"]).hexdigest()

@@ -136,7 +136,8 @@ def plan(task: Task, *, force: bool = False) -> Plan:
         key = buildkey.key_for(document, flavour=task.flavour, config=task.config, fmt=task.fmt)
     except OSError as exc:  # an emblem or styles file vanished
         return Plan(name, None, failed(task.source, f"cannot compute the build key: {exc}"))
-    if not force and buildkey.existing_key(task.output, name, task.fmt) == key:
+    existing = buildkey.existing_key(task.output, name, task.fmt)
+    if not force and existing == key:
         bag = buildkey.destination(task.output, name, task.fmt)
         skipped = Result(
             str(task.source), "skipped", bag=str(bag), name=name, key=key,
@@ -150,6 +151,15 @@ def plan(task: Task, *, force: bool = False) -> Plan:
             check_replaceable(buildkey.destination(task.output, name, task.fmt))
         except NotABag as refused:
             return Plan(name, key, failed(task.source, str(refused), name=name))
+    if not task.replace and task.fmt != "ocfl" and existing is not None and existing != key:
+        # another build key is other content: refused before a render (the writer checks
+        # the digests again under the lock, for what this cannot see)
+        bag = buildkey.destination(task.output, name, task.fmt)
+        reason = (
+            f"{bag}: a bag built from different content is there (UN-Build-Key {existing}; "
+            f"the new one's would be {key}); --no-replace keeps it: nothing was written"
+        )
+        return Plan(name, key, failed(task.source, reason, name=name))
     return Plan(name, key, None)
 
 
