@@ -20,19 +20,11 @@ from lxml import etree
 
 from pipeline.symbols import undocs_url
 
-from .conftest import REPO
+from .conftest import REPO, SHARED
 from .test_verify import EPOCH, _build
 
 FIXTURES = REPO / "tests" / "fixtures" / "documents"
-#: shared/ beside the checkout (main), or beside the worktrees' parent (a worktree)
-PREMIS_XSD = (
-    next(
-        (p for p in (REPO.parent / "shared", REPO.parent.parent / "shared") if p.is_dir()),
-        REPO.parent / "shared",
-    )
-    / "xsd"
-    / "premis-3.0.xsd"
-)
+PREMIS_XSD = SHARED / "xsd" / "premis-3.0.xsd"
 NAMESPACES = {"premis": "http://www.loc.gov/premis/v3",
               "xsi": "http://www.w3.org/2001/XMLSchema-instance"}  # fmt: skip
 TRANSFER = "%transferDirectory%"

@@ -19,10 +19,10 @@ from pipeline.package import build_bag, recover, write
 from pipeline.package.buildkey import build_key
 from pipeline.resources import styles_dir
 
-from .conftest import EXAMPLE, REPO
+from .conftest import EXAMPLE, REPO, SHARED
 
 EPOCH = "1614902400"  # 2021-03-05T00:00:00Z
-PREMIS_XSD = REPO.parent / "shared" / "xsd" / "premis-3.0.xsd"
+PREMIS_XSD = SHARED / "xsd" / "premis-3.0.xsd"
 PROFILE = REPO / "schemas" / "bag-profile.json"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 BAG_INFO_ORDER = [
