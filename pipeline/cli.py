@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
 from pathlib import Path
 
 import click
 
-from pipeline import __version__, doctor, source
+from pipeline import __version__, doctor, placeholders, source
 from pipeline.errors import Problem, UserError, printable
 from pipeline.resources import schemas_dir
 from pipeline.typeset import DEFAULT_FLAVOUR, FLAVOURS
@@ -87,6 +88,7 @@ def validate(sources: tuple[Path, ...], as_json: bool) -> int:
                 for problem in exc.problems:
                     click.echo(f"error: {problem}", err=True)
             continue
+        to_fill = placeholders.find(document, str(folder))
         results.append(
             {
                 "source": str(folder),
@@ -94,12 +96,17 @@ def validate(sources: tuple[Path, ...], as_json: bool) -> int:
                 "symbol": document.symbol,
                 "language": document.language,
                 "problems": [],
+                "warnings": [w.as_dict() for w in to_fill],
             }
         )
         if not as_json:
+            for warning in to_fill:
+                click.echo(f"warning: {warning}; build refuses it until it is filled", err=True)
+            draft = f", a draft: {len(to_fill)} placeholder{'s' * (len(to_fill) != 1)} left"
             click.echo(
                 f"ok: {printable(str(folder))} ({document.symbol}, {document.language}, "
-                f"{len(document.parts)} part{'s' * (len(document.parts) != 1)})"
+                f"{len(document.parts)} part{'s' * (len(document.parts) != 1)}"
+                f"{draft if to_fill else ''})"
             )
     if as_json:
         report = {
@@ -133,8 +140,8 @@ def render(
     from pipeline.typeset.engine import RenderError
     from pipeline.typeset.gate import GateFailed
 
-    if not output.parent.is_dir():
-        raise UserError(f"{output.parent}: the output folder does not exist")
+    if os.path.lexists(output.parent) and not output.parent.is_dir():
+        raise UserError(f"{output.parent}: not a folder")
     config = config_module.load(config_file)
     document = source.load(src)
     try:
@@ -148,6 +155,12 @@ def render(
     except RenderError as exc:
         click.echo(f"failed: {src}: {exc}", err=True)
         return EXIT_FAILED
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)  # as build creates its folder
+    except OSError as exc:
+        raise UserError(
+            f"{output.parent}: cannot create the output folder: {exc.strerror}"
+        ) from None
     atomic.write_bytes(output, pdf)
     click.echo(f"wrote {output} (PDF/A-{pdfa.upper()}, {len(pdf):,} bytes)")
     return EXIT_OK
@@ -340,6 +353,88 @@ def verify(
         passed = sum(r.passed(strict) for r in reports)
         click.echo(f"{passed} of {len(reports)} passed")
     return EXIT_OK if all(r.passed(strict) for r in reports) else EXIT_FAILED
+
+
+@cli.command(name="new")
+@click.argument("symbols", nargs=-1, required=True)
+@click.option(
+    "--language", "-l", required=True, help="Language of this version: ar zh en fr ru es."
+)
+@click.option(
+    "--organ",
+    "organs",
+    multiple=True,
+    metavar="CODE[:N]",
+    help="GA:SESSION, SC:YEAR, ECOSOC:YEAR or HRC:SESSION (repeatable; default: what the "
+    "symbol says).",
+)
+@click.option(
+    "--date",
+    "when",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Masthead date, YYYY-MM-DD (default: today).",
+)
+@click.option(
+    "--duty-station",
+    type=click.Choice(["new-york", "geneva", "vienna"]),
+    default="new-york",
+    show_default=True,
+)
+@click.option(
+    "--distribution",
+    type=click.Choice(["general", "limited", "restricted"]),
+    default="general",
+    show_default=True,
+)
+@click.option(
+    "--original",
+    "original_languages",
+    multiple=True,
+    metavar="LANG",
+    help="Original language(s) (repeatable; default: --language).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="The folder to create (default: the bag name, e.g. A_80_100-EN, here).",
+)
+def new_command(
+    symbols: tuple[str, ...],
+    language: str,
+    organs: tuple[str, ...],
+    when,
+    duty_station: str,
+    distribution: str,
+    original_languages: tuple[str, ...],
+    output: Path | None,
+) -> int:
+    """Start a document: a source folder that validates and renders at once.
+
+    SYMBOLS is one symbol, or several for a joint document (A/80/100 S/2025/100). What only a
+    person can write (title, body text, job number) is left as [[TO FILL: …]]: validate lists
+    each one, build refuses the source until none is left.
+    """
+    from pipeline import scaffold
+
+    draft = scaffold.create(
+        list(symbols),
+        language.strip().lower(),
+        output=output,
+        organs=list(organs),
+        when=when.date() if when else None,
+        duty_station=duty_station,
+        distribution=distribution,
+        original_languages=tuple(o.strip().lower() for o in original_languages),
+    )
+    folder = printable(str(draft.folder))
+    click.echo(f"created {folder} ({scaffold.describe(draft.metadata)})")
+    click.echo(f"to fill before build ({len(draft.to_fill)}):")
+    for problem in draft.to_fill:
+        click.echo(f"  {problem}")
+    click.echo(f"look at it:  unfolio render {folder} -o drafts/{draft.folder.name}.pdf")
+    click.echo(f"check it:    unfolio validate {folder}")
+    return EXIT_OK
 
 
 @cli.command()

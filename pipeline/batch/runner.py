@@ -152,7 +152,7 @@ def run(
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
 
     def record(index: int, result: Result) -> None:
-        result.source = str(entries[index].source)  # as the user named it
+        _as_named(result, entries[index].source)
         if result.bag is not None and result.name is not None:
             result.bag = str(_display_bag(output, output_abs, Path(result.bag)))
         summary.results[index] = result
@@ -236,6 +236,26 @@ def _run_pool(tasks, options: Options, order, record, summary: Summary) -> None:
                 number, result = outcome
                 record(order[number], result)
     summary.workers_started = pool.started
+
+
+def _as_named(result: Result, named: Path) -> None:
+    """Name the source, and the files of its problems, as the user named them (workers see
+    resolved paths): ``src/a/document.json``, not ``/home/…/src/a/document.json``."""
+    result.source = str(named)
+    resolved = str(named.resolve()) if named.exists() else None
+    if resolved is None:
+        return
+
+    def rename(text: str) -> str:
+        if text == resolved or text.startswith(resolved + os.sep):
+            return str(named) + text[len(resolved) :]
+        return text
+
+    for problem in result.problems:
+        if isinstance(problem.get("file"), str):
+            problem["file"] = rename(problem["file"])
+    if result.reason:
+        result.reason = rename(result.reason)
 
 
 def _display_bag(output: Path, output_abs: Path, bag: Path) -> Path:

@@ -36,6 +36,14 @@ REPORT_VERSION = 1
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
 
+def _inside(source: str, message: str) -> str:
+    """``document.json at /title: …`` for ``SOURCE/document.json at /title: …``."""
+    for prefix in (source.rstrip("/") + "/", source.rstrip("/") + ": "):
+        if message.startswith(prefix):
+            return message[len(prefix) :]
+    return message
+
+
 @dataclass
 class Summary:
     options: dict[str, object]
@@ -85,13 +93,16 @@ class Summary:
         return [r for r in self.results if r is not None and r.status in ("invalid", "failed")]
 
     def closing_lines(self) -> list[str]:
-        """The summary line, then one line per document not built, in command-line order."""
+        """The summary line, then each document not built, in command-line order, with every
+        one of its problems (files named inside the source folder, the folder named once)."""
         lines = [f"unfolio build: {self.line()}"]
         for result in self.not_built():
-            message = result.messages[0] if result.messages else result.status
-            if not message.startswith(result.source):
-                message = f"{result.source}: {message}"
-            lines.append(f"  not built ({result.status}): {message}")
+            messages = [_inside(result.source, m) for m in result.messages] or [result.status]
+            if len(messages) == 1:
+                lines.append(f"  not built ({result.status}): {result.source}: {messages[0]}")
+                continue
+            lines.append(f"  not built ({result.status}): {result.source}")
+            lines += [f"      {message}" for message in messages]
         return lines
 
     def report(self) -> dict[str, object]:

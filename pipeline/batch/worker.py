@@ -125,6 +125,9 @@ def plan(task: Task, *, force: bool = False) -> Plan:
     except OSError as exc:
         return Plan(None, None, failed(task.source, f"cannot read the source: {exc}"))
     name = bag_name(document)
+    drafted = _placeholders_left(document, task.source)
+    if drafted is not None:
+        return Plan(name, None, drafted)
     try:
         key = buildkey.key_for(document, flavour=task.flavour, config=task.config, fmt=task.fmt)
     except OSError as exc:  # an emblem or styles file vanished
@@ -144,6 +147,21 @@ def plan(task: Task, *, force: bool = False) -> Plan:
         except NotABag as refused:
             return Plan(name, key, failed(task.source, str(refused), name=name))
     return Plan(name, key, None)
+
+
+def _placeholders_left(document, folder: Path) -> Result | None:
+    """An invalid result naming every placeholder ``unfolio new`` left, or None: a draft is
+    never archived."""
+    from pipeline import placeholders
+    from pipeline.errors import InvalidSource, Problem
+
+    left = placeholders.find(document, str(folder))
+    if not left:
+        return None
+    return invalid(folder, InvalidSource([
+        Problem(p.file, f"{p.message}; fill it in before building", p.pointer, p.line, p.column)
+        for p in left
+    ]))  # fmt: skip
 
 
 # --- the worker's part -----------------------------------------------------------------------
@@ -255,6 +273,9 @@ def _build(task: Task) -> Result:
     try:
         document = source.load(src)
         name = bag_name(document)
+        drafted = _placeholders_left(document, src)
+        if drafted is not None:
+            return drafted
         key = buildkey.key_for(document, flavour=task.flavour, config=task.config, fmt=task.fmt)
         from pipeline.typeset import render_pdf
         from pipeline.typeset.engine import RenderError
