@@ -61,16 +61,22 @@ def _in_folder(folder: Path, problem: Problem) -> Problem:
 
 
 @cli.command()
-@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("sources", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report.")
-def validate(sources: tuple[Path, ...], as_json: bool) -> int:
+def validate(sources: tuple[str, ...], as_json: bool) -> int:
     """Check document source folders without rendering anything: the contract, the limits,
-    and that the pinned fonts draw every character to be printed."""
+    and that the pinned fonts draw every character to be printed.
+
+    SOURCES are folders, globs ('backlog/*', quoted) or @LIST files, as for build."""
+    from pipeline.batch.sources import expand
     from pipeline.typeset import coverage  # fontTools only: no WeasyPrint, nothing rendered
 
     results = []
-    for folder in sources:
+    for entry in expand(sources):
+        folder = entry.source
         try:
+            if entry.problem is not None:
+                raise UserError(Problem(str(folder), entry.problem))
             document = source.load(folder)
             try:
                 coverage.check(document)  # what build would refuse, validate refuses too
@@ -276,7 +282,7 @@ def build(
 
 
 @cli.command()
-@click.argument("targets", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("targets", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
 @click.option("--strict", is_flag=True, help="Warnings fail too.")
 @click.option(
@@ -313,17 +319,19 @@ def verify(
 ) -> int:
     """Check bags (folders, .zip or .tar.gz) and name every broken file.
 
+    TARGETS are bags, archives, OCFL roots, folders holding any of them (searched
+    recursively, each bag judged alone), globs ('bags/*.zip', quoted) or @LIST files.
+
     Exit 0 when every target passed (warnings alone pass unless --strict), 1 otherwise.
     """
     from pipeline import config as config_module
     from pipeline.config import DEFAULT_PROFILE_IDENTIFIER
     from pipeline.verify import Options, consistency, profile, verify_target
+    from pipeline.verify.discover import expand_targets
     from pipeline.verify.report import as_json as json_report
     from pipeline.verify.report import text_lines
 
-    missing = [str(t) for t in targets if not t.exists()]  # a link to nowhere too
-    if missing:
-        raise UserError(f"no such bag or archive: {', '.join(missing)}")
+    targets = tuple(expand_targets(targets))  # folders of bags, globs, @LIST; exit 2 if empty
     identifier = None
     if profile_file is None and not bagit_only:
         configured = config_module.load(config_file).profile_identifier
