@@ -11,6 +11,7 @@ import dataclasses
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -39,6 +40,18 @@ def config_option(used_for: str):
         type=click.Path(dir_okay=False, path_type=Path),
         help=f"Configuration file ({used_for}; default: unfolio.toml in the working folder, "
         "if any).",
+    )
+
+
+def report_option(what: str):
+    """``--report FILE`` (repeatable): a CSV, HTML or JUnit XML report, one row per {what}."""
+    return click.option(
+        "--report",
+        "report_files",
+        multiple=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=f"Also write a report, one row per {what}: FILE.csv, FILE.html (offline, no "
+        "script) or FILE.xml (JUnit). Repeatable.",
     )
 
 
@@ -232,6 +245,7 @@ def render(
 )
 @click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+@report_option("document")
 def build(
     sources: tuple[str, ...],
     output: Path,
@@ -246,6 +260,7 @@ def build(
     executor: str,
     scheduler: str | None,
     as_json: bool,
+    report_files: tuple[Path, ...],
 ) -> int:
     """Validate, typeset and package each document source folder as a BagIt bag in OUTPUT.
 
@@ -272,13 +287,35 @@ def build(
         executor=executor,
         scheduler=scheduler,
     )
+    from pipeline.report.writers import check_paths
+
+    check_paths(report_files)  # before any work
     summary = batch.run(list(sources), options, json_output=as_json)
+    if as_json or report_files:
+        _write_build_reports(summary, report_files)
     if as_json:
         click.echo(json.dumps(summary.report(), ensure_ascii=False, indent=2))
     if len(summary.results) > 1 or summary.count("skipped"):  # one built or failed: said above
         for line in summary.closing_lines():
             click.echo(printable(line), err=True)
     return summary.exit_code
+
+
+def _write_build_reports(summary, report_files: tuple[Path, ...]) -> None:
+    from pipeline.report import open_reports, rows
+
+    for result in summary.results:
+        if result is not None:
+            rows.complete(result)  # a skipped bag's size, digest and pages
+    reports = open_reports("build", report_files)
+    try:
+        for result in summary.results:  # None: not started (an interrupted build)
+            reports.add(rows.from_build(result) if result is not None else rows.not_started(""))
+        totals = rows.build_totals(summary.counts(), summary.results.count(None))
+        reports.close({"headline": summary.line(), "totals": totals})
+    except BaseException:
+        reports.discard()
+        raise
 
 
 @cli.command()
@@ -307,6 +344,15 @@ def build(
     is_flag=True,
     help="Do not run bagit-python, bagit-profile and veraPDF as well.",
 )
+@report_option("bag")
+@click.option(
+    "--junit",
+    "junit_files",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write JUnit XML for CI dashboards: one test case per bag, failures with their "
+    "codes.",
+)
 def verify(
     targets: tuple[Path, ...],
     as_json: bool,
@@ -316,6 +362,8 @@ def verify(
     profile_file: Path | None,
     config_file: Path | None,
     no_second_opinions: bool,
+    report_files: tuple[Path, ...],
+    junit_files: tuple[Path, ...],
 ) -> int:
     """Check bags (folders, .zip or .tar.gz) and name every broken file.
 
@@ -348,13 +396,27 @@ def verify(
         profile.load_profile(profile_file)
         if premis_xsd is not None:
             consistency.load_xsd(premis_xsd)
+    from pipeline.report import open_reports, rows
+
+    files = open_reports("verify", report_files, junit=junit_files)
     reports = []
-    for target in targets:
-        report = verify_target(target, options)
-        reports.append(report)
-        if not as_json:
-            for line in text_lines(report, options):
-                click.echo(line)
+    try:
+        for target in targets:
+            started = time.perf_counter()
+            report = verify_target(target, options)
+            reports.append(report)
+            files.add(
+                rows.from_verify(report, strict=strict, seconds=time.perf_counter() - started)
+            )
+            if not as_json:
+                for line in text_lines(report, options):
+                    click.echo(line)
+        passed = sum(r.passed(strict) for r in reports)
+        totals = {"bags": len(reports), "passed": passed, "failed": len(reports) - passed}
+        files.close({"headline": f"{passed} of {len(reports)} passed", "totals": totals})
+    except BaseException:
+        files.discard()
+        raise
     if as_json:
         click.echo(json.dumps(json_report(reports, options), ensure_ascii=False, indent=2))
     elif len(reports) > 1:

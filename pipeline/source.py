@@ -296,15 +296,30 @@ def _schema_problems(meta: dict[str, Any], where: str) -> list[Problem]:
     """One problem per mistake (:mod:`pipeline.suggest`): an unexpected property is named at
     its own pointer, with the field it most likely meant."""
     problems: list[Problem] = []
+    missing: dict[str, list[str]] = {}
     for error in suggest.merge(_schema_errors(meta)):
         pointer = _pointer(error.absolute_path)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
             for unknown in suggest.unknown_properties(error, pointer):
                 problems.append(Problem(where, _unknown_message(unknown), unknown.pointer))
             continue
+        if error.validator == "required":  # in the schema's order: symbols, language, …
+            order = [repr(n) for n in error.validator_value]
+            name = error.message.removesuffix(" is a required property")
+            missing.setdefault(pointer, []).append(name)
+            missing[pointer].sort(key=lambda n: order.index(n) if n in order else len(order))
+            continue
         problems.append(Problem(where, _explain(error), pointer=pointer))
+    for pointer, names in missing.items():  # one object, one message
+        fields = ", ".join(names)
+        message = (
+            f"the required field {fields} is missing"
+            if len(names) == 1
+            else f"the required fields {fields} are missing"
+        )
+        problems.append(Problem(where, message, pointer=pointer))
     unique = {(p.pointer, p.message): p for p in problems}  # two keywords, one message
-    return list(unique.values())
+    return sorted(unique.values(), key=lambda p: p.pointer or "")
 
 
 def _unknown_message(unknown: suggest.Unknown) -> str:

@@ -57,6 +57,13 @@ class Result:
     worker: int | None = None  # pid of the process that built it
     rss_mb: float | None = None  # its resident memory after the document
     retire: bool = False  # the worker should be replaced after this document
+    # what reports and --json say of the document and its bag (None: not known)
+    symbol: str | None = None
+    language: str | None = None
+    title: str | None = None
+    pages: int | None = None
+    size: int | None = None
+    digest: str | None = None  # sha256:… of the archive, or of a folder's tagmanifest-sha512.txt
 
     @property
     def messages(self) -> list[str]:
@@ -79,6 +86,10 @@ class Result:
         }
         if self.rss_mb is not None:
             data["rss_mb"] = round(self.rss_mb, 1)
+        data.update(
+            symbol=self.symbol, language=self.language, title=self.title, pages=self.pages,
+            size=self.size, digest=self.digest,
+        )  # fmt: skip
         return data
 
 
@@ -136,7 +147,7 @@ def plan(task: Task, *, force: bool = False) -> Plan:
         bag = buildkey.destination(task.output, name, task.fmt)
         skipped = Result(
             str(task.source), "skipped", bag=str(bag), name=name, key=key,
-            seconds=time.perf_counter() - started,
+            seconds=time.perf_counter() - started, **_about(document),
         )  # fmt: skip
         return Plan(name, key, skipped)
     if task.fmt == "dir":  # not worth a render if the writer would refuse the destination
@@ -161,7 +172,7 @@ def _placeholders_left(document, folder: Path) -> Result | None:
     return invalid(folder, InvalidSource([
         Problem(p.file, f"{p.message}; fill it in before building", p.pointer, p.line, p.column)
         for p in left
-    ]))  # fmt: skip
+    ]), **_about(document))  # fmt: skip
 
 
 # --- the worker's part -----------------------------------------------------------------------
@@ -293,10 +304,17 @@ def _build(task: Task) -> Result:
             findings = [str(f) for f in exc.findings] or ["PDF/A gate failed"]
             more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
             problems = [{"file": str(src), "message": f} for f in findings]
-            return failed(src, findings[0] + more, name=name, key=key, problems=problems)
+            return failed(
+                src, findings[0] + more, name=name, key=key, problems=problems,
+                **_about(document),
+            )  # fmt: skip
         except RenderError as exc:
-            return failed(src, str(exc), name=name, key=key)
+            return failed(src, str(exc), name=name, key=key, **_about(document))
         bag = write_bag(document, pdf, task, key)
+        from pipeline.report.facts import page_count, size_and_digest
+
+        size, digest = size_and_digest(Path(bag))
+        about = dict(_about(document), pages=page_count(pdf), size=size, digest=digest)
     except UserError as exc:
         return invalid(src, exc)
     except OSError as exc:  # package.WriteFailed says where, why and what is left
@@ -305,7 +323,11 @@ def _build(task: Task) -> Result:
         return failed(src, str(exc))
     except Exception as exc:  # a bug in unfolio or a library: report it, keep the batch going
         return failed(src, f"internal error: {type(exc).__name__}: {exc}", retire=True)
-    return Result(str(src), "built", bag=str(bag), name=name, key=key)
+    return Result(str(src), "built", bag=str(bag), name=name, key=key, **about)
+
+
+def _about(document) -> dict[str, str]:
+    return {"symbol": document.symbol, "language": document.language, "title": document.title}
 
 
 def write_bag(document, pdf: bytes, task: Task, key: str) -> Path:
