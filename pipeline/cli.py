@@ -22,6 +22,7 @@ from pipeline.resources import schemas_dir
 from pipeline.typeset import DEFAULT_FLAVOUR, FLAVOURS
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
 REPORT_VERSION = 1
 pdfa_option = click.option(
     "--pdfa",
@@ -295,7 +296,7 @@ def build(
         _write_build_reports(summary, report_files)
     if as_json:
         click.echo(json.dumps(summary.report(), ensure_ascii=False, indent=2))
-    if len(summary.results) > 1 or summary.count("skipped"):  # one built or failed: said above
+    if len(summary.results) > 1 or summary.count("skipped") or summary.interrupted:
         for line in summary.closing_lines():
             click.echo(printable(line), err=True)
     return summary.exit_code
@@ -309,8 +310,9 @@ def _write_build_reports(summary, report_files: tuple[Path, ...]) -> None:
             rows.complete(result)  # a skipped bag's size, digest and pages
     reports = open_reports("build", report_files)
     try:
-        for result in summary.results:  # None: not started (an interrupted build)
-            reports.add(rows.from_build(result) if result is not None else rows.not_started(""))
+        for source, result in zip(summary.sources, summary.results, strict=False):
+            # None: not started (an interrupted build)
+            reports.add(rows.from_build(result) if result is not None else rows.not_started(source))
         totals = rows.build_totals(summary.counts(), summary.results.count(None))
         reports.close({"headline": summary.line(), "totals": totals})
     except BaseException:
@@ -537,9 +539,9 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:  # usage errors: exit 2
         exc.show()
         code = exc.exit_code
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        code = EXIT_FAILED
+    except click.exceptions.Abort:  # Ctrl-C outside a batch build (which sums up itself)
+        click.echo("interrupted", err=True)
+        code = EXIT_INTERRUPTED
     except UserError as exc:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)

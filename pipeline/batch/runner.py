@@ -131,7 +131,12 @@ def run(
     json_output: bool = False,
     report: Callable[[Result], None] | None = None,
 ) -> Summary:
-    """Build every document the arguments name; the summary of what happened."""
+    """Build every document the arguments name; the summary of what happened.
+
+    Ctrl-C stops the batch: workers busy with a document are stopped (their bags are left as
+    they were), nothing more is started, and the summary says what was built, skipped,
+    failed and not started (``summary.interrupted``; the command exits 130).
+    """
     started = time.monotonic()
     entries = sources.expand(arguments)
     output = options.output
@@ -192,6 +197,7 @@ def run(
             order.append(index)
             yield task
 
+    summary.sources = [str(e.source) for e in entries]
     progress.start()
     try:
         if options.executor == "dask":
@@ -210,6 +216,8 @@ def run(
             summary.workers_started = 0
         else:
             _run_pool(tasks(), options, order, record, summary)
+    except KeyboardInterrupt:  # Ctrl-C: stop, and sum up what was done
+        summary.interrupted = True
     finally:
         progress.stop()
     summary.elapsed = time.monotonic() - started
