@@ -121,7 +121,9 @@ def test_verify_reports_each_bag_with_its_digest_and_junit_failures(capsys, shel
     )
     assert int(archive["size"]) == (shelf / "E_2022_9104-ZH.zip").stat().st_size
 
-    suite = etree.parse(str(tmp_path / "ci" / "junit.xml")).getroot()
+    document = etree.parse(str(tmp_path / "ci" / "junit.xml"))
+    etree.XMLSchema(etree.parse(str(JUNIT_XSD))).assertValid(document)
+    suite = document.getroot()
     assert suite.tag == "testsuites" and suite.get("tests") == "5" and suite.get("failures") == "1"
     cases = suite.findall("testsuite/testcase")
     assert len(cases) == 5
@@ -184,3 +186,22 @@ def test_junit_carries_no_character_xml_forbids(tmp_path):
 def test_an_unknown_report_kind_is_refused_before_any_work(capsys, tmp_path):
     code, _, err = run(capsys, "verify", str(BAGS_010), "--report", "r.pdf")
     assert code == 2 and "name the report FILE.csv, FILE.html or FILE.xml (JUnit)" in err
+
+
+JUNIT_XSD = REPO / "tests" / "fixtures" / "junit" / "junit.xsd"
+
+
+def test_junit_report_is_valid_against_the_dashboards_schema(tmp_path):
+    schema = etree.XMLSchema(etree.parse(str(JUNIT_XSD)))
+    reports = open_reports("build", [tmp_path / "b.xml"])
+    reports.add(Record("bags/a", "built", seconds=1.5))
+    reports.add(Record(None, "invalid", source="src/b", passed=False,
+                       issues=(Issue("", "error", "", "src/b/document.json at /: …"),)))  # fmt: skip
+    reports.add(Record(None, "not started", source="src/c", passed=False))
+    reports.close({})
+    document = etree.parse(str(tmp_path / "b.xml"))
+    schema.assertValid(document)
+    suite = document.getroot().find("testsuite")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("3", "1", "1")
+    bad = etree.fromstring(b'<testsuites><testsuite tests="1"/></testsuites>')  # no name
+    assert not schema.validate(bad)  # the schema can fail
