@@ -110,6 +110,8 @@ def _load(folder: Path) -> Document:
         raise InvalidSource(shape)
     symbols, problems = _parse_symbols(meta, where)
     schema_problems = _schema_problems(meta, where)
+    said = {p.pointer for p in problems}  # the symbol grammar says it better than a pattern
+    schema_problems = [p for p in schema_problems if p.pointer not in said]
     if schema_problems:
         raise InvalidSource(
             schema_problems + problems + _part_file_problems(folder, meta, len(raw))
@@ -363,7 +365,7 @@ def _explain(error: jsonschema.ValidationError) -> str:
     if kind == "enum":
         return (
             f"{_short(value)} is not one of {', '.join(map(repr, limit))}"
-            f"{suggest.did_you_mean(value, limit)}"
+            f"{suggest.did_you_mean(value, limit) or suggest.language_code(value, limit)}"
         )
     if kind == "required":
         missing = error.message.removesuffix(" is a required property")
@@ -387,6 +389,11 @@ def _explain(error: jsonschema.ValidationError) -> str:
         fields = " or ".join(repr(f) for f in limit["required"])
         return f"organ {organ} takes no {fields}" if organ else f"must not have {fields}"
     if kind == "oneOf" and error.context:
+        integer = any(
+            c.validator == "type" and c.validator_value == "integer" for c in error.context
+        )
+        if integer and isinstance(value, str) and value.strip().isdigit():
+            return f"{_short(value)} is text; write the number without quotes: {int(value)}"
         return "; or ".join(sorted({_explain(c) for c in error.context}))
     return _shorten(error.message, 300)
 

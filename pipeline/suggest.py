@@ -42,6 +42,26 @@ def did_you_mean(word: object, choices: Iterable[object]) -> str:
     return f"; did you mean {guess!r}?" if guess is not None else ""
 
 
+def language_code(word: object, choices: Sequence[object]) -> str:
+    """``; did you mean 'en'?`` for a language written by name (``English``, ``anglais``,
+    ``Chinese``) where a code of the six official languages is expected, else ``""``.
+
+    The names are the locale data's (``styles/locale/*.json``: each language's names of all
+    six), so a name in any official language is understood.
+    """
+    from pipeline import locale
+
+    if not isinstance(word, str) or not set(choices) <= set(locale.LANGUAGES):
+        return ""
+    wanted = word.strip().casefold()
+    for lang in locale.LANGUAGES:
+        names = locale.get(lang)
+        for code in locale.LANGUAGES:
+            if names.language_name(code).casefold() == wanted and code in choices:
+                return f"; did you mean {code!r}?"
+    return ""
+
+
 _DMY = re.compile(r"\s*([0-9]{1,4})[./\-\s]([0-9]{1,2})[./\-\s]([0-9]{1,4})\s*")
 
 

@@ -120,3 +120,23 @@ def test_build_summary_lists_every_problem_of_a_document_naming_the_folder_once(
         "'ar', 'zh', 'en', 'fr', 'ru', 'es'; did you mean 'en'?"
     )
     assert str(tmp_path) not in "\n".join(summary[2:4])  # the folder is not repeated
+
+
+def test_a_lower_case_symbol_is_one_message_from_the_symbol_grammar(make_source):
+    assert problems_of(make_source({"symbols": ["a/75/9001", "S/2021/9001"]})) == [
+        "/symbols/0: a/75/9001: series 'a' must be upper-case, like 'A'"
+    ]
+
+
+def test_a_session_written_as_text_says_to_drop_the_quotes(make_source):
+    organs = [{"organ": "GA", "session": "75"}, {"organ": "SC", "year": 2021}]
+    assert problems_of(make_source({"organs": organs})) == [
+        "/organs/0/session: '75' is text; write the number without quotes: 75"
+    ]
+
+
+@pytest.mark.parametrize(("name", "code"), [("english", "en"), ("Français", "fr"),
+                                            ("китайский", "zh")])  # fmt: skip
+def test_a_language_written_by_name_suggests_its_code(make_source, name, code):
+    (problem,) = problems_of(make_source({"language": name}))
+    assert problem.endswith(f"; did you mean {code!r}?")
