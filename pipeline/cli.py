@@ -450,7 +450,11 @@ def verify(
 @cli.command(name="new")
 @click.argument("symbols", nargs=-1, required=True)
 @click.option(
-    "--language", "-l", required=True, help="Language of this version: ar zh en fr ru es."
+    "--language",
+    "-l",
+    required=True,
+    metavar="LANG",
+    help="Language of this version: ar zh en fr ru es.",
 )
 @click.option(
     "--organ",
@@ -460,12 +464,7 @@ def verify(
     help="GA:SESSION, SC:YEAR, ECOSOC:YEAR or HRC:SESSION (repeatable; default: what the "
     "symbol says).",
 )
-@click.option(
-    "--date",
-    "when",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="Masthead date, YYYY-MM-DD (default: today).",
-)
+@click.option("--date", "when", metavar="YYYY-MM-DD", help="Masthead date (default: today).")
 @click.option(
     "--duty-station",
     type=click.Choice(["new-york", "geneva", "vienna"]),
@@ -514,7 +513,7 @@ def new_command(
         language.strip().lower(),
         output=output,
         organs=list(organs),
-        when=when.date() if when else None,
+        when=scaffold.parse_date(when) if when else None,
         duty_station=duty_station,
         distribution=distribution,
         original_languages=tuple(o.strip().lower() for o in original_languages),

@@ -37,6 +37,19 @@ class Draft:
     to_fill: list[Problem]
 
 
+def parse_date(text: str) -> date:
+    """``--date``: an ISO date, or a UsageError saying how to write the one given."""
+    from pipeline import suggest
+
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        hint = suggest.date_hint(text)
+        if hint:
+            raise UserError(f"--date {text!r} is not in the form YYYY-MM-DD{hint}") from None
+        raise UserError(f"--date {text!r}: expected a real calendar date, YYYY-MM-DD") from None
+
+
 def parse_organ(text: str) -> dict[str, Any]:
     """``GA:75``, ``SC:2021``, ``HRC:49``, ``ECOSOC:2022`` (or the bare code, when the symbol
     gives the number) as an organ entry of document.json."""

@@ -134,3 +134,16 @@ def test_the_draft_renders(capsys, draft, tmp_path):
     code, _, _ = run(capsys, "render", str(draft), "-o", str(tmp_path / "drafts" / "a.pdf"),
                        "--pdfa", "2b")  # fmt: skip
     assert code == 0 and (tmp_path / "drafts" / "a.pdf").stat().st_size > 1000
+
+
+def test_new_says_how_to_write_a_date_given_in_another_form(capsys, tmp_path):
+    code, _, err = run(capsys, "new", "A/80/1", "-l", "en", "--date", "17/03/2025", "-o",
+                       str(tmp_path / "x"))  # fmt: skip
+    assert code == 2
+    assert (
+        err == "error: --date '17/03/2025' is not in the form YYYY-MM-DD; write it as 2025-03-17\n"
+    )
+    code, _, err = run(capsys, "new", "A/80/1", "-l", "en", "--date", "2025-02-30", "-o",
+                       str(tmp_path / "x"))  # fmt: skip
+    assert code == 2 and "expected a real calendar date" in err
+    assert not (tmp_path / "x").exists()

@@ -17,7 +17,7 @@ from pipeline.report.sink import Sink
 
 COLUMNS = (
     "symbol", "language", "title", "pages", "status", "path", "size", "digest",
-    "errors", "warnings", "seconds", "source", "details",
+    "errors", "warnings", "seconds", "source", "details", "replaced",
 )  # fmt: skip
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -39,6 +39,7 @@ def row(record: Record) -> list[str]:
         record.symbol, record.language, record.title, record.pages, record.status,
         record.path, record.size, record.digest, record.errors, record.warnings,
         record.seconds, record.source, details,
+        None if record.replaced is None else ("yes" if record.replaced else "no"),
     )  # fmt: skip
     return [_cell(v) for v in values]
 

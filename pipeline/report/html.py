@@ -85,6 +85,7 @@ def row(record: Record) -> str:
             f"<ul>{items}</ul></details>"
         )
     seconds = "" if record.seconds is None else f"{record.seconds:.2f}"
+    status = _e(record.status) + (" (replaced)" if record.replaced else "")
     where = _e(record.path) if record.path else _e(record.source)
     return (
         f'<tr class="row-{tone}">'
@@ -92,7 +93,7 @@ def row(record: Record) -> str:
         f"<td>{_e(record.language)}</td>"
         f'<td class="title"{title_attrs}>{_e(record.title)}</td>'
         f'<td class="n">{_e(record.pages)}</td>'
-        f'<td class="{tone}">{_MARK[tone]}&nbsp;{_e(record.status)}</td>'
+        f'<td class="{tone}">{_MARK[tone]}&nbsp;{status}</td>'
         f'<td class="path"><code>{where}</code></td>'
         f'<td class="n">{_size(record.size)}</td>'
         f'<td class="digest"><code>{_e(record.digest)}</code></td>'

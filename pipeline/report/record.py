@@ -43,3 +43,4 @@ class Record:
     source: str | None = None  # build: the source folder as named
     passed: bool = True
     issues: tuple[Issue, ...] = field(default=())
+    replaced: bool | None = None  # build: the bag replaced an older one at its name

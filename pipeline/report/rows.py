@@ -49,6 +49,7 @@ def from_build(result: Result) -> Record:
         source=result.source,
         passed=result.status in ("built", "skipped"),
         issues=issues,
+        replaced=getattr(result, "replaced", None),  # set by builds that replace a bag
     )
 
 
