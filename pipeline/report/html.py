@@ -68,7 +68,7 @@ def _size(size: int | None) -> str:
     return f"{size:,}&nbsp;B"
 
 
-def row(record: Record) -> str:
+def row(record: Record, *, with_source: bool = False) -> str:
     tone = _TONE.get(record.status, "bad" if not record.passed else "ok")
     if not record.passed and tone == "ok":
         tone = "bad"
@@ -86,7 +86,8 @@ def row(record: Record) -> str:
         )
     seconds = "" if record.seconds is None else f"{record.seconds:.2f}"
     status = _e(record.status) + (" (replaced)" if record.replaced else "")
-    where = _e(record.path) if record.path else _e(record.source)
+    where = _e(record.path) if record.path else "\u2013"
+    source = f'<td class="path"><code>{_e(record.source)}</code></td>' if with_source else ""
     return (
         f'<tr class="row-{tone}">'
         f"<td>{_e(record.symbol)}</td>"
@@ -94,6 +95,7 @@ def row(record: Record) -> str:
         f'<td class="title"{title_attrs}>{_e(record.title)}</td>'
         f'<td class="n">{_e(record.pages)}</td>'
         f'<td class="{tone}">{_MARK[tone]}&nbsp;{status}</td>'
+        f"{source}"
         f'<td class="path"><code>{where}</code></td>'
         f'<td class="n">{_size(record.size)}</td>'
         f'<td class="digest"><code>{_e(record.digest)}</code></td>'
@@ -102,7 +104,8 @@ def row(record: Record) -> str:
         f'<td class="n">{seconds}</td>'
         "</tr>\n"
         + (
-            f'<tr class="issues row-{tone}"><td colspan="{len(_HEAD)}">{issues}</td></tr>\n'
+            f'<tr class="issues row-{tone}"><td colspan="{len(_HEAD) + with_source}">'
+            f"{issues}</td></tr>\n"
             if issues
             else ""
         )
@@ -123,7 +126,7 @@ class HtmlReport:
         self.rows = 0
 
     def add(self, record: Record) -> None:
-        self.body.write(row(record))
+        self.body.write(row(record, with_source=self.command == "build"))
         self.rows += 1
 
     def close(self, summary: dict[str, object]) -> None:
@@ -150,7 +153,10 @@ class HtmlReport:
             f"<li><b>{_e(v)}</b>{_e(k)}</li>"
             for k, v in (summary.get("totals") or {}).items()  # type: ignore[union-attr]
         )
-        heads = "".join(f'<th scope="col">{h}</th>' for h in _HEAD)
+        names = list(_HEAD)
+        if self.command == "build":
+            names.insert(names.index("Bag or archive"), "Source")
+        heads = "".join(f'<th scope="col">{h}</th>' for h in names)
         what = "document" if self.command == "build" else "bag"
         return (
             "<!DOCTYPE html>\n"
