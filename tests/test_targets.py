@@ -144,7 +144,7 @@ def test_verify_names_every_argument_that_names_nothing(tmp_path):
     assert messages == [
         f"{tmp_path}/empty: no bag, OCFL root or archive found in this folder (a bag is a "
         "folder holding bagit.txt; archives end in .zip, .tar.gz or .tgz)",
-        f"{tmp_path}/gone: no such bag, archive or folder",
+        f"{tmp_path}/gone: no such bag or archive",
         f"{tmp_path}/*.zip: no bag, OCFL root or archive matches '{tmp_path}/*.zip'",
     ]
 

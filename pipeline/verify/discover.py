@@ -80,8 +80,8 @@ def search(folder: Path) -> Iterator[Path]:
 
 
 def _targets_in(path: Path, *, named: bool) -> Iterator[Entry]:
-    if not os.path.lexists(path):
-        yield Entry(path, problem="no such bag, archive or folder")
+    if not path.exists():  # a link to nowhere too
+        yield Entry(path, problem="no such bag or archive")
     elif not path.is_dir():
         if named or is_archive(path.name):
             yield Entry(path)
