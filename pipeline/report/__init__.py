@@ -6,8 +6,10 @@ writes what CI dashboards read. Each writer consumes :class:`~.record.Record` ob
 time (so a streaming verify can feed it as targets finish) and publishes its file atomically
 when closed; a run that ends in error leaves no report half-written.
 
-``record`` is the row, ``facts`` reads what a row needs from a bag (size, digest, pages),
-``sink`` the atomic streaming file, and ``csvfile``, ``html``, ``junit`` the formats.
+``record`` is the row, ``rows`` makes rows of build results and verify reports, ``facts``
+reads what a row needs from a bag (size, digest, pages), ``csvfile``, ``html`` and ``junit``
+are the formats (each written through :class:`pipeline.atomic.Replacing`), ``writers``
+opens them by file suffix.
 """
 
 from __future__ import annotations

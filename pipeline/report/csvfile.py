@@ -12,8 +12,8 @@ import csv
 import io
 from pathlib import Path
 
+from pipeline.atomic import Replacing
 from pipeline.report.record import Record
-from pipeline.report.sink import Sink
 
 COLUMNS = (
     "symbol", "language", "title", "pages", "status", "path", "size", "digest",
@@ -46,7 +46,7 @@ def row(record: Record) -> list[str]:
 
 class CsvReport:
     def __init__(self, path: Path, command: str):
-        self.sink = Sink(path)
+        self.sink = Replacing(path)
         self._write(list(COLUMNS))
 
     def _write(self, cells: list[str]) -> None:

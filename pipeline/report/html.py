@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline import __version__
+from pipeline.atomic import Replacing
 from pipeline.report.record import Record
-from pipeline.report.sink import Sink
 
 _STYLE = """
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;
@@ -130,7 +130,7 @@ class HtmlReport:
         self.rows += 1
 
     def close(self, summary: dict[str, object]) -> None:
-        sink = Sink(self.path)
+        sink = Replacing(self.path)
         try:
             sink.write(self._head(summary))
             self.body.seek(0)

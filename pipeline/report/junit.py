@@ -17,8 +17,8 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from pipeline import __version__
+from pipeline.atomic import Replacing
 from pipeline.report.record import Record
-from pipeline.report.sink import Sink
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -84,7 +84,7 @@ class JunitReport:
             f'skipped="{self.skipped}" time="{self.seconds:.3f}"'
         )
         name = _attr(f"unfolio {self.command}")
-        sink = Sink(self.path)
+        sink = Replacing(self.path)
         try:
             sink.write('<?xml version="1.0" encoding="UTF-8"?>\n')
             # the root takes no "skipped" (the Jenkins/Ant schema has it on testsuite only)
