@@ -205,3 +205,17 @@ def test_junit_report_is_valid_against_the_dashboards_schema(tmp_path):
     assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("3", "1", "1")
     bad = etree.fromstring(b'<testsuites><testsuite tests="1"/></testsuites>')  # no name
     assert not schema.validate(bad)  # the schema can fail
+
+
+def test_facts_of_a_hostile_bag_neither_hang_nor_follow_links(tmp_path):
+    import os
+
+    from pipeline.report import facts
+
+    bag = tmp_path / "bag"
+    (bag / "data").mkdir(parents=True)
+    os.mkfifo(bag / "tagmanifest-sha512.txt")  # opening it for reading would block
+    (bag / "data" / "x.pdf").symlink_to("/etc/hostname")
+    size, digest = facts.size_and_digest(bag)
+    assert digest is None and size == 0
+    assert facts.bag_pdf(bag) is None

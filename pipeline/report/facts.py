@@ -18,12 +18,15 @@ from pathlib import Path
 
 TAG_MANIFEST = "tagmanifest-sha512.txt"
 _MAX_PDF = 512 << 20  # bytes of a PDF read to count its pages
+_MAX_MEMBERS = 1000  # members of a tar read looking for the PDF
 
 
 def sha256_file(path: Path) -> str | None:
     """``sha256:<hex>`` of a regular file (not followed if a link), or None."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        # no link followed; a FIFO must not block the open (fstat then refuses it)
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        fd = os.open(path, flags)
     except OSError:
         return None
     digest = hashlib.sha256()
@@ -101,7 +104,9 @@ def bag_pdf(path: Path, name: str | None = None) -> bytes | None:
                         return bundle.read(info)
         elif lowered.endswith((".tar.gz", ".tgz")):
             with tarfile.open(path, "r|gz") as bundle:
-                for entry in bundle:
+                for count, entry in enumerate(bundle):
+                    if count > _MAX_MEMBERS:  # unfolio's archives hold a few dozen files
+                        return None
                     if entry.isfile() and _is_bag_pdf(entry.name, name):
                         if entry.size > _MAX_PDF:
                             return None
