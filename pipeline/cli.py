@@ -560,6 +560,63 @@ def preview_command(target: Path, output: Path, dpi: int) -> int:
     return EXIT_OK
 
 
+@cli.command(name="import")
+@click.argument("docx", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The source folder to create (new, or an empty folder).",
+)
+@click.option(
+    "--report",
+    "report_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the import report (what was read, changed, left out) as JSON.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the import report as JSON.")
+def import_command(docx: Path, output: Path, report_file: Path | None, as_json: bool) -> int:
+    """Make a document source folder from a UN Word document (.docx).
+
+    Body text, headings, numbered paragraphs, emphasis, links, footnotes and tables become
+    Markdown; the masthead values are read from the first-page header and footer and the
+    document variables, and those it cannot read are left as [[TO FILL: field]] (validate
+    warns about them, build refuses them). What is not carried over (images, comments,
+    tracked deletions, text boxes, field codes) is listed, with its text.
+    """
+    from pipeline import atomic
+    from pipeline.importer import import_docx
+
+    result = import_docx(docx, output)
+    report = result.report
+    if report_file is not None:
+        data = json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n"
+        atomic.write_bytes(report_file, data.encode("utf-8"))
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        for item in report.items:
+            if item.kind == "not-carried":
+                click.echo(f"warning: {printable(str(docx))}: {item.line()}", err=True)
+            elif item.kind == "to-fill":
+                click.echo(
+                    f"warning: {printable(str(output))}: to fill: {item.what}: {item.detail}",
+                    err=True,
+                )
+            elif item.kind == "changed":
+                click.echo(f"note: {printable(str(docx))}: {item.line()}", err=True)
+    parts = len(result.files) - 1
+    left = len(report.of("not-carried"))
+    fill = len(report.of("to-fill"))
+    click.echo(
+        f"wrote {printable(str(output))} ({parts} part{'s' * (parts != 1)}; "
+        f"{left} item{'s' * (left != 1)} not carried over, {fill} value{'s' * (fill != 1)} "
+        "to fill)"
+    )
+    return EXIT_OK
+
+
 @cli.command()
 @click.argument("src", type=click.Path(path_type=Path))
 @click.option(
