@@ -130,6 +130,20 @@ def test_verify_globs_and_lists_name_targets(shelf, tmp_path):
     ]
 
 
+def test_a_sidecar_named_by_the_shell_stands_for_its_archive(shelf):
+    year = shelf / "2022"
+    named = sorted(year.iterdir())  # what `unfolio verify shelf/2022/*` receives
+    assert any(p.name.endswith(".sha256") for p in named)
+    found = [p.name for p in expand_targets(named)]
+    assert found == [
+        "A_76_9101--S_2022_9101-EN",
+        "A_76_9102-AR.tar.gz",
+        "A_C.3_77_L.91-ES.tar.gz",
+        "A_HRC_49_9105-FR",
+        "E_2022_9104-ZH.zip",
+    ]
+
+
 def test_a_broken_bag_named_on_its_own_is_still_judged_as_a_bag(shelf):
     bag = shelf / "2022" / "A_HRC_49_9105-FR"
     (bag / "bagit.txt").unlink()

@@ -12,7 +12,8 @@ means for verification:
 - any other folder is searched, recursively, in sorted order, for bags, OCFL roots and
   archives; the search does not enter a bag or an OCFL root, follows no symbolic link, and
   skips hidden names (``.A_75_1-EN.staging``: a build's work in progress). A ``.sha256``
-  sidecar belongs to its archive and is no target.
+  sidecar belongs to its archive and is no target; named on the command line (as the shell
+  expands ``bags/*``) it stands for its archive, which is verified once.
 
 A folder holding nothing to verify, a glob matching nothing and a path that does not exist
 are usage errors (exit 2), reported before any bag is read.
@@ -83,7 +84,11 @@ def _targets_in(path: Path, *, named: bool) -> Iterator[Entry]:
     if not path.exists():  # a link to nowhere too
         yield Entry(path, problem="no such bag or archive")
     elif not path.is_dir():
-        if named or is_archive(path.name):
+        archive = path.with_name(path.name[: -len(".sha256")])
+        if path.name.endswith(".sha256") and is_archive(archive.name) and archive.is_file():
+            if named:  # `verify bags/*` names each sidecar too: it stands for its archive
+                yield Entry(archive)
+        elif named or is_archive(path.name):
             yield Entry(path)
     elif _looks_like_bag(path, named=named) or is_ocfl_root(path):
         yield Entry(path)
