@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pipeline.verify import archive, bagit, consistency, opinions, pdf, profile
+from pipeline.verify import archive, bagit, consistency, opinions, pdf, profile, signature
 from pipeline.verify.findings import Finding, rule
 
 Kind = Literal["dir", "zip", "tgz", "file"]
@@ -40,6 +40,9 @@ class Options:
     profile: Path | None = None  # None: the shipped schemas/bag-profile.json
     profile_identifier: str | None = None  # the configured one, if not the profile's own
     second_opinions: bool = True
+    #: trust anchors (asn1crypto certificates, :func:`signature.load_anchors`); () : none given
+    trust: tuple[Any, ...] = ()
+    require_signature: bool = False
 
 
 @dataclass
@@ -52,6 +55,7 @@ class TargetReport:
     checks: list[str] = field(default_factory=list)
     # what the bag says it holds, for reports: symbol, language, title, pages (when read)
     about: dict[str, Any] = field(default_factory=dict)
+    signatures: list[signature.Signature] = field(default_factory=list)
 
     @property
     def errors(self) -> int:
@@ -130,6 +134,8 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
     report.findings += found
     flavour = None
     pdf_file = None
+    pdf_data = None
+    pdf_relative = ""
     if document is not None:
         report.about.update(
             symbol=document.symbol, language=document.language, title=document.title
@@ -137,7 +143,7 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
         report.findings += consistency.check_layout(root, reading, document)
         report.findings += consistency.check_bag_info(reading, document)
         pdf_relative = consistency.pdf_path(document)
-        data = consistency.read_file(root, pdf_relative)
+        data = pdf_data = consistency.read_file(root, pdf_relative)
         if data is not None:
             from pipeline.report.facts import page_count
 
@@ -146,6 +152,28 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
             flavour, found = pdf.check_pdf(data, document, pdf_relative)
             report.findings += found
             pdf_file = root / pdf_relative
+    report.checks.append("signature")
+    signed = signature.check(
+        root,
+        reading.info,
+        pdf_data,
+        pdf_relative,
+        anchors=options.trust,
+        require=options.require_signature,
+    )
+    report.findings += signed.findings
+    report.signatures += signed.signatures
+    if options.second_opinions and signature.bag_signed(root):
+        we_failed = any(f.code.startswith("SIG-BAG-") for f in signed.findings)
+        opinion = opinions.openssl_cms(root)
+        if opinion.verdict in ("valid", "invalid"):
+            opinion = dataclasses.replace(
+                opinion, agrees=(opinion.verdict == "invalid") == we_failed
+            )
+        report.opinions.append(opinion)
+        if opinion.verdict == "invalid" and not we_failed:
+            message = f"openssl rejects it: {opinion.detail}"
+            report.findings.append(opinions.OPENSSL(signature.SIGNATURE_NAME, message))
     report.checks.append("premis")
     report.findings += consistency.check_premis(root, reading, flavour)
     if options.premis_xsd is not None:
