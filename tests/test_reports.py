@@ -219,3 +219,17 @@ def test_facts_of_a_hostile_bag_neither_hang_nor_follow_links(tmp_path):
     size, digest = facts.size_and_digest(bag)
     assert digest is None and size == 0
     assert facts.bag_pdf(bag) is None
+
+
+def test_a_signed_build_reports_the_signed_bags_pages_size_and_digest(capsys, tmp_path):
+    from . import pki
+    from .conftest import MINIMAL
+
+    key, cert = pki.signer().write(tmp_path, "signer")
+    code, out, _ = run(capsys, "build", str(MINIMAL), "-o", "bags", "--pdfa", "2b", "--json",
+                       "--sign-key", str(key), "--sign-cert", str(cert))  # fmt: skip
+    assert code == 0
+    (document,) = json.loads(out)["documents"]
+    bag = tmp_path / "bags" / document["name"]
+    assert document["digest"] == sha256(bag / "tagmanifest-sha512.txt")
+    assert document["pages"] >= 1 and document["size"] > 0
