@@ -288,6 +288,49 @@ def build(
     is_flag=True,
     help="Do not run bagit-python, bagit-profile and veraPDF as well.",
 )
+@click.option(
+    "--fixity",
+    is_flag=True,
+    help="Audit mode: BagIt completeness and fixity and PREMIS fixity only (and the signature "
+    "with --trust), at hashing speed; no profile, source or PDF checks.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Bags verified at once; above 1, in worker processes, where a crash or --timeout "
+    "fails that bag only.",
+)
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "inline", "dask"]),
+    default="local",
+    show_default=True,
+    help="Local worker processes (with --jobs), inline: this process, or a Dask cluster "
+    "(needs unfolio[dask]; bags at the same paths on every node).",
+)
+@click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Seconds one bag may take; it then fails (BAG-UNCHECKED) and the others go on.",
+)
+@click.option(
+    "--log",
+    "log_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append one JSON line per bag (time, target, verdict, codes, bag digest) to this "
+    "audit log.",
+)
+@click.option(
+    "--since",
+    "since_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Say which bags changed verdict or digest since their last record in this audit log.",
+)
 def verify(
     targets: tuple[Path, ...],
     as_json: bool,
@@ -297,22 +340,34 @@ def verify(
     profile_file: Path | None,
     config_file: Path | None,
     no_second_opinions: bool,
+    fixity: bool,
+    jobs: int,
+    executor: str,
+    scheduler: str | None,
+    timeout: float | None,
+    log_file: Path | None,
+    since_file: Path | None,
 ) -> int:
     """Check bags (folders, .zip or .tar.gz) and name every broken file.
 
-    Exit 0 when every target passed (warnings alone pass unless --strict), 1 otherwise.
+    Each bag's report is printed as soon as it is done (with --jobs, in the order they
+    finish). Exit 0 when every target passed (warnings alone pass unless --strict), 1 otherwise.
     """
     from pipeline import config as config_module
     from pipeline.config import DEFAULT_PROFILE_IDENTIFIER
-    from pipeline.verify import Options, consistency, profile, verify_target
-    from pipeline.verify.report import as_json as json_report
-    from pipeline.verify.report import text_lines
+    from pipeline.verify import Options, audit, consistency, profile
+    from pipeline.verify import run as runner
+    from pipeline.verify.report import JsonStream, mode_of, text_lines
 
+    if scheduler and executor != "dask":
+        raise click.UsageError("--scheduler is for --executor dask")
+    if fixity and bagit_only:
+        raise click.UsageError("--fixity and --bagit-only are two different modes: choose one")
     missing = [str(t) for t in targets if not t.exists()]  # a link to nowhere too
     if missing:
         raise UserError(f"no such bag or archive: {', '.join(missing)}")
     identifier = None
-    if profile_file is None and not bagit_only:
+    if profile_file is None and not bagit_only and not fixity:
         configured = config_module.load(config_file).profile_identifier
         identifier = None if configured == DEFAULT_PROFILE_IDENTIFIER else configured
     options = Options(
@@ -321,25 +376,54 @@ def verify(
         premis_xsd=premis_xsd,
         profile=profile_file,
         profile_identifier=identifier,
-        second_opinions=not no_second_opinions,
+        second_opinions=not no_second_opinions and not fixity,
+        fixity=fixity,
     )
-    if not bagit_only:  # a bad profile or XSD is a usage error, found before any bag is read
+    if not bagit_only and not fixity:  # a bad profile or XSD is a usage error, found first
         profile.load_profile(profile_file)
         if premis_xsd is not None:
             consistency.load_xsd(premis_xsd)
-    reports = []
-    for target in targets:
-        report = verify_target(target, options)
-        reports.append(report)
-        if not as_json:
+    audits: dict[str, audit.Audit] = {}
+    if since_file is not None:  # read before this run appends to it (it may be --log too)
+        audits, skipped = audit.last_audits(since_file)
+        for line in skipped:
+            click.echo(f"warning: {printable(line)}", err=True)
+    log = audit.Log(log_file) if log_file is not None else None
+    stream = JsonStream(lambda text: click.echo(text, nl=False), options) if as_json else None
+    total = passed = changed = 0
+    try:
+        reports = runner.run(
+            targets, options, executor=executor, jobs=jobs, scheduler=scheduler, timeout=timeout
+        )
+        for report in reports:
+            total += 1
+            passed += report.passed(strict)
+            change = audit.compare(report, audits) if since_file is not None else None
+            changed += bool(change and change.changed)
+            if log is not None:
+                log.append(audit.record(report, strict=strict, mode=mode_of(options)))
+            if stream is not None:
+                extra = {}
+                if change is not None:
+                    extra["since"] = {**change.as_dict(), "what": change.what()}
+                stream.add(report, **extra)
+                continue
             for line in text_lines(report, options):
                 click.echo(line)
-    if as_json:
-        click.echo(json.dumps(json_report(reports, options), ensure_ascii=False, indent=2))
-    elif len(reports) > 1:
-        passed = sum(r.passed(strict) for r in reports)
-        click.echo(f"{passed} of {len(reports)} passed")
-    return EXIT_OK if all(r.passed(strict) for r in reports) else EXIT_FAILED
+            if change is not None:
+                said = "; ".join(change.what()) if change.changed else "unchanged"
+                click.echo(f"  since the last audit: {printable(said)}")
+    finally:
+        if log is not None:
+            log.close()
+    if stream is not None:
+        stream.close()
+    else:
+        if total > 1:
+            click.echo(f"{passed} of {total} passed")
+        if since_file is not None:
+            click.echo(f"{changed} of {total} changed since {printable(str(since_file))}")
+    return EXIT_OK if passed == total else EXIT_FAILED
 
 
 @cli.command()

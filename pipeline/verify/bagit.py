@@ -252,6 +252,9 @@ class BagReading:
     """Tag manifests: algorithm → {tag file path: lower-case hex}."""
     payload: tuple[str, ...]
     """Regular files actually under ``data/``, posix, sorted."""
+    digests: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: MappingProxyType({}))
+    """Payload files hashed by the fixity check: path → {hashlib name: hex}, as read (so a
+    later stage comparing PREMIS fixity need not read every file again)."""
 
 
 # -- text: pure functions ----------------------------------------------------------------------
@@ -947,6 +950,7 @@ class _Bag:
     declaration: Declaration = field(default_factory=Declaration)
     findings: Findings = field(default_factory=Findings)
     lf_only: dict[str, bool] = field(default_factory=dict)
+    digests: dict[str, dict[str, str]] = field(default_factory=dict)
     """For each text tag file read: whether every line, the last too, ends with LF alone."""
     declaration_bytes: bytes | None = None
 
@@ -1098,6 +1102,7 @@ def check_bag(root: Path, *, unfolio_layout: bool = True) -> tuple[BagReading, l
         manifests=_as_mapping(manifests),
         tag_manifests=_as_mapping(tag_manifests),
         payload=tuple(sorted(path for path in listing.files if path.startswith("data/"))),
+        digests=MappingProxyType(bag.digests),
     )
     return reading, bag.findings
 
@@ -1512,13 +1517,19 @@ def _check_fixity(bag: _Bag, wanted: Wanted) -> None:
     for all its algorithms; each mismatch is reported with its algorithm and manifest."""
     for path, checks in sorted(wanted.items()):
         try:
-            found = bag.folder.digests(path, {hasher for hasher, _, _, _ in checks})
+            found = bag.folder.digests(
+                path,
+                {hasher for hasher, _, _, _ in checks}
+                | (set(UNFOLIO_ALGORITHMS) if bag.unfolio else set()),
+            )
         except NotRegularFile:
             bag.findings.append(UNREADABLE(show(path), "is no longer a regular file; not read"))
             continue
         except OSError as error:
             bag.findings.append(UNREADABLE(show(path), f"cannot be read: {_why(error)}"))
             continue
+        if path.startswith("data/"):
+            bag.digests[path] = found
         for hasher, expected, manifest, line in checks:
             if found[hasher] != expected.hex():
                 message = (

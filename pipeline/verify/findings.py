@@ -107,6 +107,11 @@ class Findings(list[Finding]):
         self._summary: dict[str, int] = {}  # code → index of its "omitted" finding
         self.extend(items)
 
+    def __reduce__(self) -> tuple[object, tuple[list[Finding], int]]:
+        """Pickled (to and from a worker process) as its findings and cap: rebuilt by adding
+        them again, which keeps the counts (a list subclass's default appends too early)."""
+        return (_rebuilt, (list(self), self.cap))
+
     def append(self, finding: Finding) -> None:
         if finding.omitted:
             self._omit(finding.code, finding.severity, finding.omitted)
@@ -151,3 +156,7 @@ class Findings(list[Finding]):
     def count_of(self, severity: Severity) -> int:
         """Findings of ``severity``, the unlisted ones included."""
         return sum(f.weight for f in self if f.severity == severity)
+
+
+def _rebuilt(items: list[Finding], cap: int) -> Findings:
+    return Findings(items, cap=cap)

@@ -10,13 +10,14 @@ finding already names the file, and one cause should give one finding.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pipeline.verify import archive, bagit, consistency, opinions, pdf, profile
+from pipeline.verify import archive, bagit, consistency, fixity, opinions, pdf, profile
 from pipeline.verify.findings import Findings, rule
 
 Kind = Literal["dir", "zip", "tgz", "file"]
@@ -44,6 +45,9 @@ class Options:
     profile: Path | None = None  # None: the shipped schemas/bag-profile.json
     profile_identifier: str | None = None  # the configured one, if not the profile's own
     second_opinions: bool = True
+    fixity: bool = False
+    """``verify --fixity``: BagIt completeness and fixity, PREMIS fixity and the signature
+    only (:mod:`.fixity`); no profile, source, PDF or second-opinion checks."""
 
 
 @dataclass
@@ -54,6 +58,10 @@ class TargetReport:
     findings: Findings = field(default_factory=Findings)
     opinions: list[opinions.Opinion] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
+    digest: str | None = None
+    """The bag's digest, ``sha256:`` of its ``tagmanifest-sha512.txt`` (which covers every
+    manifest, which cover every file): what an audit log records, so that a bag resealed
+    since the last audit shows as changed even when it still passes."""
 
     @property
     def errors(self) -> int:
@@ -116,13 +124,40 @@ def _verify_target(path: Path, options: Options, report: TargetReport) -> None:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def bag_digest(root: Path) -> str | None:
+    """``sha256:<hex>`` of the bag's ``tagmanifest-sha512.txt``, read without following a
+    link; None when there is no such regular file (the BagIt stage reports why)."""
+    try:
+        data = bagit.BagFolder(root).read("tagmanifest-sha512.txt", bagit.MAX_MANIFEST_BYTES)
+    except OSError:
+        return None
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def _check_signature(
+    root: Path, reading: bagit.BagReading, options: Options, report: TargetReport
+) -> None:
+    """The hook for the bag's detached signature (``tagmanifest-sha512.txt.p7s``, checked
+    against the trust anchors of ``--trust``): it runs in full and in ``--fixity`` mode alike,
+    after the BagIt stage, and must need only public trust anchors (verify holds no key, so a
+    worker or Dask node never receives one). The signature checks (:mod:`.signature`) plug in
+    here; until they do, nothing is checked and no check is claimed in ``report.checks``."""
+
+
 def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
     report.checks.append("bagit")
     reading, found = bagit.check_bag(root, unfolio_layout=not options.bagit_only)
     report.findings += found
     report.bagit_version = reading.version
+    report.digest = bag_digest(root)
     if options.bagit_only:
         return
+    if options.fixity:
+        report.checks.append("premis-fixity")
+        report.findings += fixity.check_premis_fixity(root, reading)
+        _check_signature(root, reading, options, report)
+        return
+    _check_signature(root, reading, options, report)
     bag_profile = profile.load_profile(options.profile, identifier=options.profile_identifier)
     report.checks.append("profile")
     report.findings += profile.check_profile(reading, bag_profile)
