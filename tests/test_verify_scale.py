@@ -267,3 +267,21 @@ def test_log_lines_written_at_once_by_two_writers_never_interleave(built, tmp_pa
 
 def test_fixity_with_bagit_only_is_a_usage_error(built, capsys):
     assert main(["verify", "--fixity", "--bagit-only", str(built)]) == 2
+
+
+def test_a_local_dask_cluster_verifies_each_bag_as_local_workers_do(bag, built, capsys):
+    distributed = pytest.importorskip("distributed")
+    (bag / "data" / "objects" / "extra.txt").write_text("not listed")
+    with distributed.LocalCluster(
+        n_workers=1, processes=True, threads_per_worker=1, dashboard_address=None
+    ) as cluster:
+        args = ["verify", "--fixity", "--json", "--executor", "dask"]
+        code = main([*args, "--scheduler", cluster.scheduler_address, str(built), str(bag)])
+    data = json.loads(capsys.readouterr().out)
+    jsonschema.validate(data, SCHEMA)
+    assert code == 1
+    assert {t["path"]: t["passed"] for t in data["targets"]} == {str(built): True, str(bag): False}
+
+
+def test_scheduler_without_dask_is_a_usage_error(built, capsys):
+    assert main(["verify", "--scheduler", "tcp://127.0.0.1:1", str(built)]) == 2

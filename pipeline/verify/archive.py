@@ -778,8 +778,6 @@ def open_archive(path: Path, into: Path) -> tuple[Path | None, list[Finding]]:
             root, findings = _open_zip(path, handle, into)
         else:
             root, findings = _open_tar(path, handle, into, compressed=kind == "gzip")
-    if root is not None:
-        findings += archive_records.bag_name_findings(path.name, root.name)
     return root, findings
 
 

@@ -17,7 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pipeline.verify import archive, bagit, consistency, fixity, opinions, pdf, profile
+from pipeline.verify import (
+    archive,
+    archive_records,
+    bagit,
+    consistency,
+    fixity,
+    opinions,
+    pdf,
+    profile,
+)
 from pipeline.verify.findings import Findings, rule
 
 Kind = Literal["dir", "zip", "tgz", "file"]
@@ -119,6 +128,7 @@ def _verify_target(path: Path, options: Options, report: TargetReport) -> None:
             report.findings += archive.check_sidecar(path)
         report.findings += found
         if root is not None:
+            report.findings += archive_records.bag_name_findings(path.name, root.name)
             _verify_bag(root, options, report)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
