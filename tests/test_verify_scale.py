@@ -285,3 +285,26 @@ def test_a_local_dask_cluster_verifies_each_bag_as_local_workers_do(bag, built, 
 
 def test_scheduler_without_dask_is_a_usage_error(built, capsys):
     assert main(["verify", "--scheduler", "tcp://127.0.0.1:1", str(built)]) == 2
+
+
+def test_the_json_stream_writes_what_the_whole_report_would_hold(bag, built):
+    from pipeline.verify.report import JsonStream, as_json
+
+    (bag / "data" / "objects" / "extra.txt").write_text("not listed")
+    reports = [verify_target(path, QUICK) for path in (built, bag)]
+    parts: list[str] = []
+    stream = JsonStream(parts.append, QUICK)
+    assert parts == []  # nothing before the first target is done
+    for report in reports:
+        stream.add(report)
+    stream.close()
+    assert json.loads("".join(parts)) == as_json(reports, QUICK)
+
+
+def test_second_opinions_are_skipped_on_a_bag_with_very_long_manifests(bag, monkeypatch):
+    from pipeline.verify import target
+
+    monkeypatch.setattr(target, "MAX_OPINION_ENTRIES", 5)
+    opinions = {o.tool: o for o in verify_target(bag, Options()).opinions}
+    assert opinions["bagit-python"].verdict == "skipped"
+    assert "over 5" in opinions["bagit-profile"].detail

@@ -65,18 +65,26 @@ class JsonStream:
     """Writes the report of a run target by target, through ``write``; :meth:`close` ends it.
 
     The result is exactly what ``json.dumps(as_json(...), indent=2)`` would print for the same
-    reports, except that ``ok`` comes last (JSON objects are unordered)."""
+    reports, except that ``ok`` comes last (JSON objects are unordered). Nothing is written
+    before the first target is done, so a run that stops on a usage error (a Dask scheduler out
+    of reach) leaves no half a report on stdout."""
 
     def __init__(self, write: Callable[[str], None], options: Options):
         self.write = write
         self.options = options
         self.ok = True
         self.count = 0
-        text = json.dumps(head(self.options), ensure_ascii=False, indent=2)
-        self.write(text[: text.rindex("}")].rstrip() + ',\n  "targets": [')
+        self.started = False
+
+    def _start(self) -> None:
+        if not self.started:
+            self.started = True
+            text = json.dumps(head(self.options), ensure_ascii=False, indent=2)
+            self.write(text[: text.rindex("}")].rstrip() + ',\n  "targets": [')
 
     def add(self, report: TargetReport, **extra: Any) -> None:
         """One more target's object; ``extra`` adds optional keys (``since``)."""
+        self._start()
         self.ok &= report.passed(self.options.strict)
         data = target_dict(report, self.options)
         data.update(extra)
@@ -85,6 +93,7 @@ class JsonStream:
         self.count += 1
 
     def close(self) -> None:
+        self._start()
         inner = "\n  " if self.count else ""
         self.write(f'{inner}],\n  "ok": {json.dumps(self.ok)}\n}}\n')
 
