@@ -110,7 +110,7 @@ def checksum_loop(bags: list[Path], work: Path) -> float:
 
 
 def absent_bag(bag: Path, work: Path, count: int) -> Path:
-    target = work / "absent" / bag.name
+    target = work / f"absent-{count}" / bag.name
     if target.exists():
         return target
     shutil.copytree(bag, target)
