@@ -233,6 +233,27 @@ def render(
     "a crash or hang stops the batch); or a Dask distributed cluster (needs unfolio[dask]).",
 )
 @click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786.")
+@click.option(
+    "--sign-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Sign each PDF and bag with this PEM private key (encrypted: passphrase from "
+    "UNFOLIO_SIGN_PASSPHRASE or a prompt).",
+)
+@click.option(
+    "--sign-cert",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The signing key's certificate (PEM).",
+)
+@click.option(
+    "--sign-chain",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Intermediate certificates to embed with the signature (PEM).",
+)
+@click.option(
+    "--sign-p12",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Sign with the key and certificates of this PKCS#12 file instead.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 def build(
     sources: tuple[str, ...],
@@ -247,6 +268,10 @@ def build(
     max_memory: int,
     executor: str,
     scheduler: str | None,
+    sign_key: Path | None,
+    sign_cert: Path | None,
+    sign_chain: Path | None,
+    sign_p12: Path | None,
     as_json: bool,
 ) -> int:
     """Validate, typeset and package each document source folder as a BagIt bag in OUTPUT.
@@ -261,11 +286,14 @@ def build(
 
     if scheduler and executor != "dask":
         raise click.UsageError("--scheduler is for --executor dask")
+    config = config_module.load(config_file)
+    signer = _signer(sign_key, sign_cert, sign_chain, sign_p12, config.signing)
     options = batch.Options(
         output=output,
         flavour=pdfa,
         fmt=fmt,
-        config=config_module.load(config_file),
+        config=config,
+        signer=signer,
         jobs=jobs or batch.default_jobs(),
         force=force,
         timeout=timeout,
@@ -281,6 +309,43 @@ def build(
         for line in summary.closing_lines():
             click.echo(printable(line), err=True)
     return summary.exit_code
+
+
+def _ask_passphrase(name: str) -> bytes | None:
+    """A hidden prompt at a terminal; None when no one is there to answer."""
+    if not sys.stdin.isatty():
+        return None
+    return click.prompt(f"Passphrase for {name}", hide_input=True, err=True).encode("utf-8")
+
+
+def _signer(key: Path | None, cert: Path | None, chain: Path | None, p12: Path | None, signing):
+    """The run's signer from the options, else the ``[signing]`` table; None: unsigned."""
+    from pipeline.sign import Signer, keys
+
+    if key or cert or chain or p12:
+        if p12 and (key or cert):
+            raise click.UsageError("--sign-p12, or --sign-key with --sign-cert, not both")
+        if not p12 and not (key and cert):
+            raise click.UsageError("--sign-key and --sign-cert go together")
+        if chain and p12:
+            raise click.UsageError("--sign-chain is for --sign-key; a PKCS#12 file holds its chain")
+    elif signing.signs:
+        key, cert, chain, p12 = signing.key, signing.certificate, signing.chain, signing.pkcs12
+    else:
+        return None
+    if p12 is not None:
+        identity = keys.load_pkcs12(p12, ask=_ask_passphrase)
+        where = str(p12)
+    else:
+        assert key is not None and cert is not None
+        identity = keys.load_pem(key, cert, chain, ask=_ask_passphrase)
+        where = str(cert)
+    try:
+        when = keys.signing_time()
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    identity.check_time(when, where)
+    return Signer(identity, when)
 
 
 @cli.command()
@@ -307,7 +372,20 @@ def build(
 @click.option(
     "--no-second-opinions",
     is_flag=True,
-    help="Do not run bagit-python, bagit-profile and veraPDF as well.",
+    help="Do not run bagit-python, bagit-profile, veraPDF and openssl as well.",
+)
+@click.option(
+    "--trust",
+    "trust_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Trust anchors (PEM certificates) the signatures must chain to; repeatable "
+    "(default: the configuration's signing.trust).",
+)
+@click.option(
+    "--require-signature",
+    is_flag=True,
+    help="Fail a bag that is not signed (the only defence against a stripped signature).",
 )
 @click.option(
     "--fixity",
@@ -361,6 +439,8 @@ def verify(
     profile_file: Path | None,
     config_file: Path | None,
     no_second_opinions: bool,
+    trust_files: tuple[Path, ...],
+    require_signature: bool,
     fixity: bool,
     jobs: int,
     executor: str,
@@ -376,7 +456,7 @@ def verify(
     """
     from pipeline import config as config_module
     from pipeline.config import DEFAULT_PROFILE_IDENTIFIER
-    from pipeline.verify import Options, audit, consistency, profile
+    from pipeline.verify import Options, audit, consistency, profile, signature
     from pipeline.verify import run as runner
     from pipeline.verify.report import JsonStream, mode_of, text_lines
 
@@ -387,11 +467,23 @@ def verify(
     missing = [str(t) for t in targets if not t.exists()]  # a link to nowhere too
     if missing:
         raise UserError(f"no such bag or archive: {', '.join(missing)}")
+    if bagit_only and (trust_files or require_signature):
+        raise click.UsageError(
+            "--trust and --require-signature are unfolio checks, not --bagit-only"
+        )
     identifier = None
-    if profile_file is None and not bagit_only and not fixity:
-        configured = config_module.load(config_file).profile_identifier
-        identifier = None if configured == DEFAULT_PROFILE_IDENTIFIER else configured
+    anchors: tuple = ()
+    if not bagit_only:
+        config = config_module.load(config_file)
+        if profile_file is None and not fixity:
+            configured = config.profile_identifier
+            identifier = None if configured == DEFAULT_PROFILE_IDENTIFIER else configured
+        # trust anchors are certificates (public): they may travel to workers and Dask nodes
+        anchors = tuple(signature.load_anchors(trust_files or config.signing.trust))
+        require_signature = require_signature or config.signing.require_signature
     options = Options(
+        trust=anchors,
+        require_signature=require_signature,
         bagit_only=bagit_only,
         strict=strict,
         premis_xsd=premis_xsd,

@@ -25,7 +25,7 @@ import pdfplumber
 
 _JOB_LINE = re.compile(r"^(?:GE\.|V\.)?\d{2}-\d{5}\s*\([A-Z]\)")
 _FOOTER = re.compile(r"^(?:\d+/\d+\s+)?(?:GE\.|V\.)?\d{2}-\d{5}(?:\s+\d+/\d+)?$")
-_BARCODE = re.compile(r"^\*[0-9A-Z]+\*$")
+_BARCODE = re.compile(r"^\*(?: ?[0-9A-Z])+ ?\*$")  # a caption spaced across the bars too
 _GAP = 4.0  # points between a line's bottom and the next line's top that start a paragraph
 _COLUMN_GAP = 10.0  # points of empty space inside a line that mark table columns
 

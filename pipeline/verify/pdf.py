@@ -42,6 +42,10 @@ GATE_RULES: dict[str, Rule] = {
         ("PDF-XMP-EXTENSION", "custom XMP properties are declared in an extension schema"),
         ("PDF-TEXT-ROUNDTRIP", "the text extracted from the PDF contains the source text"),
         ("PDF-TEXT-OFFPAGE", "no text is drawn outside its page"),
+        (
+            "PDF-SIGNATURE-FORM",
+            "the only form is unfolio's signature field, as PDF/A and PDF/UA want it",
+        ),
     )
 }
 MAX_INFLATED_BYTES = 256 * 2**20

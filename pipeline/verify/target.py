@@ -26,6 +26,7 @@ from pipeline.verify import (
     opinions,
     pdf,
     profile,
+    signature,
 )
 from pipeline.verify.findings import Findings, rule
 
@@ -54,9 +55,12 @@ class Options:
     profile: Path | None = None  # None: the shipped schemas/bag-profile.json
     profile_identifier: str | None = None  # the configured one, if not the profile's own
     second_opinions: bool = True
+    #: trust anchors (asn1crypto certificates, :func:`signature.load_anchors`); () : none given
+    trust: tuple[Any, ...] = ()
+    require_signature: bool = False
     fixity: bool = False
-    """``verify --fixity``: BagIt completeness and fixity, PREMIS fixity and the signature
-    only (:mod:`.fixity`); no profile, source, PDF or second-opinion checks."""
+    """``verify --fixity``: BagIt completeness and fixity, PREMIS fixity and the bag's
+    signature only (:mod:`.fixity`); no profile, source, PDF or second-opinion checks."""
 
 
 @dataclass
@@ -67,6 +71,7 @@ class TargetReport:
     findings: Findings = field(default_factory=Findings)
     opinions: list[opinions.Opinion] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
+    signatures: list[signature.Signature] = field(default_factory=list)
     digest: str | None = None
     """The bag's digest, ``sha256:`` of its ``tagmanifest-sha512.txt`` (which covers every
     manifest, which cover every file): what an audit log records, so that a bag resealed
@@ -144,14 +149,22 @@ def bag_digest(root: Path) -> str | None:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def _check_signature(
+def _fixity_signature(
     root: Path, reading: bagit.BagReading, options: Options, report: TargetReport
 ) -> None:
-    """The hook for the bag's detached signature (``tagmanifest-sha512.txt.p7s``, checked
-    against the trust anchors of ``--trust``): it runs in full and in ``--fixity`` mode alike,
-    after the BagIt stage, and must need only public trust anchors (verify holds no key, so a
-    worker or Dask node never receives one). The signature checks (:mod:`.signature`) plug in
-    here; until they do, nothing is checked and no check is claimed in ``report.checks``."""
+    """``--fixity``'s signature check: the bag's detached CMS signature over
+    ``tagmanifest-sha512.txt`` (which covers every manifest, which cover every file, the PDF
+    too), when trust anchors are given, a signature is required, or the bag carries one. The
+    PDF's own signature is a full verify's (it needs the PDF parsed). Trust anchors are
+    certificates: nothing secret reaches a worker."""
+    if not (options.trust or options.require_signature or signature.bag_signed(root)):
+        return
+    report.checks.append("signature")
+    signed = signature.check(
+        root, reading.info, None, "", anchors=options.trust, require=options.require_signature
+    )
+    report.findings += signed.findings
+    report.signatures += signed.signatures
 
 
 def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
@@ -165,9 +178,8 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
     if options.fixity:
         report.checks.append("premis-fixity")
         report.findings += fixity.check_premis_fixity(root, reading)
-        _check_signature(root, reading, options, report)
+        _fixity_signature(root, reading, options, report)
         return
-    _check_signature(root, reading, options, report)
     bag_profile = profile.load_profile(options.profile, identifier=options.profile_identifier)
     report.checks.append("profile")
     report.findings += profile.check_profile(reading, bag_profile)
@@ -177,16 +189,40 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
     report.findings += found
     flavour = None
     pdf_file = None
+    pdf_data = None
+    pdf_relative = ""
     if document is not None:
         report.findings += consistency.check_layout(root, reading, document)
         report.findings += consistency.check_bag_info(reading, document)
         pdf_relative = consistency.pdf_path(document)
-        data = consistency.read_file(root, pdf_relative)
+        data = pdf_data = consistency.read_file(root, pdf_relative)
         if data is not None:
             report.checks.append("pdf")
             flavour, found = pdf.check_pdf(data, document, pdf_relative)
             report.findings += found
             pdf_file = root / pdf_relative
+    report.checks.append("signature")
+    signed = signature.check(
+        root,
+        reading.info,
+        pdf_data,
+        pdf_relative,
+        anchors=options.trust,
+        require=options.require_signature,
+    )
+    report.findings += signed.findings
+    report.signatures += signed.signatures
+    if options.second_opinions and signature.bag_signed(root):
+        we_failed = any(f.code.startswith("SIG-BAG-") for f in signed.findings)
+        opinion = opinions.openssl_cms(root)
+        if opinion.verdict in ("valid", "invalid"):
+            opinion = dataclasses.replace(
+                opinion, agrees=(opinion.verdict == "invalid") == we_failed
+            )
+        report.opinions.append(opinion)
+        if opinion.verdict == "invalid" and not we_failed:
+            message = f"openssl rejects it: {opinion.detail}"
+            report.findings.append(opinions.OPENSSL(signature.SIGNATURE_NAME, message))
     report.checks.append("premis")
     report.findings += consistency.check_premis(root, reading, flavour)
     if options.premis_xsd is not None:
