@@ -308,3 +308,42 @@ def test_second_opinions_are_skipped_on_a_bag_with_very_long_manifests(bag, monk
     opinions = {o.tool: o for o in verify_target(bag, Options()).opinions}
     assert opinions["bagit-python"].verdict == "skipped"
     assert "over 5" in opinions["bagit-profile"].detail
+
+
+# -- --fixity and signatures ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def signed_bag(tmp_path_factory) -> tuple[Path, Path, Path]:
+    """A bag signed by the throwaway signer, its CA, and another CA (tests/pki.py)."""
+    from . import pki
+
+    folder = tmp_path_factory.mktemp("pki")
+    key, cert = pki.signer().write(folder, "signer")
+    ca = pki.ca().write_cert(folder / "ca.pem")
+    other = pki.other_ca().write_cert(folder / "other-ca.pem")
+    out = tmp_path_factory.mktemp("signed")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", pki.EPOCH)
+        args = ["build", str(MINIMAL), "-o", str(out), "--pdfa", "2u"]
+        assert main([*args, "--sign-key", str(key), "--sign-cert", str(cert)]) == 0
+    return next(p for p in out.iterdir() if p.is_dir()), ca, other
+
+
+def test_fixity_with_trust_checks_the_bag_signature_in_workers(signed_bag, tmp_path, capsys):
+    signed, ca, other = signed_bag
+    resealed = Path(shutil.copytree(signed, tmp_path / "resealed" / signed.name))
+    letter = resealed / "data" / "objects" / "source" / "letter.md"
+    letter.write_text(letter.read_text(encoding="utf-8") + "\nAdded.\n", encoding="utf-8")
+    reseal(resealed)  # BagIt is whole again; the signature covers the old tag manifest
+    args = ["verify", "--fixity", "--jobs", "2", "--json", "--trust", str(ca)]
+    assert main([*args, str(signed), str(resealed)]) == 1
+    data = json.loads(capsys.readouterr().out)
+    jsonschema.validate(data, SCHEMA)
+    by_path = {t["path"]: t for t in data["targets"]}
+    good = by_path[str(signed)]
+    assert good["passed"] and "signature" in good["checks"]
+    assert [s["trusted"] for s in good["signatures"]] == [True]
+    bad_codes = {f["code"] for f in by_path[str(resealed)]["findings"]}
+    assert any(code.startswith("SIG-BAG-") for code in bad_codes)
+    assert main(["verify", "--fixity", "--trust", str(other), str(signed)]) == 1
