@@ -79,11 +79,12 @@ class TargetReport:
 
     @property
     def errors(self) -> int:
-        return self.findings.count_of("error")
+        # by weight, not .count_of: a stage that assigns a plain list must still count right
+        return sum(f.weight for f in self.findings if f.severity == "error")
 
     @property
     def warnings(self) -> int:
-        return self.findings.count_of("warning")
+        return sum(f.weight for f in self.findings if f.severity == "warning")
 
     def status(self) -> Status:
         if self.errors:
