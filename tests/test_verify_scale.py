@@ -347,3 +347,29 @@ def test_fixity_with_trust_checks_the_bag_signature_in_workers(signed_bag, tmp_p
     bad_codes = {f["code"] for f in by_path[str(resealed)]["findings"]}
     assert any(code.startswith("SIG-BAG-") for code in bad_codes)
     assert main(["verify", "--fixity", "--trust", str(other), str(signed)]) == 1
+
+
+def test_manifests_read_a_chunk_at_a_time_give_the_lines_of_the_whole(monkeypatch):
+    """Line ends and multi-byte characters split across chunks of 1 to 7 bytes."""
+    import io
+    import random
+
+    from pipeline.verify import bagit
+
+    class Bag:
+        declaration = bagit.Declaration()
+
+        def __init__(self) -> None:
+            self.findings = Findings()
+            self.lf_only: dict[str, bool] = {}
+
+    rng = random.Random(1)
+    pieces = ["a", "bb", "\n", "\r", "\r\n", "é", "字", "x" * 40]
+    for _ in range(300):
+        data = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))).encode()
+        monkeypatch.setattr(bagit, "CHUNK_BYTES", rng.randint(1, 7))
+        bag = Bag()
+        lines = list(bagit._decoded_lines(bag, "m.txt", io.BytesIO(data), 10**6))
+        assert lines == bagit.split_lines(data.decode()), data
+        assert bag.lf_only["m.txt"] == bagit._lf_only(data, "utf-8")
+        assert list(bag.findings) == []

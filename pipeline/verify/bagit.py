@@ -1011,7 +1011,10 @@ def _decoded_lines(bag: _Bag, name: str, handle: BinaryIO, limit: int) -> Iterat
     :meth:`_Bag.read_text` and :func:`decode_tag_file` report, reported the same way)."""
     codec = bag.declaration.codec
     decoder = codecs.getincrementaldecoder(codec)("strict")
-    carry, offset, carriage, last, bad = "", 0, False, b"", False
+    # the start of a line not yet ended, in pieces: joined once when its end comes (a 64 MiB
+    # line is copied once, not once per chunk)
+    carry: list[str] = []
+    offset, carriage, last, bad = 0, False, b"", False
     with handle:
         while True:
             try:
@@ -1041,7 +1044,11 @@ def _decoded_lines(bag: _Bag, name: str, handle: BinaryIO, limit: int) -> Iterat
                 decoder = codecs.getincrementaldecoder(codec)("replace")
                 text = decoder.decode(chunk, final)
             offset += len(chunk)
-            text = carry + text
+            if not final and "\n" not in text and "\r" not in text:
+                carry.append(text)
+                continue
+            text = "".join(carry) + text
+            carry = []
             if final:
                 bag.lf_only[name] = (
                     codec != "utf-8" or not offset or (not carriage and last == b"\n")
@@ -1049,11 +1056,11 @@ def _decoded_lines(bag: _Bag, name: str, handle: BinaryIO, limit: int) -> Iterat
                 yield from iter_lines(text)
                 return
             cut = max(text.rfind("\n"), text.rfind("\r", 0, len(text) - 1))
-            if cut < 0:
-                carry = text
+            if cut < 0:  # a lone CR at the very end: its LF may be in the next chunk
+                carry.append(text)
                 continue
             yield from iter_lines(text[: cut + 1])
-            carry = text[cut + 1 :]
+            carry.append(text[cut + 1 :])
 
 
 def _lf_only(data: bytes, codec: str) -> bool:
