@@ -21,6 +21,8 @@ from pipeline.resources import schemas_dir
 from pipeline.typeset import DEFAULT_FLAVOUR, FLAVOURS
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+#: verify --json: reports of language-family members held back for the family check, at most
+MAX_HELD_REPORTS = 1000
 REPORT_VERSION = 1
 pdfa_option = click.option(
     "--pdfa",
@@ -187,10 +189,11 @@ def render(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["dir", "zip", "tgz"]),
+    type=click.Choice(["dir", "zip", "tgz", "ocfl"]),
     default="dir",
     show_default=True,
-    help="Write each bag as a folder or as a reproducible archive with a .sha256 sidecar.",
+    help="Write each bag as a folder, as a reproducible archive with a .sha256 sidecar, or "
+    "(ocfl) as an object in the OCFL 1.1 storage root OUTPUT: a changed document adds a version.",
 )
 @config_option("organization values, emblem, styles folder")
 @click.option(
@@ -201,6 +204,11 @@ def render(
     help="Worker processes (default: one per core).",
 )
 @click.option("--force", is_flag=True, help="Rebuild bags that are up to date.")
+@click.option(
+    "--no-replace",
+    is_flag=True,
+    help="Refuse to replace a bag (or archive) built from different content: exit 1, naming it.",
+)
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0, min_open=True),
@@ -263,6 +271,7 @@ def build(
     config_file: Path | None,
     jobs: int | None,
     force: bool,
+    no_replace: bool,
     timeout: float,
     max_tasks: int,
     max_memory: int,
@@ -301,6 +310,7 @@ def build(
         max_rss_mb=float(max_memory),
         executor=executor,
         scheduler=scheduler,
+        replace=not no_replace,
     )
     summary = batch.run(list(sources), options, json_output=as_json)
     if as_json:
@@ -366,7 +376,7 @@ def _signer(key: Path | None, cert: Path | None, chain: Path | None, p12: Path |
     "--profile",
     "profile_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="BagIt Profile to check against (default: the shipped schemas/bag-profile.json).",
+    help="BagIt Profile to check against (default: the shipped profile of each bag's layout).",
 )
 @config_option("the profile_identifier the bags claim; not used with --profile")
 @click.option(
@@ -386,6 +396,11 @@ def _signer(key: Path | None, cert: Path | None, chain: Path | None, p12: Path |
     "--require-signature",
     is_flag=True,
     help="Fail a bag that is not signed (the only defence against a stripped signature).",
+)
+@click.option(
+    "--every-version",
+    is_flag=True,
+    help="OCFL objects: verify the bag of every version, not only the head's.",
 )
 @click.option(
     "--fixity",
@@ -441,6 +456,7 @@ def verify(
     no_second_opinions: bool,
     trust_files: tuple[Path, ...],
     require_signature: bool,
+    every_version: bool,
     fixity: bool,
     jobs: int,
     executor: str,
@@ -456,8 +472,9 @@ def verify(
     """
     from pipeline import config as config_module
     from pipeline.config import DEFAULT_PROFILE_IDENTIFIER
-    from pipeline.verify import Options, audit, consistency, profile, signature
+    from pipeline.verify import Options, audit, consistency, family, profile, signature
     from pipeline.verify import run as runner
+    from pipeline.verify.ocfl import expand  # an OCFL storage root stands for its objects
     from pipeline.verify.report import JsonStream, mode_of, text_lines
 
     if scheduler and executor != "dask":
@@ -473,14 +490,18 @@ def verify(
         )
     identifier = None
     anchors: tuple = ()
+    issuer = None  # the configuration bag-info must agree with, when there is one
     if not bagit_only:
-        config = config_module.load(config_file)
+        given = config_file is not None or (Path.cwd() / config_module.CONFIG_NAME).is_file()
+        loaded = config_module.load(config_file)
+        issuer = loaded if given else None
         if profile_file is None and not fixity:
-            configured = config.profile_identifier
-            identifier = None if configured == DEFAULT_PROFILE_IDENTIFIER else configured
+            shipped = profile.shipped_identifiers() | {DEFAULT_PROFILE_IDENTIFIER}
+            configured = loaded.profile_identifier
+            identifier = None if configured in shipped else configured
         # trust anchors are certificates (public): they may travel to workers and Dask nodes
-        anchors = tuple(signature.load_anchors(trust_files or config.signing.trust))
-        require_signature = require_signature or config.signing.require_signature
+        anchors = tuple(signature.load_anchors(trust_files or loaded.signing.trust))
+        require_signature = require_signature or loaded.signing.require_signature
     options = Options(
         trust=anchors,
         require_signature=require_signature,
@@ -491,6 +512,8 @@ def verify(
         profile_identifier=identifier,
         second_opinions=not no_second_opinions and not fixity,
         fixity=fixity,
+        config=issuer,
+        every_version=every_version,
     )
     if not bagit_only and not fixity:  # a bad profile or XSD is a usage error, found first
         profile.load_profile(profile_file)
@@ -503,38 +526,80 @@ def verify(
             click.echo(f"warning: {printable(line)}", err=True)
     log = audit.Log(log_file) if log_file is not None else None
     stream = JsonStream(lambda text: click.echo(text, nl=False), options) if as_json else None
-    total = passed = changed = 0
+    tally = {"total": 0, "passed": 0, "changed": 0}
+    failed: set[str] = set()
+    members = []  # one small record per target, for the language-family check at the end
+
+    def emit(report) -> None:
+        """Count, log and print one finished target."""
+        tally["total"] += 1
+        if report.passed(strict):
+            tally["passed"] += 1
+        else:
+            failed.add(report.path)
+        change = audit.compare(report, audits) if since_file is not None else None
+        tally["changed"] += bool(change and change.changed)
+        if log is not None:
+            log.append(audit.record(report, strict=strict, mode=mode_of(options)))
+        if stream is not None:
+            extra = {}
+            if change is not None:
+                extra["since"] = {**change.as_dict(), "what": change.what()}
+            stream.add(report, **extra)
+            return
+        for line in text_lines(report, options):
+            click.echo(line)
+        if change is not None:
+            said = "; ".join(change.what()) if change.changed else "unchanged"
+            click.echo(f"  since the last audit: {printable(said)}")
+
+    # JSON: the members of language families are held back (a bounded number) so that their
+    # family findings can join their own report; past the bound they stream like the rest
+    held: list = []
+    holding = stream is not None
+    expanded = (path for given in targets for path in expand(given))
     try:
         reports = runner.run(
-            targets, options, executor=executor, jobs=jobs, scheduler=scheduler, timeout=timeout
+            expanded, options, executor=executor, jobs=jobs, scheduler=scheduler, timeout=timeout
         )
         for report in reports:
-            total += 1
-            passed += report.passed(strict)
-            change = audit.compare(report, audits) if since_file is not None else None
-            changed += bool(change and change.changed)
-            if log is not None:
-                log.append(audit.record(report, strict=strict, mode=mode_of(options)))
-            if stream is not None:
-                extra = {}
-                if change is not None:
-                    extra["since"] = {**change.as_dict(), "what": change.what()}
-                stream.add(report, **extra)
-                continue
-            for line in text_lines(report, options):
-                click.echo(line)
-            if change is not None:
-                said = "; ".join(change.what()) if change.changed else "unchanged"
-                click.echo(f"  since the last audit: {printable(said)}")
+            if report.family is not None:
+                members.append(report.family)
+                if holding:
+                    held.append(report)
+                    if len(held) > MAX_HELD_REPORTS:
+                        for waiting in held:
+                            emit(waiting)
+                        held, holding = [], False
+                    continue
+            emit(report)
+        departed: dict[str, list] = {}
+        for path, finding in family.check(members):  # across bags, so after them
+            departed.setdefault(path, []).append(finding)
+        for waiting in held:
+            waiting.findings += departed.pop(waiting.path, [])
+            emit(waiting)
+        for path, findings in departed.items():  # reports already out: the verdict changes
+            for finding in findings:
+                if finding.severity == "error" and path not in failed:
+                    failed.add(path)
+                    tally["passed"] -= 1
+                if stream is not None:
+                    stream.family(path, finding)
+                else:
+                    click.echo(f"{path}: invalid (language family)")
+                    click.echo(f"  {finding}")
     finally:
         if log is not None:
             log.close()
+    total, passed = tally["total"], tally["passed"]
     if stream is not None:
         stream.close()
     else:
         if total > 1:
             click.echo(f"{passed} of {total} passed")
         if since_file is not None:
+            changed = tally["changed"]
             click.echo(f"{changed} of {total} changed since {printable(str(since_file))}")
     return EXIT_OK if passed == total else EXIT_FAILED
 

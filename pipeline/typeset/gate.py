@@ -397,7 +397,9 @@ def _fits(value: XmpValue | None, value_type: str) -> bool:
     return item in ("Text", "URI", "Date") and isinstance(value, _FORMS.get(kind, ()))
 
 
-def _xmp(pdf: pikepdf.Pdf, document: Document, flavour: Flavour) -> Iterator[Finding]:
+def _xmp(
+    pdf: pikepdf.Pdf, document: Document, flavour: Flavour, creator: str | None
+) -> Iterator[Finding]:
     metadata = pdf.Root.get("/Metadata")
     if not isinstance(metadata, pikepdf.Stream):
         yield Finding("PDF-METADATA", "no XMP metadata stream")
@@ -411,7 +413,7 @@ def _xmp(pdf: pikepdf.Pdf, document: Document, flavour: Flavour) -> Iterator[Fin
     info = pdf.trailer.get("/Info", pikepdf.Dictionary())
     producer = info.get("/Producer") if isinstance(info, pikepdf.Dictionary) else None
     raw_producer = str(producer).rpartition("; pikepdf ")[0] if producer is not None else None
-    expected = postpass.xmp_properties(document, flavour, raw_producer or None)
+    expected = postpass.xmp_properties(document, flavour, raw_producer or None, creator)
     # PDF-METADATA: exactly the properties the post-pass writes, with its values
     for key, want in expected.items():
         got = _value(props[key]) if key in props else None
@@ -419,7 +421,7 @@ def _xmp(pdf: pikepdf.Pdf, document: Document, flavour: Flavour) -> Iterator[Fin
             yield Finding("PDF-METADATA", f"XMP {key[1]} ({key[0]}) is {got!r}, expected {want!r}")
     for key in props.keys() - expected.keys() - {(NAMESPACES["pdfaExtension"], "schemas")}:
         yield Finding("PDF-METADATA", f"unexpected XMP property {key[1]} ({key[0]})")
-    want_info = postpass.info_entries(document, raw_producer or None)
+    want_info = postpass.info_entries(document, raw_producer or None, creator)
     got_info = (
         {str(k): str(v) for k, v in info.items()} if isinstance(info, pikepdf.Dictionary) else {}
     )
@@ -462,8 +464,14 @@ def _guarded(code: str, run: Callable[[], Iterator[Finding]]) -> list[Finding]:
         return [Finding(code, f"check could not run: {type(exc).__name__}: {exc}")]
 
 
-def check(pdf: bytes, document: Document, flavour: Flavour) -> list[Finding]:
-    """Every finding on a written PDF; an empty list means it may be shipped."""
+def check(
+    pdf: bytes, document: Document, flavour: Flavour, *, creator: str | None = None
+) -> list[Finding]:
+    """Every finding on a written PDF; an empty list means it may be shipped.
+
+    ``creator`` is the ``unfolio X.Y.Z`` the PDF must name (default this release): verify
+    passes the release that wrote the bag, whose ``Bag-Software-Agent`` it checks elsewhere.
+    """
     postpass.validator_flavour(flavour)  # refuses an unknown flavour
     try:
         opened = pikepdf.open(io.BytesIO(pdf))
@@ -486,7 +494,7 @@ def check(pdf: bytes, document: Document, flavour: Flavour) -> list[Finding]:
         findings += _guarded(
             "PDF-ATTACHMENTS", lambda: _attachments(opened, embedded, document, flavour)
         )
-        findings += _guarded("PDF-METADATA", lambda: _xmp(opened, document, flavour))
+        findings += _guarded("PDF-METADATA", lambda: _xmp(opened, document, flavour, creator))
         findings += _guarded("PDF-SYNTAX", lambda: _file_structure(pdf, opened))
         findings += _guarded("PDF-SIGNATURE-FORM", lambda: _signature_form(opened))
     findings += _guarded("PDF-PDFA-VALIDATOR", lambda: _validator(pdf, flavour))

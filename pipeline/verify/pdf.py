@@ -108,8 +108,11 @@ def inflated_size(pdf: bytes, limit: int) -> int | None:
     return total
 
 
-def check_pdf(pdf: bytes, document: Document, path: str) -> tuple[Flavour | None, list[Finding]]:
-    """The flavour the PDF claims and every finding on it, each naming ``path``."""
+def check_pdf(
+    pdf: bytes, document: Document, path: str, *, creator: str | None = None
+) -> tuple[Flavour | None, list[Finding]]:
+    """The flavour the PDF claims and every finding on it, each naming ``path``; ``creator``
+    is the release that wrote the bag (its PDF names it), default this one."""
     try:
         inflated = inflated_size(pdf, MAX_INFLATED_BYTES)
     except Exception:  # unreadable: the gate's PDF-SYNTAX names it
@@ -133,7 +136,7 @@ def check_pdf(pdf: bytes, document: Document, path: str) -> tuple[Flavour | None
         )
     findings += [
         GATE_RULES[f.code](path, f"{f.where}: {f.message}" if f.where else f.message)
-        for f in gate.check(pdf, document, flavour or DEFAULT_FLAVOUR)
+        for f in gate.check(pdf, document, flavour or DEFAULT_FLAVOUR, creator=creator)
     ]
     findings += check_masthead(pdf, document, path)
     return flavour, findings

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from pipeline import __version__
+from pipeline.verify.findings import Finding
 from pipeline.verify.target import Options, TargetReport
 
 REPORT_VERSION = 1
@@ -76,6 +77,7 @@ class JsonStream:
         self.ok = True
         self.count = 0
         self.started = False
+        self.families: list[dict[str, Any]] = []
 
     def _start(self) -> None:
         if not self.started:
@@ -93,10 +95,20 @@ class JsonStream:
         self.write(("," if self.count else "") + "\n    " + text)
         self.count += 1
 
+    def family(self, path: str, finding: Finding) -> None:
+        """A language-family finding about a target already written (``family_findings``):
+        it is judged across the bags, so only once they are all done."""
+        self.ok &= finding.severity != "error"
+        self.families.append({"path": path, **finding.as_dict()})
+
     def close(self) -> None:
         self._start()
         inner = "\n  " if self.count else ""
-        self.write(f'{inner}],\n  "ok": {json.dumps(self.ok)}\n}}\n')
+        self.write(f"{inner}]")
+        if self.families:
+            text = json.dumps(self.families, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+            self.write(f',\n  "family_findings": {text}')
+        self.write(f',\n  "ok": {json.dumps(self.ok)}\n}}\n')
 
 
 def text_lines(report: TargetReport, options: Options) -> Iterator[str]:
