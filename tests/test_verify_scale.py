@@ -149,10 +149,18 @@ def test_jobs_2_verifies_in_workers_and_reports_every_bag(bag, built, capsys):
 
 
 def test_a_bag_past_the_timeout_fails_alone_and_the_others_still_pass(bag, built, capsys):
-    """The slow bag's manifests list 100,000 absent files (seconds to judge); the worker is
-    killed past --timeout plus the pool's grace, and that bag alone fails, BAG-UNCHECKED."""
-    list_absent(bag, 100_000)
-    args = ["verify", "--jobs", "2", "--timeout", "0.01", "--json", "--no-second-opinions"]
+    """The slow bag lists a sparse 64 GiB payload file (no disk used; a minute or more to hash);
+    its worker is killed past --timeout (10 s: ample for the good bag, the import included)
+    plus the pool's grace, and that bag alone fails, BAG-UNCHECKED."""
+    big = bag / "data" / "objects" / "big.bin"
+    with open(big, "wb") as handle:
+        handle.truncate(64 * 2**30)
+    for algorithm in writer.ALGORITHMS:
+        digits = hashlib.new(algorithm).digest_size * 2
+        with open(bag / f"manifest-{algorithm}.txt", "a", encoding="utf-8") as manifest:
+            manifest.write(f"{'0' * digits}  data/objects/big.bin\n")
+    reseal_tags(bag)
+    args = ["verify", "--jobs", "2", "--timeout", "10", "--json", "--no-second-opinions"]
     assert main([*args, str(bag), str(built)]) == 1
     data = json.loads(capsys.readouterr().out)
     by_path = {t["path"]: t for t in data["targets"]}

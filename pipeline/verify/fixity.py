@@ -19,6 +19,7 @@ from pipeline.package import premis
 from pipeline.verify import consistency
 from pipeline.verify.bagit import BagReading
 from pipeline.verify.findings import Finding
+from pipeline.verify.layouts import CURRENT_LAYOUT, LAYOUT_1, layout_of
 
 #: PREMIS messageDigestAlgorithm → hashlib name, the ones unfolio writes.
 _ALGORITHMS = {"SHA-256": "sha256", "SHA-512": "sha512"}
@@ -30,21 +31,25 @@ def check_premis_fixity(root: Path, reading: BagReading) -> list[Finding]:
     tree, findings = consistency._parse_premis(root)
     if tree is None:
         return findings
+    # the layout the bag claims names its PREMIS objects (LAYOUT_1: the path under data/;
+    # LAYOUT_2: the path in the bag); a bag claiming none is judged by the current layout
+    layout = layout_of(reading.info) or CURRENT_LAYOUT
+    prefix = "data/" if layout == LAYOUT_1 else ""
     where = premis.PREMIS_PATH
     by_name = {}
-    for obj in consistency._objects(tree):
+    for obj in consistency._objects(tree, layout):
         if obj.name in by_name:
             findings.append(consistency.PREMIS_OBJECTS(where, f"two objects name {obj.name!r}"))
         by_name[obj.name] = obj
-    described = {f"data/{name}" for name in by_name}
+    described = {f"{prefix}{name}" for name in by_name}
     payload = set(reading.payload) - {premis.PREMIS_PATH}
     for path in sorted(payload - described):
         findings.append(consistency.PREMIS_OBJECTS(path, "payload file has no PREMIS object"))
     for path in sorted(described - payload):
-        message = f"object {path[5:]!r} names no payload file"
+        message = f"object {path.removeprefix(prefix)!r} names no payload file"
         findings.append(consistency.PREMIS_OBJECTS(where, message))
     for path in sorted(payload & described):
-        obj = by_name[path[5:]]
+        obj = by_name[path.removeprefix(prefix)]
         measured = _measured(root, reading, path)
         if measured is None:
             continue  # not a regular file: the BagIt stage has said so
