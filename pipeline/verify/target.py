@@ -81,9 +81,13 @@ class TargetReport:
     findings: Findings = field(default_factory=Findings)
     opinions: list[opinions.Opinion] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
+    # what the bag says it holds, for reports: symbol, language, title, pages (when read)
+    about: dict[str, Any] = field(default_factory=dict)
     signatures: list[signature.Signature] = field(default_factory=list)
     #: What the bag says its language family shares (LAYOUT_2 bags with a loaded source)
     family: family.Member | None = None
+    seconds: float = 0.0
+    """How long verifying it took, where it ran (a worker's own clock, with --jobs)."""
     digest: str | None = None
     """The bag's digest, ``sha256:`` of its ``tagmanifest-sha512.txt`` (which covers every
     manifest, which cover every file): what an audit log records, so that a bag resealed
@@ -244,12 +248,18 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
     pdf_relative = ""
     producer = None
     if document is not None:
+        report.about.update(
+            symbol=document.symbol, language=document.language, title=document.title
+        )
         report.findings += consistency.check_layout(root, reading, document, layout)
         if layout == layouts.LAYOUT_1:
             report.findings += consistency.check_bag_info(reading, document)
         pdf_relative = consistency.pdf_path(document)
         data = pdf_data = consistency.read_file(root, pdf_relative)
         if data is not None:
+            from pipeline.report.facts import page_count
+
+            report.about["pages"] = page_count(data)
             report.checks.append("pdf")
             flavour, found = pdf.check_pdf(
                 data, document, pdf_relative, creator=_writer(reading.info, layout)
