@@ -19,6 +19,7 @@
    same folder; the PDF sizes are read from the bags both wrote;
 6. no-change rebuild: the same ``unfolio build`` of the Chinese documents again, over the
    bags of step 5 (every document skipped), median of three.
+7. verify at archive scale: ``bench/verify_scale.py`` (its docstring lists the rows).
 
 Then the results, their ratios against the targets and a PASS/FAIL per target go to the
 results file. The machine is shared and noisy: compare ratios, which are measured side by
@@ -47,6 +48,7 @@ from importlib import metadata
 from pathlib import Path
 
 import corpus
+import verify_scale
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench"
@@ -775,6 +777,8 @@ def main(argv: list[str] | None = None) -> int:
     bags = step_memory_and_size(results, work)
     step_nochange(results, work, bags)
     report(results, path)
+    with open(path, "a", encoding="utf-8") as written:  # issues 11 and 16: verify's rows
+        written.write("\n".join(verify_scale.rows(work / "verify", quick=plan.quick)))
     log(f"wrote {path} in {(time.perf_counter() - results.started) / 60:.1f} min")
     print(path.read_text(encoding="utf-8").split("## Warm per-document")[0])
     return 0

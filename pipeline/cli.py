@@ -11,7 +11,6 @@ import dataclasses
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 import click
@@ -22,6 +21,8 @@ from pipeline.resources import schemas_dir
 from pipeline.typeset import DEFAULT_FLAVOUR, FLAVOURS
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+#: verify --json: reports of language-family members held back for the family check, at most
+MAX_HELD_REPORTS = 1000
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
 REPORT_VERSION = 1
 pdfa_option = click.option(
@@ -457,6 +458,49 @@ def _signer(key: Path | None, cert: Path | None, chain: Path | None, p12: Path |
     is_flag=True,
     help="OCFL objects: verify the bag of every version, not only the head's.",
 )
+@click.option(
+    "--fixity",
+    is_flag=True,
+    help="Audit mode: BagIt completeness and fixity and PREMIS fixity only (and the signature "
+    "with --trust), at hashing speed; no profile, source or PDF checks.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Bags verified at once; above 1, in worker processes, where a crash or --timeout "
+    "fails that bag only.",
+)
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "inline", "dask"]),
+    default="local",
+    show_default=True,
+    help="Local worker processes (with --jobs), inline: this process, or a Dask cluster "
+    "(needs unfolio[dask]; bags at the same paths on every node).",
+)
+@click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Seconds one bag may take; it then fails (BAG-UNCHECKED) and the others go on.",
+)
+@click.option(
+    "--log",
+    "log_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append one JSON line per bag (time, target, verdict, codes, bag digest) to this "
+    "audit log.",
+)
+@click.option(
+    "--since",
+    "since_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Say which bags changed verdict or digest since their last record in this audit log.",
+)
 @report_option("bag")
 @click.option(
     "--junit",
@@ -480,21 +524,34 @@ def verify(
     trust_files: tuple[Path, ...],
     require_signature: bool,
     every_version: bool,
+    fixity: bool,
+    jobs: int,
+    executor: str,
+    scheduler: str | None,
+    timeout: float | None,
+    log_file: Path | None,
+    since_file: Path | None,
 ) -> int:
     """Check bags (folders, .zip or .tar.gz) and name every broken file.
 
     TARGETS are bags, archives, OCFL roots, folders holding any of them (searched
-    recursively, each bag judged alone), globs ('bags/*.zip', quoted) or @LIST files.
+    recursively, each bag judged alone), globs ('bags/*.zip', quoted) or @LIST files. Each
+    bag's report is printed as soon as it is done (with --jobs, in the order they finish).
 
     Exit 0 when every target passed (warnings alone pass unless --strict), 1 otherwise.
     """
     from pipeline import config as config_module
     from pipeline.config import DEFAULT_PROFILE_IDENTIFIER
-    from pipeline.verify import Options, consistency, family, profile, signature, verify_target
+    from pipeline.verify import Options, audit, consistency, family, profile, signature
+    from pipeline.verify import run as runner
     from pipeline.verify.discover import expand_targets
-    from pipeline.verify.report import as_json as json_report
-    from pipeline.verify.report import text_lines
+    from pipeline.verify.ocfl import expand  # an OCFL storage root stands for its objects
+    from pipeline.verify.report import JsonStream, mode_of, text_lines
 
+    if scheduler and executor != "dask":
+        raise click.UsageError("--scheduler is for --executor dask")
+    if fixity and bagit_only:
+        raise click.UsageError("--fixity and --bagit-only are two different modes: choose one")
     if bagit_only and (trust_files or require_signature):
         raise click.UsageError(
             "--trust and --require-signature are unfolio checks, not --bagit-only"
@@ -507,10 +564,11 @@ def verify(
         given = config_file is not None or (Path.cwd() / config_module.CONFIG_NAME).is_file()
         loaded = config_module.load(config_file)
         issuer = loaded if given else None
-        if profile_file is None:
+        if profile_file is None and not fixity:
             shipped = profile.shipped_identifiers() | {DEFAULT_PROFILE_IDENTIFIER}
             configured = loaded.profile_identifier
             identifier = None if configured in shipped else configured
+        # trust anchors are certificates (public): they may travel to workers and Dask nodes
         anchors = tuple(signature.load_anchors(trust_files or loaded.signing.trust))
         require_signature = require_signature or loaded.signing.require_signature
     options = Options(
@@ -521,53 +579,109 @@ def verify(
         premis_xsd=premis_xsd,
         profile=profile_file,
         profile_identifier=identifier,
-        second_opinions=not no_second_opinions,
+        second_opinions=not no_second_opinions and not fixity,
+        fixity=fixity,
         config=issuer,
         every_version=every_version,
     )
-    if not bagit_only:  # a bad profile or XSD is a usage error, found before any bag is read
+    if not bagit_only and not fixity:  # a bad profile or XSD is a usage error, found first
         profile.load_profile(profile_file)
         if premis_xsd is not None:
             consistency.load_xsd(premis_xsd)
+    audits: dict[str, audit.Audit] = {}
+    if since_file is not None:  # read before this run appends to it (it may be --log too)
+        audits, skipped = audit.last_audits(since_file)
+        for line in skipped:
+            click.echo(f"warning: {printable(line)}", err=True)
     from pipeline.report import open_reports, rows
 
     files = open_reports("verify", report_files, junit=junit_files)
-    reports = []
-    members = []  # one small record per target, for the language-family check
-    from pipeline.verify.ocfl import expand  # an OCFL storage root stands for its objects
+    log = audit.Log(log_file) if log_file is not None else None
+    stream = JsonStream(lambda text: click.echo(text, nl=False), options) if as_json else None
+    tally = {"total": 0, "passed": 0, "changed": 0}
+    failed: set[str] = set()
+    members = []  # one small record per target, for the language-family check at the end
+
+    def emit(report) -> None:
+        """Count, log and print one finished target."""
+        tally["total"] += 1
+        if report.passed(strict):
+            tally["passed"] += 1
+        else:
+            failed.add(report.path)
+        change = audit.compare(report, audits) if since_file is not None else None
+        tally["changed"] += bool(change and change.changed)
+        if log is not None:
+            log.append(audit.record(report, strict=strict, mode=mode_of(options)))
+        files.add(rows.from_verify(report, strict=strict, seconds=report.seconds))
+        if stream is not None:
+            extra = {}
+            if change is not None:
+                extra["since"] = {**change.as_dict(), "what": change.what()}
+            stream.add(report, **extra)
+            return
+        for line in text_lines(report, options):
+            click.echo(line)
+        if change is not None:
+            said = "; ".join(change.what()) if change.changed else "unchanged"
+            click.echo(f"  since the last audit: {printable(said)}")
+
+    # JSON and --report/--junit: the members of language families are held back (a bounded
+    # number) so that their family findings join their own report and row; past the bound
+    # they stream like the rest
+    held: list = []
+    holding = stream is not None or bool(report_files or junit_files)
+    expanded = (path for given in targets for path in expand(given))
 
     try:
-        seconds = []
-        for target in [path for given in targets for path in expand(given)]:
-            started = time.perf_counter()
-            report = verify_target(target, options)
-            reports.append(report)
-            seconds.append(time.perf_counter() - started)
+        reports = runner.run(
+            expanded, options, executor=executor, jobs=jobs, scheduler=scheduler, timeout=timeout
+        )
+        for report in reports:
             if report.family is not None:
                 members.append(report.family)
-            if not as_json:
-                for line in text_lines(report, options):
-                    click.echo(line)
-        for path, finding in family.check(members):
-            report = next(r for r in reports if r.path == path)
-            report.findings.append(finding)
-            if not as_json:
-                click.echo(f"{path}: invalid (language family)")
-                click.echo(f"  {finding}")
-        for report, spent in zip(reports, seconds, strict=True):  # family findings included
-            files.add(rows.from_verify(report, strict=strict, seconds=spent))
-        passed = sum(r.passed(strict) for r in reports)
-        totals = {"bags": len(reports), "passed": passed, "failed": len(reports) - passed}
-        files.close({"headline": f"{passed} of {len(reports)} passed", "totals": totals})
+                if holding:
+                    held.append(report)
+                    if len(held) > MAX_HELD_REPORTS:
+                        for waiting in held:
+                            emit(waiting)
+                        held, holding = [], False
+                    continue
+            emit(report)
+        departed: dict[str, list] = {}
+        for path, finding in family.check(members):  # across bags, so after them
+            departed.setdefault(path, []).append(finding)
+        for waiting in held:
+            waiting.findings += departed.pop(waiting.path, [])
+            emit(waiting)
+        for path, findings in departed.items():  # reports already out: the verdict changes
+            for finding in findings:
+                if finding.severity == "error" and path not in failed:
+                    failed.add(path)
+                    tally["passed"] -= 1
+                if stream is not None:
+                    stream.family(path, finding)
+                else:
+                    click.echo(f"{path}: invalid (language family)")
+                    click.echo(f"  {finding}")
+        total, passed = tally["total"], tally["passed"]
+        totals = {"bags": total, "passed": passed, "failed": total - passed}
+        files.close({"headline": f"{passed} of {total} passed", "totals": totals})
     except BaseException:
         files.discard()
         raise
-    if as_json:
-        click.echo(json.dumps(json_report(reports, options), ensure_ascii=False, indent=2))
-    elif len(reports) > 1:
-        passed = sum(r.passed(strict) for r in reports)
-        click.echo(f"{passed} of {len(reports)} passed")
-    return EXIT_OK if all(r.passed(strict) for r in reports) else EXIT_FAILED
+    finally:
+        if log is not None:
+            log.close()
+    if stream is not None:
+        stream.close()
+    else:
+        if total > 1:
+            click.echo(f"{passed} of {total} passed")
+        if since_file is not None:
+            changed = tally["changed"]
+            click.echo(f"{changed} of {total} changed since {printable(str(since_file))}")
+    return EXIT_OK if passed == total else EXIT_FAILED
 
 
 @cli.command(name="new")

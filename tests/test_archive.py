@@ -26,6 +26,7 @@ from pipeline.package import build_bag
 from pipeline.verify import archive
 from pipeline.verify.findings import RULES, Finding
 
+from . import test_verify_archive_records as records
 from .conftest import EXAMPLE
 
 EPOCH = "1614902400"  # 2021-03-05T00:00:00Z
@@ -690,6 +691,12 @@ FAILING_FIXTURES = {
     "BAG-ARCHIVE-SIDECAR-FORMAT": test_a_malformed_sidecar_is_an_error,
     "BAG-ARCHIVE-SIDECAR-NAME": test_a_sidecar_naming_another_file_is_an_error,
     "BAG-ARCHIVE-SIDECAR-DIGEST": test_a_wrong_digest_in_the_sidecar_is_an_error,
+    # what a streaming reader would see, and the archive's name (tests/test_verify_archive_records.py)
+    "BAG-ARCHIVE-TRAILING": records.test_bytes_after_the_zip_end_record_fail_bag_archive_trailing,
+    "BAG-ARCHIVE-UNLISTED-RECORD": (
+        records.test_a_local_record_the_central_directory_omits_fails_bag_archive_unlisted_record
+    ),
+    "BAG-ARCHIVE-BAG-NAME": records.test_an_archive_not_named_after_its_bag_fails_bag_archive_bag_name,
 }
 
 

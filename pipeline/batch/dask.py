@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 try:
     from distributed import Client, WorkerPlugin
@@ -65,17 +66,31 @@ def connect(scheduler: str) -> Client:
         raise UserError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
 
 
+def _build_failed(task: Task, reason: str) -> Result:
+    return failed(task.source, reason)
+
+
 def run(
-    tasks: Iterable[Task], *, scheduler: str, timeout: float | None
-) -> Iterator[tuple[int, Result]]:
-    """Build each task on the cluster; yield ``(task number, result)`` as they finish."""
+    tasks: Iterable[Any],
+    *,
+    scheduler: str,
+    timeout: float | None,
+    fn: Callable[[Any], Any] = build_one,
+    lost: Callable[[Any, str], Any] = _build_failed,
+    warm_up: bool = True,
+) -> Iterator[tuple[int, Any]]:
+    """Run ``fn`` (default: build) on each task on the cluster; yield ``(task number,
+    result)`` as they finish. A task whose worker failed or that timed out gets
+    ``lost(task, reason)`` as its result. ``warm_up`` registers the WeasyPrint warm-up plugin
+    (``verify`` needs none)."""
     source = iter(enumerate(tasks))
     first = next(source, None)
     if first is None:  # nothing to build: do not even connect
         return
     client = connect(scheduler)
     try:
-        client.register_plugin(WarmUp(), name=WarmUp.name)
+        if warm_up:
+            client.register_plugin(WarmUp(), name=WarmUp.name)
         slots = max(1, sum(client.nthreads().values()))
         inflight: dict = {}  # future → (number, task, deadline)
         pending = [first]
@@ -88,7 +103,7 @@ def run(
                 else:
                     pending.append(item)
             for number, task in pending:
-                future = client.submit(build_one, task, pure=False, retries=0)
+                future = client.submit(fn, task, pure=False, retries=0)
                 deadline = time.monotonic() + timeout + _GRACE if timeout else None
                 inflight[future] = (number, task, deadline)
             pending = []
@@ -101,22 +116,22 @@ def run(
                 time.sleep(_POLL)  # a future's state is local: polling it costs nothing
             for future in done:
                 number, task, _ = inflight.pop(future)
-                yield number, _outcome(future, task)
+                yield number, _outcome(future, task, lost)
             now = time.monotonic()
             for future, (number, task, deadline) in list(inflight.items()):
                 if deadline is not None and now >= deadline and not future.done():
                     inflight.pop(future)
                     _stop(client, future)
-                    yield number, failed(task.source, f"timed out after {timeout:g} s")
+                    yield number, lost(task, f"timed out after {timeout:g} s")
     finally:
         client.close()
 
 
-def _outcome(future, task: Task) -> Result:
+def _outcome(future, task: Any, lost: Callable[[Any, str], Any]) -> Any:
     try:
         return future.result()
     except Exception as exc:  # KilledWorker, a lost connection, a pickling failure
-        return failed(task.source, f"Dask worker failed: {type(exc).__name__}: {exc}")
+        return lost(task, f"Dask worker failed: {type(exc).__name__}: {exc}")
 
 
 async def _exit_worker() -> None:

@@ -62,6 +62,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
+from pipeline.verify import archive_records
 from pipeline.verify.findings import Finding, Rule, rule
 
 # -- limits (module constants: tests lower them) ---------------------------------------------
@@ -554,6 +555,9 @@ def _open_zip(path: Path, handle: BinaryIO, into: Path) -> tuple[Path | None, li
         checker.finish()
         if any(finding.severity == "error" for finding in findings):
             return None, findings
+        # what a streaming reader would see besides the members: reported, and the members
+        # (safe by every check above) still extracted, so the bag itself is judged too
+        findings += archive_records.zip_findings(handle, label, infos, directory_at, size)
         extractor = _Extractor(into)
         try:
             for accepted in checker.accepted:
@@ -739,6 +743,8 @@ def _open_tar(
         extractor.undo()
         return None, [*findings, CORRUPT(label, f"not a readable tar archive: {exc}")]
     extractor.finish()
+    if compressed:
+        findings += archive_records.gzip_findings(handle, label)
     return into / checker.accepted[0].parts[0], findings
 
 
@@ -769,8 +775,10 @@ def open_archive(path: Path, into: Path) -> tuple[Path | None, list[Finding]]:
                 )
             ]
         if kind == "zip":
-            return _open_zip(path, handle, into)
-        return _open_tar(path, handle, into, compressed=kind == "gzip")
+            root, findings = _open_zip(path, handle, into)
+        else:
+            root, findings = _open_tar(path, handle, into, compressed=kind == "gzip")
+    return root, findings
 
 
 def _open_regular(path: Path) -> BinaryIO | None:

@@ -38,16 +38,18 @@ import hashlib
 import os
 import re
 import stat
+import sys
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
+from typing import BinaryIO
 
 from pipeline.package.bagit import BAGIT_TXT
-from pipeline.verify.findings import Finding, rule
+from pipeline.verify.findings import Finding, Findings, rule
 from pipeline.verify.layouts import LAYOUT_2, layout_of
 
 SIGNATURE_NAME = "tagmanifest-sha512.txt.p7s"  # pipeline.sign.cms.SIGNATURE_NAME
@@ -217,6 +219,12 @@ _STRICT_VERSION = re.compile(r"BagIt-Version: \S+", re.IGNORECASE)
 _STRICT_ENCODING = re.compile(r"Tag-File-Character-Encoding: \S+", re.IGNORECASE)
 _VERSION_NUMBER = re.compile(r"[0-9]+\.[0-9]+")
 _MANIFEST_LINE = re.compile(r"([^ \t]*)([ \t]+)(.*)")
+#: A line whose path needs none of parse_path's care: it starts with neither ``/``, ``\``,
+#: ``~``, ``%``, ``.``, ``*`` nor a drive, holds no ``%``, ``\``, NUL, ``//`` or ``/.``, and
+#: does not end with ``/`` (so it is safe, plainly written and percent-free). Most lines are.
+_PLAIN_LINE = re.compile(
+    r"([0-9A-Fa-f]+)[ \t]+([A-Za-z0-9_\-](?!:)(?:[^\x00%\\/]|/(?![/.]))*)(?<!/)"
+)
 _MD5SUM_ESCAPED = re.compile(r"\\[0-9A-Fa-f]+[ \t]")
 _HEX = re.compile(r"[0-9A-Fa-f]+")
 _FETCH_LINE = re.compile(r"(\S+)[ \t]+(\S+)[ \t]+(.*)")
@@ -247,6 +255,9 @@ class BagReading:
     """Tag manifests: algorithm → {tag file path: lower-case hex}."""
     payload: tuple[str, ...]
     """Regular files actually under ``data/``, posix, sorted."""
+    digests: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: MappingProxyType({}))
+    """Payload files hashed by the fixity check: path → {hashlib name: hex}, as read (so a
+    later stage comparing PREMIS fixity need not read every file again)."""
 
 
 # -- text: pure functions ----------------------------------------------------------------------
@@ -255,6 +266,8 @@ class BagReading:
 def show(text: str) -> str:
     """``text`` fit to print on one line: control, format (bidi, zero-width) and surrogate
     characters escaped, so that a crafted name can neither forge a report line nor hide."""
+    if text.isascii() and text.isprintable():  # the common case, without a loop in Python
+        return text
     out = []
     for char in text:
         if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
@@ -268,10 +281,26 @@ def show(text: str) -> str:
 def split_lines(text: str) -> list[str]:
     """Lines of a text tag file: LF, CR and CRLF each end a line, and the last line's ending is
     optional (RFC 8493 §2.3). Not ``str.splitlines``, which also breaks at FF, NEL, U+2028…"""
-    lines = _LINE_BREAK.split(text)
+    lines = text.split("\n") if "\r" not in text else _LINE_BREAK.split(text)
     if lines[-1] == "":
         lines.pop()
     return lines
+
+
+def iter_lines(text: str) -> Iterator[str]:
+    """:func:`split_lines`, one line at a time: a 48 MB manifest need not exist twice over,
+    once as text and once as 300,000 line objects."""
+    if "\r" in text:
+        yield from split_lines(text)
+        return
+    start, end_of_text = 0, len(text)
+    while start < end_of_text:
+        end = text.find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start:end]
+        start = end + 1
 
 
 def text_codec(encoding: str) -> str | None:
@@ -399,7 +428,7 @@ def parse_bag_info(
     unfolded. From 1.0 a line is a label that neither starts nor ends with whitespace, a colon,
     one space or tab, and the value. Before 1.0, whitespace around the colon is in neither."""
     elements: list[tuple[str, str]] = []
-    findings: list[Finding] = []
+    findings = Findings()
     strict = rules >= V1
     for number, line in enumerate(split_lines(text), start=1):
         if len(line) > MAX_LINE_CHARS:
@@ -471,7 +500,7 @@ def _is_iso_date(value: str) -> bool:
 # -- paths, manifest and fetch lines: pure functions -------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One usable line of a manifest or of ``fetch.txt``."""
 
@@ -481,8 +510,10 @@ class Entry:
     literal: str | None = None
     """The path read without percent-decoding, where that differs: a 1.0 bag made by a tool
     that does not encode ``%`` (most do not) names its files that way."""
-    checksum: str | None = None
-    """Lower-case hex; None when the line's checksum is unusable (reported)."""
+    checksum: bytes | None = None
+    """The digest (from hex; for an algorithm unfolio does not know, the lower-case hex's
+    ASCII bytes); None when the line's checksum is unusable (reported). Bytes, not hex text:
+    half the memory on a manifest of 300,000 lines."""
     folder: bool = False
     """The path ends with ``/``, so it can only name a folder."""
 
@@ -505,7 +536,7 @@ def unsafe_reason(path: str) -> str | None:
         return "starts with a home-folder shortcut '~'"
     if _WINDOWS_VARIABLE.match(path):
         return "starts with a Windows environment variable"
-    if ".." in re.split(r"[/\\]", path):
+    if ".." in path and ".." in re.split(r"[/\\]", path):
         return "climbs with '..'"
     return None
 
@@ -529,11 +560,13 @@ def decode_path(raw: str, *, rules: Rules) -> tuple[str, str | None, bool]:
 
 def canonical_path(path: str) -> str:
     """``path`` without ``./`` before it, ``.`` or empty segments, or a trailing ``/``."""
+    if "//" not in path and "." not in path[:1] and "/." not in path and path[-1:] != "/":
+        return path  # already plain: most paths, most of verify's time on a long manifest
     return "/".join(segment for segment in path.split("/") if segment not in ("", "."))
 
 
 def parse_path(
-    raw: str, number: int, *, name: str, rules: Rules, checksum: str | None = None
+    raw: str, number: int, *, name: str, rules: Rules, checksum: bytes | None = None
 ) -> tuple[Entry | None, list[Finding]]:
     """The entry a manifest or fetch path makes, and what is wrong with how it is written. An
     unsafe path gives no entry: it is reported and never looked at again."""
@@ -550,11 +583,12 @@ def parse_path(
         message = f"line {number}: {show(raw)!r} is {show(path)!r} written plainly"
         findings.append(PATH_FORM(name, message))
     literal = canonical_path(literal) if literal else None
-    return Entry(number, path, literal, checksum, decoded.endswith("/")), findings
+    # interned: every manifest names the same files, and each name need be held once
+    return Entry(number, sys.intern(path), literal, checksum, decoded.endswith("/")), findings
 
 
 def parse_manifest(
-    text: str, *, name: str, digits: int | None, rules: Rules
+    text: str | Iterable[str], *, name: str, digits: int | None, rules: Rules
 ) -> tuple[list[Entry], list[Finding]]:
     """The lines of a (tag) manifest (RFC 8493 §2.1.3): ``checksum 1*(space|tab) path``.
 
@@ -562,12 +596,18 @@ def parse_manifest(
     ``*`` before the path, ``\\`` before a line whose path has escapes — are accepted with a
     warning, as §6.1.3 allows."""
     entries: list[Entry] = []
-    findings: list[Finding] = []
+    findings = Findings()
     md5sum_lines = []
-    for number, line in enumerate(split_lines(text), start=1):
+    lines = iter_lines(text) if isinstance(text, str) else text
+    for number, line in enumerate(lines, start=1):
         if len(line) > MAX_LINE_CHARS:
             message = f"line {number} is longer than {MAX_LINE_CHARS} characters; skipped"
             findings.append(TOO_LARGE(name, message))
+            continue
+        plain = _PLAIN_LINE.fullmatch(line)
+        if plain is not None and len(plain.group(1)) == digits:
+            checksum, path = plain.groups()
+            entries.append(Entry(number, sys.intern(path), None, bytes.fromhex(checksum)))
             continue
         if not line.strip():
             continue
@@ -591,7 +631,7 @@ def parse_manifest(
             findings.append(MANIFEST_SYNTAX(name, message))
             checksum = ""
         entry, found = parse_path(
-            raw, number, name=name, rules=rules, checksum=checksum.lower() or None
+            raw, number, name=name, rules=rules, checksum=_digest(checksum, digits)
         )
         findings += found
         if entry is not None:
@@ -605,12 +645,18 @@ def parse_manifest(
     return entries, findings
 
 
+def _digest(checksum: str, digits: int | None) -> bytes | None:
+    if not checksum:
+        return None
+    return bytes.fromhex(checksum) if digits else checksum.lower().encode("ascii")
+
+
 def parse_fetch(text: str, *, rules: Rules) -> tuple[list[Entry], list[Finding]]:
     """The lines of ``fetch.txt`` (RFC 8493 §2.2.3): absolute URL, length or ``-``, path."""
     name = "fetch.txt"
     entries: list[Entry] = []
-    findings: list[Finding] = []
-    for number, line in enumerate(split_lines(text), start=1):
+    findings = Findings()
+    for number, line in enumerate(iter_lines(text), start=1):
         if len(line) > MAX_LINE_CHARS:
             message = f"line {number} is longer than {MAX_LINE_CHARS} characters; skipped"
             findings.append(TOO_LARGE(name, message))
@@ -676,7 +722,7 @@ class Listing:
     """Folders that could not be listed (unreadable, too deep): what they hold is unknown."""
     complete: bool = True
     """False when the listing stopped early (too many entries)."""
-    findings: list[Finding] = field(default_factory=list)
+    findings: Findings = field(default_factory=Findings)
 
     def kind(self, path: str) -> str | None:
         for kind, paths in (
@@ -694,6 +740,8 @@ class Listing:
         list, or behind a link or special file (reported, so not to be called missing)."""
         if not self.complete:
             return True
+        if not (self.blind or self.links or self.special):
+            return False
         parents = ["/".join(path.split("/")[:end]) for end in range(1, path.count("/") + 1)]
         return any(
             parent in self.blind or parent in self.links or parent in self.special
@@ -903,8 +951,9 @@ class _Bag:
     listing: Listing
     unfolio: bool
     declaration: Declaration = field(default_factory=Declaration)
-    findings: list[Finding] = field(default_factory=list)
+    findings: Findings = field(default_factory=Findings)
     lf_only: dict[str, bool] = field(default_factory=dict)
+    digests: dict[str, dict[str, str]] = field(default_factory=dict)
     """For each text tag file read: whether every line, the last too, ends with LF alone."""
     declaration_bytes: bytes | None = None
 
@@ -927,6 +976,25 @@ class _Bag:
             self.findings.append(UNREADABLE(show(name), f"cannot be read: {_why(error)}"))
         return None
 
+    def read_lines(self, name: str, limit: int) -> Iterator[str] | None:
+        """A text tag file's lines, read and decoded a chunk at a time (a manifest of 300,000
+        lines is never held whole), or None (reported) when it cannot be opened."""
+        if self.listing.kind(name) in ("link", "special"):
+            return None
+        try:
+            handle = os.fdopen(self.folder.open_regular(name), "rb", buffering=0)
+        except NotRegularFile:
+            self.findings.append(UNREADABLE(show(name), "is not a regular file; not read"))
+            return None
+        except OSError as error:
+            self.findings.append(UNREADABLE(show(name), f"cannot be read: {_why(error)}"))
+            return None
+        if os.fstat(handle.fileno()).st_size > limit:
+            handle.close()
+            self.findings.append(TOO_LARGE(show(name), f"is larger than {limit} bytes; not read"))
+            return None
+        return _decoded_lines(self, name, handle, limit)
+
     def read_text(self, name: str, limit: int) -> str | None:
         """A text tag file in the bag's encoding, or None (reported)."""
         data = self.read(name, limit)
@@ -936,6 +1004,63 @@ class _Bag:
         text, found = decode_tag_file(data, self.declaration.codec, name)
         self.findings += found
         return text
+
+
+def _decoded_lines(bag: _Bag, name: str, handle: BinaryIO, limit: int) -> Iterator[str]:
+    """The lines of an open text tag file, decoded one chunk at a time (what
+    :meth:`_Bag.read_text` and :func:`decode_tag_file` report, reported the same way)."""
+    codec = bag.declaration.codec
+    decoder = codecs.getincrementaldecoder(codec)("strict")
+    # the start of a line not yet ended, in pieces: joined once when its end comes (a 64 MiB
+    # line is copied once, not once per chunk)
+    carry: list[str] = []
+    offset, carriage, last, bad = 0, False, b"", False
+    with handle:
+        while True:
+            try:
+                chunk = handle.read(CHUNK_BYTES)
+            except OSError as error:
+                bag.findings.append(UNREADABLE(show(name), f"cannot be read: {_why(error)}"))
+                return
+            if offset == 0 and codec == "utf-8" and chunk.startswith(codecs.BOM_UTF8):
+                message = "begins with a byte-order mark; RFC 8493 §2.3 forbids it in a UTF-8 bag"
+                bag.findings.append(ENCODING(name, message))
+                chunk = chunk[len(codecs.BOM_UTF8) :]
+                offset += len(codecs.BOM_UTF8)
+            if offset + len(chunk) > limit:
+                bag.findings.append(TOO_LARGE(show(name), f"grew past {limit} bytes; not read"))
+                return
+            carriage |= b"\r" in chunk
+            last = chunk[-1:] or last
+            final = not chunk
+            try:
+                text = decoder.decode(chunk, final)
+            except UnicodeDecodeError as error:
+                if not bad:
+                    at = offset + max(error.start, 0)
+                    message = f"is not {codec} (byte {at}: {error.reason})"
+                    bag.findings.append(ENCODING(name, message))
+                    bad = True
+                decoder = codecs.getincrementaldecoder(codec)("replace")
+                text = decoder.decode(chunk, final)
+            offset += len(chunk)
+            if not final and "\n" not in text and "\r" not in text:
+                carry.append(text)
+                continue
+            text = "".join(carry) + text
+            carry = []
+            if final:
+                bag.lf_only[name] = (
+                    codec != "utf-8" or not offset or (not carriage and last == b"\n")
+                )
+                yield from iter_lines(text)
+                return
+            cut = max(text.rfind("\n"), text.rfind("\r", 0, len(text) - 1))
+            if cut < 0:  # a lone CR at the very end: its LF may be in the next chunk
+                carry.append(text)
+                continue
+            yield from iter_lines(text[: cut + 1])
+            carry.append(text[cut + 1 :])
 
 
 def _lf_only(data: bytes, codec: str) -> bool:
@@ -961,7 +1086,7 @@ def check_bag(root: Path, *, unfolio_layout: bool = True) -> tuple[BagReading, l
     listing = list_bag(folder)
     if "" in listing.blind:  # the root itself could not be listed: nothing else can be said
         return empty, listing.findings
-    bag = _Bag(folder, listing, unfolio_layout, findings=list(listing.findings))
+    bag = _Bag(folder, listing, unfolio_layout, findings=Findings(listing.findings))
     _check_declaration(bag)
     if listing.kind("data") != "folder":
         bag.findings.append(PAYLOAD_DIRECTORY("data", "the bag has no data/ folder"))
@@ -987,19 +1112,44 @@ def check_bag(root: Path, *, unfolio_layout: bool = True) -> tuple[BagReading, l
         manifests=_as_mapping(manifests),
         tag_manifests=_as_mapping(tag_manifests),
         payload=tuple(sorted(path for path in listing.files if path.startswith("data/"))),
+        digests=MappingProxyType(bag.digests),
     )
     return reading, bag.findings
 
 
+class _HexView(Mapping[str, str]):
+    """path → lower-case hex of one manifest, made from its entries when first read (most
+    verifications never read it), hex made on reading: no second copy of 300,000 digests at
+    verify's peak."""
+
+    def __init__(self, entries: list[Entry], known: bool):
+        self._entries: list[Entry] | None = entries
+        self._known = known
+        self._digests: dict[str, bytes] = {}
+
+    def _table(self) -> dict[str, bytes]:
+        if self._entries is not None:
+            for entry in self._entries:
+                if entry.checksum is not None:
+                    self._digests.setdefault(entry.path, entry.checksum)
+            self._entries = None
+        return self._digests
+
+    def __getitem__(self, path: str) -> str:
+        digest = self._table()[path]
+        return digest.hex() if self._known else digest.decode("ascii")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+
 def _as_mapping(manifests: list[Manifest]) -> Mapping[str, Mapping[str, str]]:
-    result = {}
-    for manifest in manifests:
-        listed: dict[str, str] = {}
-        for entry in manifest.entries or ():
-            if entry.checksum is not None:
-                listed.setdefault(entry.path, entry.checksum)
-        result[manifest.algorithm] = MappingProxyType(listed)
-    return MappingProxyType(result)
+    return MappingProxyType(
+        {m.algorithm: _HexView(m.entries or [], m.hasher is not None) for m in manifests}
+    )
 
 
 def _check_declaration(bag: _Bag) -> None:
@@ -1032,10 +1182,10 @@ def _load_manifests(bag: _Bag, prefix: str) -> list[Manifest]:
     manifests = []
     for name, algorithm in sorted(found.items()):
         manifest = Manifest(name, algorithm, _hasher(bag, name, algorithm))
-        text = bag.read_text(name, MAX_MANIFEST_BYTES)
-        if text is not None:
+        lines = bag.read_lines(name, MAX_MANIFEST_BYTES)
+        if lines is not None:
             digits = _digits(manifest.hasher)
-            entries, problems = parse_manifest(text, name=name, digits=digits, rules=bag.rules)
+            entries, problems = parse_manifest(lines, name=name, digits=digits, rules=bag.rules)
             bag.findings += problems
             manifest.entries = _in_scope(bag, name, entries, payload=prefix == "manifest")
         manifests.append(manifest)
@@ -1156,8 +1306,8 @@ def _check_fetch(bag: _Bag, manifests: list[Manifest]) -> set[str]:
 
 # -- completeness: the manifests against the listing -------------------------------------------
 
-#: For each file, the checksums it must match: (hashlib name, expected hex, manifest, line).
-Wanted = dict[str, list[tuple[str, str, str, int]]]
+#: For each file, the checksums it must match: (hashlib name, expected digest, manifest, line).
+Wanted = dict[str, list[tuple[str, bytes, str, int]]]
 #: ("normalization" | "case", path) → the manifest lines that named it in another form.
 Notes = dict[tuple[str, str], list[str]]
 
@@ -1236,12 +1386,13 @@ def _check_duplicates(bag: _Bag, manifest: Manifest) -> None:
     """RFC 8493 §2.1.3: a manifest lists every file exactly once. Before 1.0 a line
     repeated with the same checksum was common and harmless (warned); two different checksums
     for one file are an error in every version."""
-    lines: dict[str, list[Entry]] = defaultdict(list)
+    first: dict[str, Entry] = {}
+    lines: dict[str, list[Entry]] = {}  # only the paths listed more than once
     for entry in manifest.entries or ():
-        lines[entry.path].append(entry)
+        earlier = first.setdefault(entry.path, entry)
+        if earlier is not entry:
+            lines.setdefault(entry.path, [earlier]).append(entry)
     for path, entries in sorted(lines.items()):
-        if len(entries) < 2:
-            continue
         where = f"{manifest.name} lists it on lines {_numbers([e.line for e in entries])}"
         if len({e.checksum for e in entries if e.checksum}) > 1:
             bag.findings.append(MANIFEST_DUPLICATE(show(path), f"{where} with two checksums"))
@@ -1259,15 +1410,19 @@ def _check_payload(bag: _Bag, manifests: list[Manifest], fetched: set[str]) -> W
     names = _Names(payload)
     notes: Notes = defaultdict(list)
     readable = [m for m in manifests if m.entries is not None]
-    missing: dict[str, list[str]] = defaultdict(list)
+    # a missing path → the manifests (bits of their index) listing it: a small int, no object,
+    # since a hostile manifest may list hundreds of thousands of absent files
+    missing: dict[str, int] = {}
+    missing_entries: list[list[Entry]] = []
     folders: dict[str, list[str]] = defaultdict(list)
     covered: dict[str, set[str]] = defaultdict(set)
     wanted: Wanted = defaultdict(list)
-    for manifest in readable:
+    for index, manifest in enumerate(readable):
         _check_duplicates(bag, manifest)
         resolved = _resolve(bag, manifest, names, notes)
+        missing_entries.append(resolved.missing)
         for entry in resolved.missing:
-            missing[entry.path].append(f"{manifest.name} line {entry.line}")
+            missing[entry.path] = missing.get(entry.path, 0) | 1 << index
         for entry in resolved.folders:
             folders[entry.path].append(f"{manifest.name} line {entry.line}")
         for path, entries in resolved.files.items():
@@ -1277,10 +1432,7 @@ def _check_payload(bag: _Bag, manifests: list[Manifest], fetched: set[str]) -> W
                     wanted[path].append(
                         (manifest.hasher, entry.checksum, manifest.name, entry.line)
                     )
-    for path, where in sorted(missing.items()):
-        hint = "; fetch.txt names it, and unfolio never downloads" if path in fetched else ""
-        message = f"{', '.join(where)} lists it, but it is not in the bag{hint}"
-        bag.findings.append(FILE_MISSING(show(path), message))
+    _report_missing(bag, readable, missing, missing_entries, fetched)
     _report_folders(bag, folders)
     for path in payload if bag.listing.complete else ():
         lacking = [m.name for m in readable if m.name not in covered[path]]
@@ -1303,6 +1455,33 @@ def _check_payload(bag: _Bag, manifests: list[Manifest], fetched: set[str]) -> W
             )
             bag.findings.append(CASE_COLLISION(show(path), message))
     return wanted
+
+
+def _report_missing(
+    bag: _Bag,
+    readable: list[Manifest],
+    missing: dict[str, int],
+    missing_entries: list[list[Entry]],
+    fetched: set[str],
+) -> None:
+    """BAG-FILE-MISSING for each path, with the manifest lines naming it, as far as the report
+    lists them; the rest are only counted (their messages are never written)."""
+    paths = sorted(missing)
+    shown_paths = []
+    for path in paths:
+        if bag.findings.full(FILE_MISSING.code) or len(shown_paths) >= bag.findings.cap:
+            break
+        shown_paths.append(path)
+    where: dict[str, list[str]] = {path: [] for path in shown_paths}
+    for index, entries in enumerate(missing_entries):
+        for entry in entries:
+            if entry.path in where:
+                where[entry.path].append(f"{readable[index].name} line {entry.line}")
+    for path in shown_paths:
+        hint = "; fetch.txt names it, and unfolio never downloads" if path in fetched else ""
+        message = f"{', '.join(where[path])} lists it, but it is not in the bag{hint}"
+        bag.findings.append(FILE_MISSING(show(path), message))
+    bag.findings.omit(FILE_MISSING, len(paths) - len(shown_paths))
 
 
 def _report_folders(bag: _Bag, folders: dict[str, list[str]]) -> None:
@@ -1340,6 +1519,9 @@ def _check_tag_manifests(
             message = f"does not list {', '.join(omitted)} (RFC 8493 §2.2.1)"
             bag.findings.append(TAGMANIFEST_INCOMPLETE(show(manifest.name), message))
     for path, where in sorted(missing.items()):
+        if bag.findings.full(FILE_MISSING.code):
+            bag.findings.omit(FILE_MISSING)
+            continue
         message = f"{', '.join(where)} lists it, but it is not in the bag"
         bag.findings.append(FILE_MISSING(show(path), message))
     _report_folders(bag, folders)
@@ -1351,16 +1533,24 @@ def _check_fixity(bag: _Bag, wanted: Wanted) -> None:
     for all its algorithms; each mismatch is reported with its algorithm and manifest."""
     for path, checks in sorted(wanted.items()):
         try:
-            found = bag.folder.digests(path, {hasher for hasher, _, _, _ in checks})
+            found = bag.folder.digests(
+                path,
+                {hasher for hasher, _, _, _ in checks}
+                | (set(UNFOLIO_ALGORITHMS) if bag.unfolio else set()),
+            )
         except NotRegularFile:
             bag.findings.append(UNREADABLE(show(path), "is no longer a regular file; not read"))
             continue
         except OSError as error:
             bag.findings.append(UNREADABLE(show(path), f"cannot be read: {_why(error)}"))
             continue
+        if path.startswith("data/"):
+            bag.digests[path] = found
         for hasher, expected, manifest, line in checks:
-            if found[hasher] != expected:
-                message = f"{hasher} is {found[hasher]}, but {manifest} line {line} says {expected}"
+            if found[hasher] != expected.hex():
+                message = (
+                    f"{hasher} is {found[hasher]}, but {manifest} line {line} says {expected.hex()}"
+                )
                 bag.findings.append(CHECKSUM(show(path), message))
 
 
