@@ -341,7 +341,7 @@ def test_duplicate_af_entries_are_removed_and_foreign_attachments_fail(documents
 
 def test_flavour_must_be_known(en):
     document, finished = en
-    with pytest.raises(ValueError, match="expected one of 2b, 2u, 3b, 3u"):
+    with pytest.raises(ValueError, match="expected one of 2a, 2b, 2u, 3a, 3b, 3u"):
         postpass.finish(finished, document, "1b")  # type: ignore[arg-type]
 
 

@@ -37,8 +37,16 @@ PREMIS_PATH = "data/metadata/premis.xml"
 #: Namespace of every identifier unfolio derives; fixed forever so identifiers stay stable.
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://unfolio.example/premis")
 
-# PRONOM (DROID signature file v116, research note §2.4).
-PDFA_PUID = {"2b": "fmt/477", "2u": "fmt/478", "3b": "fmt/480", "3u": "fmt/481"}
+# PRONOM (DROID signature file v116, research note §2.4): PDF/A-2a fmt/476, 2b fmt/477,
+# 2u fmt/478, 3a fmt/479, 3b fmt/480, 3u fmt/481.
+PDFA_PUID = {
+    "2a": "fmt/476",
+    "2b": "fmt/477",
+    "2u": "fmt/478",
+    "3a": "fmt/479",
+    "3b": "fmt/480",
+    "3u": "fmt/481",
+}
 PDFA_FORMAT_NAME = "Acrobat PDF/A - Portable Document Format"
 _BY_SUFFIX = {
     ".json": ("JSON Data Interchange Format", None, "fmt/817"),

@@ -44,7 +44,7 @@ import pikepdf.pdfa
 from lxml import etree
 
 from pipeline.model import Document
-from pipeline.typeset import postpass, textcheck
+from pipeline.typeset import is_tagged, postpass, textcheck
 from pipeline.typeset.postpass import NAMESPACES, RDF, Bag, Flavour, LangAlt, Seq, XmpValue
 
 CODES = (
@@ -100,12 +100,14 @@ class ValidatorLimit:
 
 
 def _our_namespace(match: re.Match[str], flavour: str) -> bool:
-    return match["uri"] in (postpass.un_schema().namespace, *_EXTENSION_SCHEMA_NS)
+    declared = tuple(schema.namespace for schema in postpass.extension_schemas())
+    return match["uri"] in (*declared, *_EXTENSION_SCHEMA_NS)
 
 
 def _our_property(match: re.Match[str], flavour: str) -> bool:
     prefix, name = match["prefix"], match["name"]
-    return prefix == postpass.un_schema().prefix or (prefix, name) == ("pdfaExtension", "schemas")
+    declared = tuple(schema.prefix for schema in postpass.extension_schemas())
+    return prefix in declared or (prefix, name) == ("pdfaExtension", "schemas")
 
 
 # The ONE list of validator findings the gate accepts. Everything else fails the build.
@@ -118,6 +120,15 @@ VALIDATOR_LIMITS: tuple[ValidatorLimit, ...] = (
         why="pikepdf.pdfa knows only level B; a u file declares U. Level U adds that every "
         "glyph maps to Unicode, which PDF-TOUNICODE and PDF-TEXT-ROUNDTRIP check, and "
         "PDF-METADATA checks the declared letter is the flavour's.",
+    ),
+    ValidatorLimit(
+        rule="6.6.4-3",
+        message=re.compile(r"pdfaid:conformance is 'A', expected 'B'"),
+        applies=lambda _m, flavour: is_tagged(flavour),
+        covered_by=("PDF-TOUNICODE", "PDF-TEXT-ROUNDTRIP", "PDF-METADATA", "PDF-TAGS-…"),
+        why="pikepdf.pdfa knows only level B; a 2a/3a file declares A. Level A adds level U "
+        "(PDF-TOUNICODE, PDF-TEXT-ROUNDTRIP) and a logical structure (ISO 19005-2 6.7), which "
+        "the PDF-TAGS-… checks of pipeline.typeset.tagcheck verify.",
     ),
     ValidatorLimit(
         rule="6.6.2.3.1-1",
@@ -420,12 +431,13 @@ def _xmp(pdf: pikepdf.Pdf, document: Document, flavour: Flavour) -> Iterator[Fin
         yield Finding("PDF-METADATA", f"Info is {got_info}, expected {want_info}")
     # PDF-XMP-EXTENSION: every custom property declared, with a value of its type
     declared = _declared(root)
-    schema = postpass.un_schema()
-    want_schema = (schema.prefix, {p.name: p.value_type for p in schema.properties})
-    if declared.get(schema.namespace, want_schema) != want_schema:
-        yield Finding(
-            "PDF-XMP-EXTENSION", "the un: schema declared differs from schemas/xmp-un.json"
-        )
+    for schema in postpass.extension_schemas():
+        want_schema = (schema.prefix, {p.name: p.value_type for p in schema.properties})
+        if declared.get(schema.namespace, want_schema) != want_schema:
+            yield Finding(
+                "PDF-XMP-EXTENSION",
+                f"the {schema.prefix}: schema declared differs from schemas/ ({schema.schema})",
+            )
     prefixes = {uri: prefix for prefix, uri in root.nsmap.items()}
     for element in root.iter():
         prefixes.update({uri: prefix for prefix, uri in element.nsmap.items() if prefix})

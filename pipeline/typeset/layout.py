@@ -25,9 +25,8 @@ from pipeline.symbols import undocs_url
 from pipeline.typeset import furniture
 
 TEMPLATE = "document.html.j2"
-# BCP 47 tags for the html lang attribute. Chinese needs the region or script: WeasyPrint hands
-# the language to Fontconfig, which picks the SC face of the Noto CJK collection for zh-CN.
-LANG_TAGS = {"ar": "ar", "zh": "zh-CN", "en": "en", "fr": "fr", "ru": "ru", "es": "es"}
+# BCP 47 tags for the html lang attribute and the PDF's /Lang (see locale.BCP47).
+LANG_TAGS = locale.BCP47
 # Page geometry class per duty station (the @page rules live in styles/css/geometry.css).
 GEOMETRY = {"new-york": "letter", "geneva": "a4", "vienna": "a4"}
 
@@ -35,6 +34,7 @@ GEOMETRY = {"new-york": "letter", "geneva": "a4", "vienna": "a4"}
 _HEADING_NUMBER = re.compile(
     r"<h([1-6])>((?:[IVXLC]+|[A-Z]|\d+)\.|\([a-z]{1,4}\)|[a-z]{1,4}\))[ \u00a0]+"
 )
+_HEADING_OPEN = re.compile(r"<h([1-6])([\s>])")
 # The opening tags of ordered lists and list items, as markdown-it writes them.
 _OL_OPEN = re.compile(r"<ol(\s[^>]*)?>")
 _LI_OPEN = re.compile(r"<li(\s[^>]*)?>(\s*<p>)?")
@@ -126,6 +126,7 @@ def context(
         "please_recycle": loc.please_recycle,
         "recycle_uri": _recycle_uri(styles),
         "emblem_uri": _svg_uri(Path(emblem_path)),
+        "emblem_alt": loc.emblem_alt,
     }
 
 
@@ -187,7 +188,9 @@ def _part(doc: Document, part: Part, index: int) -> dict[str, object]:
         "title": part.title,
         "marker": marker if part.kind != "main" else None,
         "signature": signature,
-        "html": Markup(_breakable_tables(_list_numbers(_gutter_numbers(part.html)))),
+        "html": Markup(
+            _breakable_tables(_list_numbers(_heading_levels(_gutter_numbers(part.html))))
+        ),
     }
 
 
@@ -209,6 +212,15 @@ def _breakable_tables(html: str) -> str:
         return '<table style="overflow-wrap: anywhere">' + match.group(0)[len("<table>") :]
 
     return _TABLE.sub(table, html)
+
+
+def _heading_levels(html: str) -> str:
+    """Give each Markdown heading its level in the document: the title and the annex headings
+    are level 1, so ``#`` is level 2, ``##`` level 3… (``aria-level``, which the tagged PDF's
+    ``H1``-``H6`` follow; the HTML element, and so its style, stays as Markdown wrote it)."""
+    return _HEADING_OPEN.sub(
+        lambda m: f'<h{m.group(1)} aria-level="{int(m.group(1)) + 1}"{m.group(2)}', html
+    )
 
 
 def _gutter_numbers(html: str) -> str:
