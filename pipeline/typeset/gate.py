@@ -30,6 +30,9 @@ Checks, each with a stable code (``unfolio verify`` reports the same codes):
 ``PDF-TEXT-OFFPAGE``    no text is drawn outside its page's box: a layout that overflows the
                         page (a very wide table, a footnote longer than a page) still
                         extracts, so the round trip alone would pass it.
+``PDF-TAGS-…``          for the tagged flavours (2a, 3a): the PDF/UA-1 and PDF/A level A checks
+                        of :mod:`.tagcheck`; the round trip then reads the text in structure
+                        order (:mod:`.structtext`), as a screen reader does.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ import pikepdf.pdfa
 from lxml import etree
 
 from pipeline.model import Document
-from pipeline.typeset import is_tagged, postpass, textcheck
+from pipeline.typeset import is_tagged, postpass, structtext, tagcheck, textcheck
 from pipeline.typeset.postpass import NAMESPACES, RDF, Bag, Flavour, LangAlt, Seq, XmpValue
 
 CODES = (
@@ -60,6 +63,7 @@ CODES = (
     "PDF-XMP-EXTENSION",
     "PDF-TEXT-ROUNDTRIP",
     "PDF-TEXT-OFFPAGE",
+    *tagcheck.CODES,
 )
 
 
@@ -125,7 +129,7 @@ VALIDATOR_LIMITS: tuple[ValidatorLimit, ...] = (
         rule="6.6.4-3",
         message=re.compile(r"pdfaid:conformance is 'A', expected 'B'"),
         applies=lambda _m, flavour: is_tagged(flavour),
-        covered_by=("PDF-TOUNICODE", "PDF-TEXT-ROUNDTRIP", "PDF-METADATA", "PDF-TAGS-…"),
+        covered_by=("PDF-TOUNICODE", "PDF-TEXT-ROUNDTRIP", "PDF-METADATA", *tagcheck.CODES),
         why="pikepdf.pdfa knows only level B; a 2a/3a file declares A. Level A adds level U "
         "(PDF-TOUNICODE, PDF-TEXT-ROUNDTRIP) and a logical structure (ISO 19005-2 6.7), which "
         "the PDF-TAGS-… checks of pipeline.typeset.tagcheck verify.",
@@ -467,8 +471,21 @@ def _guarded(code: str, run: Callable[[], Iterator[Finding]]) -> list[Finding]:
         return [Finding(code, f"check could not run: {type(exc).__name__}: {exc}")]
 
 
-def check(pdf: bytes, document: Document, flavour: Flavour) -> list[Finding]:
-    """Every finding on a written PDF; an empty list means it may be shipped."""
+def _tags(pdf: bytes, document: Document) -> Iterator[Finding]:
+    for code, message, where in tagcheck.check(pdf, document):
+        yield Finding(code, message, where)
+
+
+def check(
+    pdf: bytes, document: Document, flavour: Flavour, *, tags: bool | None = None
+) -> list[Finding]:
+    """Every finding on a written PDF; an empty list means it may be shipped.
+
+    ``tags`` runs the ``PDF-TAGS-…`` checks and reads the round trip in structure order;
+    it defaults to whether the flavour is tagged (``verify`` turns it off for bags written
+    before unfolio tagged anything).
+    """
+    tagged = is_tagged(flavour) if tags is None else tags
     postpass.validator_flavour(flavour)  # refuses an unknown flavour
     try:
         opened = pikepdf.open(io.BytesIO(pdf))
@@ -496,9 +513,13 @@ def check(pdf: bytes, document: Document, flavour: Flavour) -> list[Finding]:
     findings += _guarded("PDF-PDFA-VALIDATOR", lambda: _validator(pdf, flavour))
     pages: list[textcheck.PageText] = []
 
+    if tagged:
+        findings += _guarded("PDF-TAGS-TREE", lambda: _tags(pdf, document))
+
     def roundtrip() -> Iterator[Finding]:
         pages.extend(textcheck.read(pdf))
-        for message in textcheck.mismatches(document, textcheck.join(pages)):
+        extracted = structtext.text(pdf) if tagged else textcheck.join(pages)
+        for message in textcheck.mismatches(document, extracted):
             yield Finding("PDF-TEXT-ROUNDTRIP", message)
 
     findings += _guarded("PDF-TEXT-ROUNDTRIP", roundtrip)

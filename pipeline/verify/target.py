@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pipeline.verify import archive, bagit, consistency, opinions, pdf, profile
+from pipeline.verify import archive, bagit, consistency, layouts, opinions, pdf, profile
 from pipeline.verify.findings import Finding, rule
 
 Kind = Literal["dir", "zip", "tgz", "file"]
@@ -135,7 +135,9 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
         data = consistency.read_file(root, pdf_relative)
         if data is not None:
             report.checks.append("pdf")
-            flavour, found = pdf.check_pdf(data, document, pdf_relative)
+            flavour, found = pdf.check_pdf(
+                data, document, pdf_relative, layout=layouts.layout_of(reading.info)
+            )
             report.findings += found
             pdf_file = root / pdf_relative
     report.checks.append("premis")

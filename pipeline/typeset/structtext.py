@@ -1,0 +1,111 @@
+"""The text of a tagged PDF in structure order: what a screen reader reads, in its order.
+
+A tagged PDF's reading order is its structure tree, not its content streams (unfolio's
+masthead is drawn after the body; footnotes are drawn at the foot of the page but belong
+beside their call). pdfium gives each character of a page in logical order (right-to-left
+runs already reversed) with the page object that drew it, and each text object its marked-
+content id (MCID); the structure tree then says which element owns which (page, MCID), in
+order. Artifacts (running heads, page numbers, the first-page footer) have no MCID and are
+left out, as a reader leaves them out.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pikepdf
+import pypdfium2
+import pypdfium2.raw as pdfium_c
+
+
+@dataclass(frozen=True)
+class Block:
+    """A structure element that holds text itself: its type and its text."""
+
+    role: str  # "P", "H1", "Lbl"…
+    text: str
+
+
+def mcid_texts(pdf: bytes) -> dict[tuple[int, int], str]:
+    """(page index, MCID) → the text drawn in that marked-content sequence, in logical order."""
+    texts: dict[tuple[int, int], list[str]] = {}
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        for index in range(len(document)):
+            page = document[index]
+            textpage = page.get_textpage()
+            try:
+                handle = textpage.raw
+                key = None
+                for i in range(pdfium_c.FPDFText_CountChars(handle)):
+                    char = chr(pdfium_c.FPDFText_GetUnicode(handle, i))
+                    obj = pdfium_c.FPDFText_GetTextObject(handle, i)
+                    if obj:
+                        mcid = pdfium_c.FPDFPageObj_GetMarkedContentID(obj)
+                        key = (index, mcid) if mcid >= 0 else None
+                    if key is not None:  # a generated space or line end joins the text before
+                        texts.setdefault(key, []).append(char)
+            finally:
+                textpage.close()
+                page.close()
+    finally:
+        document.close()
+    return {key: "".join(chars) for key, chars in texts.items()}
+
+
+def _kids(element: pikepdf.Dictionary) -> list:
+    kids = element.get("/K")
+    if kids is None:
+        return []
+    return list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+
+
+def blocks(pdf: bytes) -> list[Block]:
+    """Every element holding marked content, in structure (reading) order, with its text."""
+    texts = mcid_texts(pdf)
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        pages = {page.objgen: i for i, page in enumerate(opened.pages)}
+        root = opened.Root.get("/StructTreeRoot")
+        if not isinstance(root, pikepdf.Dictionary):
+            return []
+        found: list[Block] = []
+        seen: set = set()
+
+        def walk(element: pikepdf.Dictionary) -> None:
+            if element.objgen in seen and element.objgen != (0, 0):
+                return  # a cycle: PDF-TAGS-TREE reports it
+            seen.add(element.objgen)
+            page = element.get("/Pg")
+            page_index = pages.get(page.objgen) if isinstance(page, pikepdf.Dictionary) else None
+            own: list[str] = []
+            for kid in _kids(element):
+                if isinstance(kid, int):
+                    own.append(texts.get((page_index, int(kid)), ""))
+                elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
+                    kid_page = kid.get("/Pg", page)
+                    index = pages.get(kid_page.objgen) if kid_page is not None else None
+                    own.append(texts.get((index, int(kid.get("/MCID", -1))), ""))
+                elif isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                    if own:
+                        found.append(Block(str(element.S)[1:], "".join(own)))
+                        own = []
+                    walk(kid)
+            if own:
+                found.append(Block(str(element.S)[1:], "".join(own)))
+
+        for top in _kids(root):
+            if isinstance(top, pikepdf.Dictionary):
+                walk(top)
+    return found
+
+
+def text(pdf: bytes) -> str:
+    """All the tagged text in reading order, one element's text a line."""
+    return "\n".join(block.text for block in blocks(pdf))
+
+
+def lines(pdf: bytes) -> Iterator[str]:
+    for block in blocks(pdf):
+        yield f"{block.role}: {block.text}"

@@ -1,0 +1,224 @@
+"""Tagged PDFs (2a, 3a): the structure reads in order, and every PDF-TAGS check can fail."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pdfplumber
+import pikepdf
+import pytest
+
+from pipeline import source
+from pipeline.typeset import gate, render_pdf, structtext, tagcheck
+
+FIXTURES = Path(__file__).parent / "fixtures" / "documents"
+DOCUMENTS = sorted(p for p in FIXTURES.iterdir() if (p / "document.json").is_file())
+
+
+@pytest.fixture(scope="module")
+def letter():
+    folder = FIXTURES / "en-joint-letter"
+    document = source.load(folder)
+    return document, render_pdf(document, folder, flavour="2a")
+
+
+def _fold(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+@pytest.mark.parametrize("folder", DOCUMENTS, ids=lambda p: p.name)
+def test_the_structure_reads_the_symbol_then_the_organ_first(folder):
+    document = source.load(folder)
+    pdf = render_pdf(document, folder, flavour="2a")
+    blocks = [b for b in structtext.blocks(pdf) if _fold(b.text)]
+    opening = _fold("".join(b.text for b in blocks[:6]))
+    assert opening.startswith(_fold(document.symbols[0].text))
+    organ = _fold(gate.tagcheck.locale.get(document.language).organ_masthead_name("GA"))
+    masthead = _fold("".join(b.text for b in blocks[: [b.role for b in blocks].index("H1")]))
+    if document.organs[0].organ in ("GA", "HRC") and document.language != "ar":
+        assert organ in masthead
+    assert tagcheck.check(pdf, document) == []
+
+
+def test_every_character_is_tagged_content_or_an_artifact(letter):
+    _document, pdf = letter
+    with pdfplumber.open(io.BytesIO(pdf)) as opened:
+        for page in opened.pages:
+            for char in page.chars:
+                assert char.get("mcid") is not None or char.get("tag") == "Artifact", char
+
+
+def test_running_heads_page_numbers_and_footer_are_artifacts(letter):
+    _document, pdf = letter
+    with pdfplumber.open(io.BytesIO(pdf)) as opened:
+        last = opened.pages[-1]
+        artifacts = "".join(c["text"] for c in last.chars if c.get("tag") == "Artifact")
+        assert f"{len(opened.pages)}/{len(opened.pages)}" in artifacts  # the page number
+        first = "".join(c["text"] for c in opened.pages[0].chars if c.get("tag") == "Artifact")
+        assert "22-" in first  # the job number line of the first-page footer
+
+
+def test_the_emblem_is_a_figure_with_localized_alt_and_the_catalog_is_marked(letter):
+    _document, pdf = letter
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        assert opened.Root.MarkInfo.Marked is True
+        assert opened.Root.ViewerPreferences.DisplayDocTitle is True
+        assert str(opened.Root.Lang) == "en"
+        with opened.open_metadata() as meta:
+            assert meta.get("pdfuaid:part") == "1"
+            assert meta.get("pdfaid:conformance") == "A"
+    figures = [b for b in structtext.blocks(pdf) if b.role == "Figure"]
+    assert len(figures) == 1
+
+
+def test_a_footnote_is_a_note_right_after_its_call():
+    folder = FIXTURES / "en-long-report"
+    document = source.load(folder)
+    pdf = render_pdf(document, folder, flavour="3a")
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        notes = _elements(opened, "Note")
+        defined = sum(
+            line.startswith("[^")
+            for f in folder.glob("*.md")
+            for line in f.read_text().splitlines()
+        )
+        assert len(notes) == defined  # each called once
+        for note in notes:
+            siblings = [k for k in note.P.K if isinstance(k, pikepdf.Dictionary)]
+            before = siblings[[k.objgen for k in siblings].index(note.objgen) - 1]
+            assert before.S == pikepdf.Name.Reference
+            assert str(note.ID).startswith("note-")
+    assert tagcheck.check(pdf, document) == []
+
+
+def test_the_distribution_block_of_a_chinese_version_is_english():
+    folder = FIXTURES / "zh-report"
+    document = source.load(folder)
+    pdf = render_pdf(document, folder, flavour="2a")
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        assert str(opened.Root.Lang) == "zh-CN"
+        langs = {
+            str(obj.Lang)
+            for obj in opened.objects
+            if isinstance(obj, pikepdf.Dictionary) and "/S" in obj and "/Lang" in obj
+        }
+    assert langs == {"en"}
+
+
+def test_untagged_flavours_have_no_structure(letter):
+    document, _pdf = letter
+    pdf = render_pdf(document, FIXTURES / "en-joint-letter", flavour="2u")
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        assert "/StructTreeRoot" not in opened.Root
+    codes = {f.code for f in gate.check(pdf, document, "2u", tags=True)}
+    assert "PDF-TAGS-CATALOG" in codes  # the checks, asked for, see it is untagged
+
+
+# -- one failing fixture per check ---------------------------------------------------------
+
+
+def _mutated(pdf: bytes, change) -> bytes:
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        change(opened)
+        out = io.BytesIO()
+        opened.save(out)
+    return out.getvalue()
+
+
+def _elements(opened: pikepdf.Pdf, role: str) -> list[pikepdf.Dictionary]:
+    return [
+        obj
+        for obj in opened.objects
+        if isinstance(obj, pikepdf.Dictionary) and obj.get("/S") == pikepdf.Name("/" + role)
+    ]
+
+
+def _drop_mark_info(opened):
+    del opened.Root.MarkInfo
+
+
+def _wrong_lang(opened):
+    opened.Root.Lang = pikepdf.String("de")
+
+
+def _wrong_parent(opened):
+    paragraph = _elements(opened, "P")[3]
+    paragraph.P = opened.Root.StructTreeRoot
+
+
+def _no_scope(opened):
+    for cell in _elements(opened, "LI"):
+        cell.S = pikepdf.Name("/TD")  # a TD inside an L
+
+
+def _untagged_drawing(opened):
+    opened.pages[0].contents_add(b"0 0 m 10 10 l S", prepend=False)
+
+
+def _no_link_contents(opened):
+    for page in opened.pages:
+        for annotation in page.obj.get("/Annots", []):
+            del annotation.Contents
+
+
+def _no_alt(opened):
+    for figure in _elements(opened, "Figure"):
+        del figure.Alt
+
+
+def _skipped_heading(opened):
+    _elements(opened, "H1")[0].S = pikepdf.Name("/H3")
+
+
+def _masthead_last(opened):
+    document = opened.Root.StructTreeRoot.K[0]
+    kids = list(document.K)
+    document.K = pikepdf.Array(kids[1:] + kids[:1])
+
+
+@pytest.mark.parametrize(
+    ("code", "change"),
+    [
+        ("PDF-TAGS-CATALOG", _drop_mark_info),
+        ("PDF-TAGS-LANG", _wrong_lang),
+        ("PDF-TAGS-TREE", _wrong_parent),
+        ("PDF-TAGS-ROLES", _no_scope),
+        ("PDF-TAGS-CONTENT", _untagged_drawing),
+        ("PDF-TAGS-ANNOTATIONS", _no_link_contents),
+        ("PDF-TAGS-FIGURE", _no_alt),
+        ("PDF-TAGS-HEADINGS", _skipped_heading),
+        ("PDF-TAGS-ORDER", _masthead_last),
+    ],
+)
+def test_each_tags_check_fails_on_its_fault(letter, code, change):
+    document, pdf = letter
+    assert tagcheck.check(pdf, document) == []
+    broken = _mutated(pdf, change)
+    codes = {issue[0] for issue in tagcheck.check(broken, document)}
+    assert code in codes
+    assert code in {f.code for f in gate.check(broken, document, "2a")}
+
+
+def test_the_parent_tree_must_map_each_mcid(letter):
+    document, pdf = letter
+
+    def drop_entry(opened):
+        nums = opened.Root.StructTreeRoot.ParentTree.Nums
+        nums[1] = pikepdf.Array(list(nums[1])[:-1])
+
+    broken = _mutated(pdf, drop_entry)
+    messages = [m for code, m, _ in tagcheck.check(broken, document) if code == "PDF-TAGS-TREE"]
+    assert any("missing from the parent tree" in m for m in messages)
+
+
+def test_an_artifact_inside_tagged_content_fails(letter):
+    document, pdf = letter
+
+    def nest(opened):
+        opened.pages[0].contents_add(
+            b"/P <</MCID 0>> BDC /Artifact BMC 0 0 m 1 1 l S EMC EMC", prepend=False
+        )
+
+    issues = tagcheck.check(_mutated(pdf, nest), document)
+    assert any("UA 7.1-1" in message for _code, message, _ in issues)
