@@ -130,3 +130,10 @@ def test_render_of_an_invalid_source_exits_2_and_writes_nothing(capsys, make_sou
 def test_render_into_a_missing_folder_is_a_usage_error(capsys, tmp_path):
     code, _, err = run(capsys, "render", str(EXAMPLE), "-o", str(tmp_path / "no" / "x.pdf"))
     assert code == 2 and "output folder does not exist" in err
+
+
+def test_validate_refuses_a_heading_jump_naming_file_and_line(capsys, make_source):
+    folder = make_source(parts={"letter.md": "# I. One\n\nText.\n\n### A. Skipped\n"})
+    code, out, err = run(capsys, "validate", str(folder))
+    assert code == 2 and not out
+    assert err.startswith(f"error: {folder / 'letter.md'}:5: heading '###' follows")

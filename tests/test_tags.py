@@ -87,7 +87,7 @@ def test_a_footnote_is_a_note_right_after_its_call():
         for note in notes:
             siblings = [k for k in note.P.K if isinstance(k, pikepdf.Dictionary)]
             before = siblings[[k.objgen for k in siblings].index(note.objgen) - 1]
-            assert before.S == pikepdf.Name.Reference
+            assert pikepdf.Name.Reference == before.S
             assert str(note.ID).startswith("note-")
     assert tagcheck.check(pdf, document) == []
 
