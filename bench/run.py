@@ -759,7 +759,7 @@ def report(results: Results, path: Path) -> None:
         "the written bytes, as `unfolio verify` runs it.",
         "- Chinese subsets are embedded compact (only the glyphs drawn, as a bare CID-keyed "
         "CFF); this is why the Chinese render is no slower than plain WeasyPrint and its "
-        'validation is cheap. See README, "Speed and size".',
+        "validation is cheap. See docs/performance.md.",
         "",
     ]
     path.write_text("\n".join(lines), encoding="utf-8")

@@ -269,7 +269,7 @@ class Locale:
 
     @property
     def uncertain(self) -> Mapping[str, str]:
-        """Key path → why it is still a guess, for the README's Fidelity section."""
+        """Key path → why it is still a guess, for the Fidelity section of docs/typesetting.md."""
         return MappingProxyType(self._data.get("_uncertain", {}))
 
     # numbers

@@ -20,8 +20,8 @@ OrganCode = Literal["GA", "SC", "ECOSOC", "HRC"]
 PartKind = Literal["main", "annex", "enclosure"]
 
 # -- Limits of the input -----------------------------------------------------------------
-# Every limit unfolio puts on a source folder, in one place (README "Hostile input and
-# limits"). Each is checked before the work it bounds, and its error names the limit and
+# Every limit unfolio puts on a source folder, in one place (docs/hardening.md lists them).
+# Each is checked before the work it bounds, and its error names the limit and
 # the actual value. ``source`` enforces the bytes, parts, JSON shape and problem count,
 # ``body`` the nesting, ``typeset.engine`` the pages.
 

@@ -36,7 +36,7 @@ def _metadata(**changes) -> dict:
 
 
 def test_the_limits_are_the_documented_values():
-    """README "Hostile input and limits" lists these; change both together."""
+    """docs/hardening.md lists these; change both together."""
     assert (MAX_METADATA_BYTES, MAX_PART_BYTES, MAX_SOURCE_BYTES) == (1 << 20, 4 << 20, 8 << 20)
     assert (MAX_PARTS, MAX_TEXT_CHARS, MAX_JSON_DEPTH, MAX_JSON_MEMBERS) == (50, 2000, 10, 100)
     assert (MAX_NESTING, MAX_WORD_CHARS, model.MAX_PAGES, MAX_PROBLEMS) == (16, 500, 2000, 100)

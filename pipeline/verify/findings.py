@@ -1,7 +1,7 @@
 """What a verification finds: rules with stable codes, and findings that name a file.
 
 Every check of ``unfolio verify`` is a :class:`Rule` declared once, at module level, by the
-module that performs it (``RULES`` here collects them all, so the README table and the tests
+module that performs it (``RULES`` here collects them all, so the table in docs/verify.md and the tests
 that demand one failing fixture per code read one registry). A code, once released, keeps its
 meaning for ever: a changed check gets a new code, a retired one is never reused.
 
