@@ -103,7 +103,7 @@ def test_python_dash_m_pipeline_works():
 def test_render_writes_a_pdfa_and_two_runs_are_byte_identical(capsys, tmp_path):
     first, second = tmp_path / "a.pdf", tmp_path / "b.pdf"
     assert run(capsys, "render", str(EXAMPLE), "-o", str(first))[0] == 0
-    assert run(capsys, "render", str(EXAMPLE), "-o", str(second), "--pdfa", "2u")[0] == 0
+    assert run(capsys, "render", str(EXAMPLE), "-o", str(second), "--pdfa", "2a")[0] == 0
     data = first.read_bytes()
     assert data.startswith(b"%PDF-") and data == second.read_bytes()
     assert not list(tmp_path.glob(".*.part"))  # no temp file left beside the output

@@ -22,7 +22,7 @@ import pytest
 
 from pipeline import body, source
 from pipeline.model import Document
-from pipeline.typeset import gate, postpass, textcheck
+from pipeline.typeset import gate, postpass, tagcheck, textcheck
 
 weasyprint = pytest.importorskip("weasyprint")
 
@@ -541,6 +541,7 @@ def test_every_code_has_a_failing_fixture():
         "PDF-SYNTAX",  # test_unreadable_file
         "PDF-ENCRYPTED",  # test_encrypted_file
         "PDF-ATTACHMENTS",
+        *tagcheck.CODES,  # tests/test_tags.py: test_each_tags_check_fails_on_its_fault
     }
     assert covered == set(gate.CODES)
 
