@@ -471,8 +471,9 @@ def _guarded(code: str, run: Callable[[], Iterator[Finding]]) -> list[Finding]:
         return [Finding(code, f"check could not run: {type(exc).__name__}: {exc}")]
 
 
-def _tags(pdf: bytes, document: Document) -> Iterator[Finding]:
-    for code, message, where in tagcheck.check(pdf, document):
+def _tags(pdf: bytes, document: Document, blocks: list) -> Iterator[Finding]:
+    blocks.extend(structtext.blocks(pdf))  # read once: the order check and the round trip
+    for code, message, where in tagcheck.check(pdf, document, blocks):
         yield Finding(code, message, where)
 
 
@@ -513,12 +514,16 @@ def check(
     findings += _guarded("PDF-PDFA-VALIDATOR", lambda: _validator(pdf, flavour))
     pages: list[textcheck.PageText] = []
 
+    blocks: list[structtext.Block] = []
     if tagged:
-        findings += _guarded("PDF-TAGS-TREE", lambda: _tags(pdf, document))
+        findings += _guarded("PDF-TAGS-TREE", lambda: _tags(pdf, document, blocks))
 
     def roundtrip() -> Iterator[Finding]:
         pages.extend(textcheck.read(pdf))
-        extracted = structtext.text(pdf) if tagged else textcheck.join(pages)
+        if tagged:
+            extracted = structtext.join(blocks) if blocks else structtext.text(pdf)
+        else:
+            extracted = textcheck.join(pages)
         for message in textcheck.mismatches(document, extracted):
             yield Finding("PDF-TEXT-ROUNDTRIP", message)
 

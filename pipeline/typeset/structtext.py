@@ -2,17 +2,17 @@
 
 A tagged PDF's reading order is its structure tree, not its content streams (unfolio's
 masthead is drawn after the body; footnotes are drawn at the foot of the page but belong
-beside their call). pdfium gives each character of a page in logical order (right-to-left
-runs already reversed) with the page object that drew it, and each text object its marked-
-content id (MCID); the structure tree then says which element owns which (page, MCID), in
-order. Artifacts (running heads, page numbers, the first-page footer) have no MCID and are
+beside their call). pdfium gives each text object its marked-content id (MCID) and its text
+(from the text page, so right-to-left runs come out in logical order); the structure tree
+then says which element owns which (page, MCID), in order. Artifacts (running heads, page numbers, the first-page footer) have no MCID and are
 left out, as a reader leaves them out.
 """
 
 from __future__ import annotations
 
+import ctypes
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import pikepdf
@@ -28,8 +28,33 @@ class Block:
     text: str
 
 
+def _objects(page, count, get) -> Iterator:
+    """Every page object, those inside form XObjects too, in content-stream order."""
+    for i in range(count(page)):
+        obj = get(page, i)
+        if pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_FORM:
+            yield from _objects(obj, pdfium_c.FPDFFormObj_CountObjects,
+                                pdfium_c.FPDFFormObj_GetObject)  # fmt: skip
+        else:
+            yield obj
+
+
+def _object_text(obj, textpage) -> str:
+    size = pdfium_c.FPDFTextObj_GetText(obj, textpage, None, 0)
+    if size <= 2:
+        return ""
+    buffer = ctypes.create_string_buffer(size)
+    pdfium_c.FPDFTextObj_GetText(
+        obj, textpage, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)), size
+    )
+    return buffer.raw[: size - 2].decode("utf-16-le", errors="replace")
+
+
 def mcid_texts(pdf: bytes) -> dict[tuple[int, int], str]:
-    """(page index, MCID) → the text drawn in that marked-content sequence, in logical order."""
+    """(page index, MCID) → the text drawn in that marked-content sequence.
+
+    Each text object's text comes from pdfium's text page, so a right-to-left run is in
+    logical order; the objects of one sequence are joined in the order they are drawn."""
     texts: dict[tuple[int, int], list[str]] = {}
     document = pypdfium2.PdfDocument(pdf)
     try:
@@ -37,22 +62,21 @@ def mcid_texts(pdf: bytes) -> dict[tuple[int, int], str]:
             page = document[index]
             textpage = page.get_textpage()
             try:
-                handle = textpage.raw
-                key = None
-                for i in range(pdfium_c.FPDFText_CountChars(handle)):
-                    char = chr(pdfium_c.FPDFText_GetUnicode(handle, i))
-                    obj = pdfium_c.FPDFText_GetTextObject(handle, i)
-                    if obj:
-                        mcid = pdfium_c.FPDFPageObj_GetMarkedContentID(obj)
-                        key = (index, mcid) if mcid >= 0 else None
-                    if key is not None:  # a generated space or line end joins the text before
-                        texts.setdefault(key, []).append(char)
+                objects = _objects(
+                    page.raw, pdfium_c.FPDFPage_CountObjects, pdfium_c.FPDFPage_GetObject
+                )
+                for obj in objects:
+                    if pdfium_c.FPDFPageObj_GetType(obj) != pdfium_c.FPDF_PAGEOBJ_TEXT:
+                        continue
+                    mcid = pdfium_c.FPDFPageObj_GetMarkedContentID(obj)
+                    if mcid >= 0:
+                        texts.setdefault((index, mcid), []).append(_object_text(obj, textpage.raw))
             finally:
                 textpage.close()
                 page.close()
     finally:
         document.close()
-    return {key: "".join(chars) for key, chars in texts.items()}
+    return {key: "".join(parts) for key, parts in texts.items()}
 
 
 def _kids(element: pikepdf.Dictionary) -> list:
@@ -101,9 +125,15 @@ def blocks(pdf: bytes) -> list[Block]:
     return found
 
 
+def join(found: Sequence[Block]) -> str:
+    """The blocks' text in reading order, one element's text a line."""
+    return "\n".join(block.text for block in found)
+
+
 def text(pdf: bytes) -> str:
-    """All the tagged text in reading order, one element's text a line."""
-    return "\n".join(block.text for block in blocks(pdf))
+    """All the tagged text in reading order, one element's text a line: the one function the
+    text round trip calls for a tagged PDF."""
+    return join(blocks(pdf))
 
 
 def lines(pdf: bytes) -> Iterator[str]:

@@ -480,10 +480,10 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
-def _order(pdf_bytes: bytes, document: Document) -> Iterator[Issue]:
+def _order(read_blocks: list[structtext.Block], document: Document) -> Iterator[Issue]:
     from pipeline.typeset.layout import masthead_organ
 
-    blocks = [b for b in structtext.blocks(pdf_bytes) if _fold(b.text)]
+    blocks = [b for b in read_blocks if _fold(b.text)]
     if not blocks:
         yield ("PDF-TAGS-ORDER", "the structure holds no text", "")
         return
@@ -517,8 +517,11 @@ def _order(pdf_bytes: bytes, document: Document) -> Iterator[Issue]:
         yield ("PDF-TAGS-ORDER", "the document title is not in the structure text", "")
 
 
-def check(pdf_bytes: bytes, document: Document) -> list[Issue]:
-    """Every tagging issue of a written tagged PDF."""
+def check(
+    pdf_bytes: bytes, document: Document, blocks: list[structtext.Block] | None = None
+) -> list[Issue]:
+    """Every tagging issue of a written tagged PDF; ``blocks`` is its text in structure
+    order, when the caller has read it already (:func:`structtext.blocks`)."""
     issues: list[Issue] = []
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         issues += _catalog(pdf)
@@ -534,5 +537,7 @@ def check(pdf_bytes: bytes, document: Document) -> list[Issue]:
         issues += _annotations(pdf, tree)
         issues += _figures(tree)
         issues += _headings(tree)
-    issues += _order(pdf_bytes, document)
+    if blocks is None:
+        blocks = structtext.blocks(pdf_bytes)
+    issues += _order(blocks, document)
     return issues
