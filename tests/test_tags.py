@@ -222,3 +222,23 @@ def test_an_artifact_inside_tagged_content_fails(letter):
 
     issues = tagcheck.check(_mutated(pdf, nest), document)
     assert any("UA 7.1-1" in message for _code, message, _ in issues)
+
+
+def test_a_3a_file_without_uf_fails_and_the_arabic_label_says_its_plain_text():
+    folder = FIXTURES / "ar-letter"
+    document = source.load(folder)
+    pdf = render_pdf(document, folder, flavour="3a")
+    assert tagcheck.check(pdf, document) == []
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        said = [str(o.ActualText) for o in _elements(opened, "P") if "/ActualText" in o]
+        figure = _elements(opened, "Figure")[0]
+        x1, y1, x2, y2 = (float(v) for v in figure.A.BBox)
+        assert 0 <= x1 < x2 and y1 < y2 <= float(opened.pages[0].MediaBox[3])
+    assert said == ["الأمم المتحدة"]
+
+    def drop_uf(opened):
+        for spec in opened.Root.AF:
+            del spec.UF
+
+    issues = tagcheck.check(_mutated(pdf, drop_uf), document)
+    assert any(code == "PDF-TAGS-CATALOG" and "7.11-1" in m for code, m, _ in issues)

@@ -109,6 +109,10 @@ def context(
         "symbol_parts": [s.masthead_split for s in doc.symbols],
         "running_symbol": doc.symbol,
         "united_nations": loc.united_nations,
+        # what a reader says for the label when it is printed stretched (Arabic kashida)
+        "united_nations_said": (
+            loc.united_nations_plain if loc.united_nations != loc.united_nations_plain else ""
+        ),
         "organ_names": [loc.organ_masthead_name(masthead_organ(o.organ)) for o in doc.organs],
         "distribution": loc.distribution_block(
             doc.distribution, doc.date, doc.original_languages, doc.is_original_version

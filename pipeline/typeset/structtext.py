@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import io
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -50,11 +51,63 @@ def _object_text(obj, textpage) -> str:
     return buffer.raw[: size - 2].decode("utf-16-le", errors="replace")
 
 
-def mcid_texts(pdf: bytes) -> dict[tuple[int, int], str]:
-    """(page index, MCID) → the text drawn in that marked-content sequence.
+_RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+# Per character, as plain-address prototypes of the same pdfium functions: pypdfium2's typed
+# pointers cost an object per call, and an object's address is then a dict key.
+_VOIDP = ctypes.c_void_p
+_text_object = ctypes.CFUNCTYPE(_VOIDP, _VOIDP, ctypes.c_int)(
+    ctypes.cast(pdfium_c.FPDFText_GetTextObject, _VOIDP).value
+)
+_marked_content_id = ctypes.CFUNCTYPE(ctypes.c_int, _VOIDP)(
+    ctypes.cast(pdfium_c.FPDFPageObj_GetMarkedContentID, _VOIDP).value
+)
 
-    Each text object's text comes from pdfium's text page, so a right-to-left run is in
-    logical order; the objects of one sequence are joined in the order they are drawn."""
+
+def _by_objects(index: int, page, textpage, texts: dict) -> bool:
+    """Each text object's text under its MCID; False (nothing added) when the page has
+    right-to-left text, whose objects pdfium gives in visual order."""
+    found: list[tuple[tuple[int, int], str]] = []
+    objects = _objects(page.raw, pdfium_c.FPDFPage_CountObjects, pdfium_c.FPDFPage_GetObject)
+    for obj in objects:
+        if pdfium_c.FPDFPageObj_GetType(obj) != pdfium_c.FPDF_PAGEOBJ_TEXT:
+            continue
+        mcid = pdfium_c.FPDFPageObj_GetMarkedContentID(obj)
+        if mcid >= 0:
+            text = _object_text(obj, textpage.raw)
+            if _RIGHT_TO_LEFT.search(text):
+                return False
+            found.append(((index, mcid), text))
+    for key, text in found:
+        texts.setdefault(key, []).append(text)
+    return True
+
+
+def _by_characters(index: int, textpage, texts: dict) -> None:
+    """The text page's characters (logical order, right-to-left runs reversed) by MCID."""
+    handle = textpage.raw
+    address = ctypes.cast(handle, _VOIDP).value
+    count = pdfium_c.FPDFText_CountChars(handle)
+    page_text = textpage.get_text_range()
+    if len(page_text) != count:  # a character outside the BMP: one by one
+        page_text = "".join(chr(pdfium_c.FPDFText_GetUnicode(handle, i)) for i in range(count))
+    mcids: dict[int, int] = {}
+    key = None
+    for i in range(count):
+        obj = _text_object(address, i)
+        if obj:
+            mcid = mcids.get(obj)
+            if mcid is None:
+                mcid = mcids[obj] = _marked_content_id(obj)
+            key = (index, mcid) if mcid >= 0 else None
+        if key is not None:  # a generated space or line end joins the text before it
+            texts.setdefault(key, []).append(page_text[i])
+
+
+def mcid_texts(pdf: bytes) -> dict[tuple[int, int], str]:
+    """(page index, MCID) → the text drawn in that marked-content sequence, in logical order.
+
+    A page of left-to-right text is read object by object (fast); a page with right-to-left
+    text character by character from pdfium's text page, which has them in logical order."""
     texts: dict[tuple[int, int], list[str]] = {}
     document = pypdfium2.PdfDocument(pdf)
     try:
@@ -62,15 +115,8 @@ def mcid_texts(pdf: bytes) -> dict[tuple[int, int], str]:
             page = document[index]
             textpage = page.get_textpage()
             try:
-                objects = _objects(
-                    page.raw, pdfium_c.FPDFPage_CountObjects, pdfium_c.FPDFPage_GetObject
-                )
-                for obj in objects:
-                    if pdfium_c.FPDFPageObj_GetType(obj) != pdfium_c.FPDF_PAGEOBJ_TEXT:
-                        continue
-                    mcid = pdfium_c.FPDFPageObj_GetMarkedContentID(obj)
-                    if mcid >= 0:
-                        texts.setdefault((index, mcid), []).append(_object_text(obj, textpage.raw))
+                if not _by_objects(index, page, textpage, texts):
+                    _by_characters(index, textpage, texts)
             finally:
                 textpage.close()
                 page.close()

@@ -7,7 +7,9 @@ numbers them (clause-test, e.g. 7.1-3), and of ISO 19005-2 (PDF/A-2, level A):
 ``PDF-TAGS-CATALOG``     ``/MarkInfo /Marked true`` without ``/Suspects true`` (UA 6.2-1,
                          7.1-11; PDF/A-2 6.7.2.2-1), a ``/StructTreeRoot`` (UA 7.1-11,
                          PDF/A-2 6.7.3.3-1), ``/ViewerPreferences /DisplayDocTitle true``
-                         (UA 7.1-10); ``dc:title`` is PDF-METADATA's, ``pdfuaid:part`` too (5-1).
+                         (UA 7.1-10); an embedded file's specification has non-empty ``/F``
+                         and ``/UF`` (UA 7.11-1); ``dc:title`` is PDF-METADATA's, so is
+                         ``pdfuaid:part`` (5-1).
 ``PDF-TAGS-LANG``        the catalog ``/Lang`` is the version's language (UA 7.2-34, PDF/A-2
                          6.7.4), and every ``/Lang`` in the tree is a well-formed tag.
 ``PDF-TAGS-TREE``        structure tree and parent tree agree: every element's ``/P`` is its
@@ -25,7 +27,8 @@ numbers them (clause-test, e.g. 7.1-3), and of ISO 19005-2 (PDF/A-2, level A):
                          ``Artifact`` (UA 7.1-3); no artifact inside tagged content (7.1-1),
                          no tagged content inside an artifact (7.1-2).
 ``PDF-TAGS-ANNOTATIONS`` every annotation is in the structure (``/StructParent`` → an element
-                         holding its ``OBJR``): a link in a ``Link`` element (UA 7.18.5-1), with
+                         holding its ``OBJR``): a link in a ``Link`` element (UA 7.18.5-1),
+                         any other (not Widget or Popup) in an ``Annot`` (7.18.1-1), with
                          ``/Contents`` (7.18.1-2, 7.18.5-2); a page with annotations has
                          ``/Tabs /S`` (7.18.3-1).
 ``PDF-TAGS-FIGURE``      every ``Figure`` has a non-empty ``/Alt`` or ``/ActualText`` (UA 7.3-1).
@@ -267,6 +270,13 @@ def _catalog(pdf: pikepdf.Pdf) -> Iterator[Issue]:
         )
     if not isinstance(pdf.Root.get("/StructTreeRoot"), pikepdf.Dictionary):
         yield ("PDF-TAGS-CATALOG", "the catalog has no /StructTreeRoot (UA 7.1-11)", "")
+    for spec in pdf.Root.get("/AF", ()):
+        if not isinstance(spec, pikepdf.Dictionary) or "/EF" not in spec:
+            continue
+        names = [spec.get(key) for key in ("/F", "/UF")]
+        if not all(isinstance(n, pikepdf.String) and str(n) for n in names):
+            yield ("PDF-TAGS-CATALOG", "an embedded file's specification lacks a non-empty /F "
+                   "or /UF (UA 7.11-1)", _where(spec))  # fmt: skip
 
 
 def _languages(pdf: pikepdf.Pdf, tree: _Tree, document: Document) -> Iterator[Issue]:
@@ -435,6 +445,9 @@ def _annotations(pdf: pikepdf.Pdf, tree: _Tree) -> Iterator[Issue]:
             elif subtype == "/Link" and roles.get(owner) != "Link":
                 yield ("PDF-TAGS-ANNOTATIONS", f"a link annotation is in a {roles.get(owner)} "
                        "element, not a Link (UA 7.18.5-1)", where)  # fmt: skip
+            elif subtype not in ("/Link", "/Widget") and roles.get(owner) != "Annot":
+                yield ("PDF-TAGS-ANNOTATIONS", f"a {subtype[1:]} annotation is in a "
+                       f"{roles.get(owner)} element, not an Annot (UA 7.18.1-1)", where)  # fmt: skip
             contents = annotation.get("/Contents")
             if not (isinstance(contents, pikepdf.String) and str(contents).strip()):
                 yield ("PDF-TAGS-ANNOTATIONS", f"a {subtype[1:]} annotation has no /Contents "

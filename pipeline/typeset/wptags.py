@@ -467,6 +467,29 @@ def _order_key(kid) -> int | None:
     return int(value) if value is not None and value.isdigit() else None
 
 
+def _actual_text(root: _Node) -> None:
+    """``data-actual-text`` (the masthead's stretched Arabic label) is what a reader says."""
+    for node in _nodes(root):
+        text = node.attr("data-actual-text") if "::" not in (node.tag or "::") else None
+        if text:
+            node.obj["ActualText"] = pydyf.String(text)
+
+
+def _figure_boxes(pdf, root: _Node, page_refs: tuple) -> None:
+    """WeasyPrint writes a Figure's ``/BBox`` in CSS pixels from the top of the page; PDF
+    wants points from the bottom (ISO 32000-1 14.8.5.4.3)."""
+    for node in _nodes(root):
+        attributes = node.obj.get("A")
+        box = attributes.get("BBox") if isinstance(attributes, dict) else None
+        contents = [k for k in node.kids if isinstance(k, _Content)]
+        if node.role != "/Figure" or box is None or not contents:
+            continue
+        page = pdf.objects[_number(page_refs[contents[0].page])]
+        top = float(page["MediaBox"][3])
+        x1, y1, x2, y2 = (float(v) * 0.75 for v in box)
+        attributes["BBox"] = pydyf.Array((x1, top - y2, x2, top - y1))
+
+
 def _languages(root: _Node, document_lang: str) -> None:
     """``/Lang`` on every element whose HTML ``lang`` differs from the language around it."""
 
@@ -541,6 +564,8 @@ def _restructure(pdf, state: _Render) -> None:
     _merge_fragments(root)
     _list_labels(root)
     _reading_order(root)
+    _actual_text(root)
+    _figure_boxes(pdf, root, page_refs)
     lang = pdf.catalog.get("Lang")
     _languages(root, str(lang)[1:-1] if lang else "")
     owners = _write(pdf, root, root_obj.reference, page_refs)
