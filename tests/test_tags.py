@@ -242,3 +242,23 @@ def test_a_3a_file_without_uf_fails_and_the_arabic_label_says_its_plain_text():
 
     issues = tagcheck.check(_mutated(pdf, drop_uf), document)
     assert any(code == "PDF-TAGS-CATALOG" and "7.11-1" in m for code, m, _ in issues)
+
+
+def test_a_table_over_pages_has_one_header_and_repeats_it_as_an_artifact(make_source):
+    rows = "\n".join(f"| Item {i} | {i * 3} |" for i in range(1, 90))
+    text = (
+        "# I. Lists and a long table\n\n- a bullet\n- another, *emphasised*\n\n"
+        f"1. One\n   1. nested\n2. Two\n\n> Quoted.\n\n| Name | Value |\n|---|---:|\n{rows}\n"
+    )
+    folder = make_source(parts={"letter.md": text})
+    document = source.load(folder)
+    pdf = render_pdf(document, folder, flavour="2a")  # the gate passes it
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        assert len(opened.pages) > 2
+        assert len(_elements(opened, "Table")) == 1
+        assert len(_elements(opened, "THead")) == 1
+        assert len(_elements(opened, "Lbl")) >= 5  # two bullets, three numbers
+    with pdfplumber.open(io.BytesIO(pdf)) as opened:
+        for page in opened.pages[1:-1]:
+            artifacts = "".join(c["text"] for c in page.chars if c.get("tag") == "Artifact")
+            assert "NameValue" in artifacts  # the header row repeated on a later page
