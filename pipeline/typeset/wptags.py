@@ -426,6 +426,38 @@ def _list_labels(root: _Node) -> None:
             holder = first if isinstance(first, _Node) else None
 
 
+def _new(pdf, role: str, kids: list) -> _Node:
+    obj = pydyf.Dictionary({"Type": "/StructElem", "S": role, "K": pydyf.Array()})
+    pdf.add_object(obj)
+    return _Node(obj, None, None, kids)
+
+
+def _list_bodies(pdf, root: _Node) -> None:
+    """Whatever an item holds besides its label is its ``LBody``, and whatever a list holds
+    besides lists and items is an item (ISO 32000-1 Table 336; UA 7.2-19, 7.2-20): a block
+    quote or a table straight inside an item gets no anonymous body box from WeasyPrint."""
+    for node in list(_nodes(root)):
+        if node.role == "/LI":
+            keep, allowed = ("/Lbl", "/LBody"), "/LBody"
+        elif node.role == "/L":
+            keep, allowed = ("/L", "/LI", "/Caption"), "/LI"
+        else:
+            continue
+        kids: list = []
+        loose: list = []
+        for kid in [*node.kids, None]:
+            if kid is None or (isinstance(kid, _Node) and kid.role in keep):
+                if loose:
+                    wrapper = _new(pdf, "/LBody", loose)
+                    kids.append(wrapper if allowed == "/LBody" else _new(pdf, "/LI", [wrapper]))
+                    loose = []
+                if kid is not None:
+                    kids.append(kid)
+            else:
+                loose.append(kid)
+        node.kids = kids
+
+
 def _notes_beside_calls(root: _Node) -> None:
     """Put each footnote's ``Note`` right after its call, wherever on the pages it is drawn."""
     parents = {id(kid): node for node in _nodes(root) for kid in node.kids}
@@ -563,6 +595,7 @@ def _restructure(pdf, state: _Render) -> None:
     _rewrite(root, _drop_empty)
     _merge_fragments(root)
     _list_labels(root)
+    _list_bodies(pdf, root)
     _reading_order(root)
     _actual_text(root)
     _figure_boxes(pdf, root, page_refs)
