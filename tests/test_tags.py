@@ -262,3 +262,16 @@ def test_a_table_over_pages_has_one_header_and_repeats_it_as_an_artifact(make_so
         for page in opened.pages[1:-1]:
             artifacts = "".join(c["text"] for c in page.chars if c.get("tag") == "Artifact")
             assert "NameValue" in artifacts  # the header row repeated on a later page
+
+
+def test_a_table_row_short_of_a_cell_fails(make_source):
+    folder = make_source(parts={"letter.md": "| a | b |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |\n"})
+    document = source.load(folder)
+    pdf = render_pdf(document, folder, flavour="2a")
+
+    def drop_cell(opened):
+        row = _elements(opened, "TR")[-1]
+        row.K = pikepdf.Array(list(row.K)[:1])
+
+    issues = tagcheck.check(_mutated(pdf, drop_cell), document)
+    assert any(code == "PDF-TAGS-ROLES" and "7.2-42" in m for code, m, _ in issues)

@@ -20,7 +20,8 @@ numbers them (clause-test, e.g. 7.1-3), and of ISO 19005-2 (PDF/A-2, level A):
 ``PDF-TAGS-ROLES``       every structure type is a standard one (UA 7.1-5: no role map is
                          written, so nothing needs one) and the table and list syntax of
                          ISO 32000-1 Tables 336-337 holds (UA 7.2-3…7.2-14, 7.2-17…7.2-20:
-                         Table/THead/TBody/TR/TH/TD, L/LI/Lbl/LBody), a ``TH`` has a
+                         Table/THead/TBody/TR/TH/TD, L/LI/Lbl/LBody; a table's rows as wide
+                         as each other, 7.2-42), a ``TH`` has a
                          ``/Scope`` (UA 7.5-1), a ``Note`` an ``ID`` (UA 7.9-1), unique.
 ``PDF-TAGS-CONTENT``     every painting operator (text, paths, images, shadings, XObjects) is
                          inside marked content with an MCID the tree owns, or inside an
@@ -354,6 +355,11 @@ def _roles(tree: _Tree) -> Iterator[Issue]:
                 yield ("PDF-TAGS-ROLES", f"{role} holds {', '.join(wrong)} (UA 7.2)", where)
         if role == "Table" and kid_roles.count("THead") > 1:
             yield ("PDF-TAGS-ROLES", "a Table with more than one THead (UA 7.2-11)", where)
+        if role == "Table":
+            widths = {_row_width(row) for row in _rows(element)}
+            if len(widths) > 1:
+                yield ("PDF-TAGS-ROLES", f"a Table whose rows have {sorted(widths)} columns "
+                       "(UA 7.2-42)", where)  # fmt: skip
         if role == "TH":
             attributes = element.get("/A")
             scopes = (
@@ -371,6 +377,27 @@ def _roles(tree: _Tree) -> Iterator[Issue]:
                 yield ("PDF-TAGS-ROLES", f"the ID {str(note_id)!r} is used twice", where)
             else:
                 ids.add(str(note_id))
+
+
+def _rows(table: pikepdf.Dictionary) -> Iterator[pikepdf.Dictionary]:
+    for kid in _kids(table):
+        if isinstance(kid, pikepdf.Dictionary) and _role(kid) == "TR":
+            yield kid
+        elif isinstance(kid, pikepdf.Dictionary) and _role(kid) in ("THead", "TBody", "TFoot"):
+            yield from (r for r in _kids(kid) if isinstance(r, pikepdf.Dictionary)
+                        and _role(r) == "TR")  # fmt: skip
+
+
+def _row_width(row: pikepdf.Dictionary) -> int:
+    width = 0
+    for cell in _kids(row):
+        if isinstance(cell, pikepdf.Dictionary) and _role(cell) in ("TH", "TD"):
+            attributes = cell.get("/A")
+            span = (
+                attributes.get("/ColSpan", 1) if isinstance(attributes, pikepdf.Dictionary) else 1
+            )
+            width += int(span)
+    return width
 
 
 def _content(pdf: pikepdf.Pdf, tree: _Tree) -> Iterator[Issue]:
