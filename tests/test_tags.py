@@ -282,3 +282,9 @@ def test_a_table_row_short_of_a_cell_fails(make_source):
 
     issues = tagcheck.check(_mutated(pdf, drop_cell), document)
     assert any(code == "PDF-TAGS-ROLES" and "7.2-42" in m for code, m, _ in issues)
+
+    def unknown_header(opened):
+        _elements(opened, "TD")[0].A.Headers = pikepdf.Array([pikepdf.String("nowhere")])
+
+    issues = tagcheck.check(_mutated(pdf, unknown_header), document)
+    assert any(code == "PDF-TAGS-ROLES" and "'nowhere'" in m for code, m, _ in issues)

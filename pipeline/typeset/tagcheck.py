@@ -22,7 +22,7 @@ numbers them (clause-test, e.g. 7.1-3), and of ISO 19005-2 (PDF/A-2, level A):
                          ISO 32000-1 Tables 336-337 holds (UA 7.2-3…7.2-14, 7.2-17…7.2-20:
                          Table/THead/TBody/TR/TH/TD, L/LI/Lbl/LBody; a table's rows as wide
                          as each other, 7.2-42), a ``TH`` has a
-                         ``/Scope`` (UA 7.5-1), a ``Note`` an ``ID`` (UA 7.9-1), unique.
+                         ``/Scope`` (UA 7.5-1) and ``/Headers`` name existing ``TH`` IDs, a ``Note`` an ``ID`` (UA 7.9-1), unique.
 ``PDF-TAGS-CONTENT``     every painting operator (text, paths, images, shadings, XObjects) is
                          inside marked content with an MCID the tree owns, or inside an
                          ``Artifact`` (UA 7.1-3); no artifact inside tagged content (7.1-1),
@@ -333,8 +333,19 @@ def _parent_tree(pdf: pikepdf.Pdf, root: pikepdf.Dictionary, tree: _Tree) -> Ite
                    "holding its OBJR", _where(annotation))  # fmt: skip
 
 
+def _attributes(element: pikepdf.Dictionary) -> list[pikepdf.Dictionary]:
+    value = element.get("/A")
+    items = [value] if isinstance(value, pikepdf.Dictionary) else list(value or ())
+    return [a for a in items if isinstance(a, pikepdf.Dictionary)]
+
+
 def _roles(tree: _Tree) -> Iterator[Issue]:
     ids: set[str] = set()
+    header_ids = {
+        str(element.ID)
+        for element, _ in tree.elements
+        if _role(element) == "TH" and isinstance(element.get("/ID"), pikepdf.String)
+    }
     for element, parent in tree.elements:
         role = _role(element)
         where = _where(element)
@@ -360,15 +371,19 @@ def _roles(tree: _Tree) -> Iterator[Issue]:
             if len(widths) > 1:
                 yield ("PDF-TAGS-ROLES", f"a Table whose rows have {sorted(widths)} columns "
                        "(UA 7.2-42)", where)  # fmt: skip
-        if role == "TH":
-            attributes = element.get("/A")
-            scopes = (
-                [attributes]
-                if isinstance(attributes, pikepdf.Dictionary)
-                else list(attributes or ())
-            )
-            if not any(isinstance(a, pikepdf.Dictionary) and "/Scope" in a for a in scopes):
-                yield ("PDF-TAGS-ROLES", "a TH without /Scope (UA 7.5-1)", where)
+        if role == "TH" and not any("/Scope" in a for a in _attributes(element)):
+            yield ("PDF-TAGS-ROLES", "a TH without /Scope (UA 7.5-1)", where)
+        if role in ("TH", "TD"):
+            for attributes in _attributes(element):
+                headers = attributes.get("/Headers", ())
+                missing = [str(h) for h in headers if str(h) not in header_ids]
+                if missing:
+                    yield (
+                        "PDF-TAGS-ROLES",
+                        f"a {role}'s /Headers name {missing[:3]}, which no TH has as its ID "
+                        "(UA 7.5, ISO 32000-1 14.8.5.7)",
+                        where,
+                    )
         if role == "Note":
             note_id = element.get("/ID")
             if not isinstance(note_id, pikepdf.String) or not str(note_id):

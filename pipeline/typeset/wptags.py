@@ -279,6 +279,11 @@ class _Node:
         return any(isinstance(k, _Content) for k in self.kids)
 
 
+def _text(value) -> str:
+    """A pydyf string's text (``str()`` of a ``pydyf.String`` is its repr)."""
+    return value.string if isinstance(value, pydyf.String) else str(value)
+
+
 def _number(reference: bytes | str) -> int:
     text = reference.decode() if isinstance(reference, bytes) else str(reference)
     return int(text.split()[0])
@@ -399,14 +404,42 @@ def _merge_fragments(node: _Node) -> None:
             and kid.role not in _NOT_MERGED
         ):
             last.kids.extend(kid.kids)
-            if kid.role == "/TD":
-                last.obj.get("A", {}).pop("Headers", None)
             continue
         merged.append(kid)
     node.kids = merged
     for kid in node.kids:
         if isinstance(kid, _Node):
             _merge_fragments(kid)
+
+
+def _table_headers(root: _Node) -> None:
+    """Point every ``TD``'s ``/Headers`` at ``TH`` cells the tree has.
+
+    WeasyPrint names a header cell ``TABLE-ROW-COLUMN`` per page; on a later page of a table
+    its (repeated, now artifact) header cells are not in the tree, so the cells there are
+    given the header cells of the same column on the table's first page instead."""
+    for table in _nodes(root):
+        if table.role != "/Table":
+            continue
+        cells = [n for n in _nodes(table) if n.role in ("/TH", "/TD")]
+        known = {_text(n.obj["ID"]) for n in cells if n.role == "/TH" and "ID" in n.obj}
+        by_column: dict[str, list[str]] = {}
+        for name in sorted(known):
+            by_column.setdefault(name.rpartition("-")[2], []).append(name)
+        for cell in cells:
+            attributes = cell.obj.get("A")
+            headers = attributes.get("Headers") if isinstance(attributes, dict) else None
+            if headers is None:
+                continue
+            names: list[str] = []
+            for header in headers:
+                name = _text(header)
+                for found in (
+                    [name] if name in known else by_column.get(name.rpartition("-")[2], [])
+                ):
+                    if found not in names:
+                        names.append(found)
+            attributes["Headers"] = pydyf.Array(pydyf.String(n) for n in names)
 
 
 def _list_labels(root: _Node) -> None:
@@ -594,13 +627,14 @@ def _restructure(pdf, state: _Render) -> None:
     _notes_beside_calls(root)  # empties each page's footnote area, so fragments meet
     _rewrite(root, _drop_empty)
     _merge_fragments(root)
+    _table_headers(root)
     _list_labels(root)
     _list_bodies(pdf, root)
     _reading_order(root)
     _actual_text(root)
     _figure_boxes(pdf, root, page_refs)
     lang = pdf.catalog.get("Lang")
-    _languages(root, str(lang)[1:-1] if lang else "")
+    _languages(root, _text(lang) if lang is not None else "")
     owners = _write(pdf, root, root_obj.reference, page_refs)
     parent_tree = pdf.objects[_number(root_obj["ParentTree"])]
     parent_tree["Nums"] = _parent_tree(owners, len(page_refs))
