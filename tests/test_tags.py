@@ -288,3 +288,15 @@ def test_a_table_row_short_of_a_cell_fails(make_source):
 
     issues = tagcheck.check(_mutated(pdf, unknown_header), document)
     assert any(code == "PDF-TAGS-ROLES" and "'nowhere'" in m for code, m, _ in issues)
+
+
+def test_verify_judges_tags_in_layout_2_bags_only(letter):
+    from pipeline.verify import pdf as verify_pdf
+    from pipeline.verify.layouts import LAYOUT_1, LAYOUT_2
+
+    document, pdf = letter
+    broken = _mutated(pdf, _no_alt)
+    flavour, findings = verify_pdf.check_pdf(broken, document, "x.pdf", layout=LAYOUT_2)
+    assert flavour == "2a" and "PDF-TAGS-FIGURE" in {f.code for f in findings}
+    _flavour, findings = verify_pdf.check_pdf(broken, document, "x.pdf", layout=LAYOUT_1)
+    assert not any(f.code.startswith("PDF-TAGS-") for f in findings)
