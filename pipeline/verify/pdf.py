@@ -51,6 +51,10 @@ GATE_RULES: dict[str, Rule] = {
         ("PDF-XMP-EXTENSION", "custom XMP properties are declared in an extension schema"),
         ("PDF-TEXT-ROUNDTRIP", "the text extracted from the PDF contains the source text"),
         ("PDF-TEXT-OFFPAGE", "no text is drawn outside its page"),
+        (
+            "PDF-SIGNATURE-FORM",
+            "the only form is unfolio's signature field, as PDF/A and PDF/UA want it",
+        ),
         ("PDF-TAGS-CATALOG", "a tagged PDF is marked, has a structure tree, shows its title"),
         ("PDF-TAGS-LANG", "the catalog /Lang is the version's language; every /Lang a tag"),
         ("PDF-TAGS-TREE", "structure tree and parent tree agree"),

@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pipeline.verify import archive, bagit, consistency, layouts, opinions, pdf, profile
+from pipeline.verify import (
+    archive,
+    bagit,
+    consistency,
+    layouts,
+    opinions,
+    pdf,
+    profile,
+    signature,
+)
 from pipeline.verify.findings import Finding, rule
 
 Kind = Literal["dir", "zip", "tgz", "file"]
@@ -40,6 +49,9 @@ class Options:
     profile: Path | None = None  # None: the shipped schemas/bag-profile.json
     profile_identifier: str | None = None  # the configured one, if not the profile's own
     second_opinions: bool = True
+    #: trust anchors (asn1crypto certificates, :func:`signature.load_anchors`); () : none given
+    trust: tuple[Any, ...] = ()
+    require_signature: bool = False
 
 
 @dataclass
@@ -50,6 +62,7 @@ class TargetReport:
     findings: list[Finding] = field(default_factory=list)
     opinions: list[opinions.Opinion] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
+    signatures: list[signature.Signature] = field(default_factory=list)
 
     @property
     def errors(self) -> int:
@@ -128,11 +141,13 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
     report.findings += found
     flavour = None
     pdf_file = None
+    pdf_data = None
+    pdf_relative = ""
     if document is not None:
         report.findings += consistency.check_layout(root, reading, document)
         report.findings += consistency.check_bag_info(reading, document)
         pdf_relative = consistency.pdf_path(document)
-        data = consistency.read_file(root, pdf_relative)
+        data = pdf_data = consistency.read_file(root, pdf_relative)
         if data is not None:
             report.checks.append("pdf")
             flavour, found = pdf.check_pdf(
@@ -140,6 +155,28 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
             )
             report.findings += found
             pdf_file = root / pdf_relative
+    report.checks.append("signature")
+    signed = signature.check(
+        root,
+        reading.info,
+        pdf_data,
+        pdf_relative,
+        anchors=options.trust,
+        require=options.require_signature,
+    )
+    report.findings += signed.findings
+    report.signatures += signed.signatures
+    if options.second_opinions and signature.bag_signed(root):
+        we_failed = any(f.code.startswith("SIG-BAG-") for f in signed.findings)
+        opinion = opinions.openssl_cms(root)
+        if opinion.verdict in ("valid", "invalid"):
+            opinion = dataclasses.replace(
+                opinion, agrees=(opinion.verdict == "invalid") == we_failed
+            )
+        report.opinions.append(opinion)
+        if opinion.verdict == "invalid" and not we_failed:
+            message = f"openssl rejects it: {opinion.detail}"
+            report.findings.append(opinions.OPENSSL(signature.SIGNATURE_NAME, message))
     report.checks.append("premis")
     report.findings += consistency.check_premis(root, reading, flavour)
     if options.premis_xsd is not None:
