@@ -300,3 +300,24 @@ def test_verify_judges_tags_in_layout_2_bags_only(letter):
     assert flavour == "2a" and "PDF-TAGS-FIGURE" in {f.code for f in findings}
     _flavour, findings = verify_pdf.check_pdf(broken, document, "x.pdf", layout=LAYOUT_1)
     assert not any(f.code.startswith("PDF-TAGS-") for f in findings)
+
+
+def test_a_signed_2a_keeps_its_tags_and_its_widget_must_be_a_form(letter):
+    from datetime import UTC, datetime
+
+    from pipeline.sign import Signer, keys
+
+    from . import pki
+
+    document, pdf = letter
+    signer = keys.Identity(pki.signer().key, pki.signer().certificate, (pki.ca().certificate,))
+    signed = Signer(signer, datetime.fromtimestamp(int(pki.EPOCH), tz=UTC)).sign_pdf(pdf)
+    assert tagcheck.check(signed, document) == []
+    assert gate.check(signed, document, "2a") == []
+
+    def widget_as_paragraph(opened):
+        for form in _elements(opened, "Form"):
+            form.S = pikepdf.Name.P
+
+    issues = tagcheck.check(_mutated(signed, widget_as_paragraph), document)
+    assert any(code == "PDF-TAGS-ANNOTATIONS" and "7.18.4-1" in m for code, m, _ in issues)

@@ -29,7 +29,8 @@ numbers them (clause-test, e.g. 7.1-3), and of ISO 19005-2 (PDF/A-2, level A):
                          no tagged content inside an artifact (7.1-2).
 ``PDF-TAGS-ANNOTATIONS`` every annotation is in the structure (``/StructParent`` → an element
                          holding its ``OBJR``): a link in a ``Link`` element (UA 7.18.5-1),
-                         any other (not Widget or Popup) in an ``Annot`` (7.18.1-1), with
+                         a widget in a ``Form`` (7.18.4-1), any other (not Popup) in an
+                         ``Annot`` (7.18.1-1), unless hidden; with
                          ``/Contents`` (7.18.1-2, 7.18.5-2); a page with annotations has
                          ``/Tabs /S`` (7.18.3-1).
 ``PDF-TAGS-FIGURE``      every ``Figure`` has a non-empty ``/Alt`` or ``/ActualText`` (UA 7.3-1).
@@ -481,12 +482,18 @@ def _annotations(pdf: pikepdf.Pdf, tree: _Tree) -> Iterator[Issue]:
             if subtype == "/Popup":
                 continue
             owner = tree.annotations.get(annotation.objgen)
+            hidden = int(annotation.get("/F", 0)) & 2  # veraPDF exempts a hidden annotation
+            if owner is None and hidden:
+                continue
             if owner is None:
                 yield ("PDF-TAGS-ANNOTATIONS", f"a {subtype[1:]} annotation is in no structure "
                        "element (UA 7.18.1)", where)  # fmt: skip
             elif subtype == "/Link" and roles.get(owner) != "Link":
                 yield ("PDF-TAGS-ANNOTATIONS", f"a link annotation is in a {roles.get(owner)} "
                        "element, not a Link (UA 7.18.5-1)", where)  # fmt: skip
+            elif subtype == "/Widget" and roles.get(owner) != "Form":
+                yield ("PDF-TAGS-ANNOTATIONS", f"a widget annotation is in a {roles.get(owner)} "
+                       "element, not a Form (UA 7.18.4-1)", where)  # fmt: skip
             elif subtype not in ("/Link", "/Widget") and roles.get(owner) != "Annot":
                 yield ("PDF-TAGS-ANNOTATIONS", f"a {subtype[1:]} annotation is in a "
                        f"{roles.get(owner)} element, not an Annot (UA 7.18.1-1)", where)  # fmt: skip
