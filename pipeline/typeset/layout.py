@@ -316,10 +316,15 @@ def _breakable_tables(html: str) -> str:
 def _heading_levels(html: str) -> str:
     """Give each Markdown heading its level in the document: the title and the annex headings
     are level 1, so ``#`` is level 2, ``##`` level 3… (``aria-level``, which the tagged PDF's
-    ``H1``-``H6`` follow; the HTML element, and so its style, stays as Markdown wrote it)."""
-    return _HEADING_OPEN.sub(
-        lambda m: f'<h{m.group(1)} aria-level="{int(m.group(1)) + 1}"{m.group(2)}', html
-    )
+    ``H1``-``H6`` follow, and ``bookmark-level``, the outline's; the HTML element, and so its
+    style, stays as Markdown wrote it)."""
+    def level(match: re.Match[str]) -> str:
+        n = min(int(match.group(1)) + 1, 6)
+        # the PDF outline (bookmarks) nests like the structure: WeasyPrint's own sheet would
+        # put a "#" heading at bookmark level 1, beside the document title
+        return f'<h{match.group(1)} aria-level="{n}" style="bookmark-level: {n}"{match.group(2)}'
+
+    return _HEADING_OPEN.sub(level, html)
 
 
 def _gutter_numbers(html: str) -> str:
