@@ -479,7 +479,7 @@ def _guarded(code: str, run: Callable[[], Iterator[Finding]]) -> list[Finding]:
 
 
 def _tags(pdf: bytes, document: Document, blocks: list) -> Iterator[Finding]:
-    blocks.extend(structtext.blocks(pdf))  # read once: the order check and the round trip
+    # the structure text is read once, for the order check and for the round trip
     for code, message, where in tagcheck.check(pdf, document, blocks):
         yield Finding(code, message, where)
 

@@ -318,6 +318,7 @@ def _heading_levels(html: str) -> str:
     are level 1, so ``#`` is level 2, ``##`` level 3… (``aria-level``, which the tagged PDF's
     ``H1``-``H6`` follow, and ``bookmark-level``, the outline's; the HTML element, and so its
     style, stays as Markdown wrote it)."""
+
     def level(match: re.Match[str]) -> str:
         n = min(int(match.group(1)) + 1, 6)
         # the PDF outline (bookmarks) nests like the structure: WeasyPrint's own sheet would

@@ -132,43 +132,85 @@ def _kids(element: pikepdf.Dictionary) -> list:
     return list(kids) if isinstance(kids, pikepdf.Array) else [kids]
 
 
+Kid = tuple[str, object]  # ("content", (page, MCID)) or ("element", element key)
+
+
+def assemble(
+    texts: dict[tuple[int, int], str],
+    tops: Sequence[object],
+    kids: dict[object, list[Kid]],
+    roles: dict[object, str],
+) -> list[Block]:
+    """The blocks of a structure tree already read (element keys, their kids in order, their
+    types), with the text of each (page, MCID) from :func:`mcid_texts`."""
+    found: list[Block] = []
+    seen: set = set()
+
+    def walk(key: object) -> None:
+        if key in seen:
+            return  # a cycle: PDF-TAGS-TREE reports it
+        seen.add(key)
+        own: list[str] = []
+        for kind, value in kids.get(key, ()):
+            if kind == "content":
+                own.append(texts.get(value, ""))  # type: ignore[arg-type]
+            else:
+                if own:
+                    found.append(Block(roles.get(key, ""), "".join(own)))
+                    own = []
+                walk(value)
+        if own:
+            found.append(Block(roles.get(key, ""), "".join(own)))
+
+    for top in tops:
+        walk(top)
+    return found
+
+
+def read_tree(
+    opened: pikepdf.Pdf,
+) -> tuple[list[object], dict[object, list[Kid]], dict[object, str]]:
+    """The structure tree of an open PDF as (top element keys, kids by key, type by key)."""
+    pages = {page.objgen: i for i, page in enumerate(opened.pages)}
+    root = opened.Root.get("/StructTreeRoot")
+    tops: list[object] = []
+    kids: dict[object, list[Kid]] = {}
+    roles: dict[object, str] = {}
+    if not isinstance(root, pikepdf.Dictionary):
+        return tops, kids, roles
+    stack = [k for k in reversed(_kids(root)) if isinstance(k, pikepdf.Dictionary)]
+    tops.extend(k.objgen for k in reversed(stack))
+    while stack:
+        element = stack.pop()
+        key = element.objgen
+        if key in roles:
+            continue
+        roles[key] = str(element.get("/S", "/"))[1:]
+        page = element.get("/Pg")
+        page_index = pages.get(page.objgen) if isinstance(page, pikepdf.Dictionary) else None
+        found: list[Kid] = []
+        children = []
+        for kid in _kids(element):
+            if isinstance(kid, int):
+                found.append(("content", (page_index, int(kid))))
+            elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
+                kid_page = kid.get("/Pg", page)
+                index = pages.get(kid_page.objgen) if kid_page is not None else None
+                found.append(("content", (index, int(kid.get("/MCID", -1)))))
+            elif isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                found.append(("element", kid.objgen))
+                children.append(kid)
+        kids[key] = found
+        stack.extend(reversed(children))
+    return tops, kids, roles
+
+
 def blocks(pdf: bytes) -> list[Block]:
     """Every element holding marked content, in structure (reading) order, with its text."""
     texts = mcid_texts(pdf)
     with pikepdf.open(io.BytesIO(pdf)) as opened:
-        pages = {page.objgen: i for i, page in enumerate(opened.pages)}
-        root = opened.Root.get("/StructTreeRoot")
-        if not isinstance(root, pikepdf.Dictionary):
-            return []
-        found: list[Block] = []
-        seen: set = set()
-
-        def walk(element: pikepdf.Dictionary) -> None:
-            if element.objgen in seen and element.objgen != (0, 0):
-                return  # a cycle: PDF-TAGS-TREE reports it
-            seen.add(element.objgen)
-            page = element.get("/Pg")
-            page_index = pages.get(page.objgen) if isinstance(page, pikepdf.Dictionary) else None
-            own: list[str] = []
-            for kid in _kids(element):
-                if isinstance(kid, int):
-                    own.append(texts.get((page_index, int(kid)), ""))
-                elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
-                    kid_page = kid.get("/Pg", page)
-                    index = pages.get(kid_page.objgen) if kid_page is not None else None
-                    own.append(texts.get((index, int(kid.get("/MCID", -1))), ""))
-                elif isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
-                    if own:
-                        found.append(Block(str(element.S)[1:], "".join(own)))
-                        own = []
-                    walk(kid)
-            if own:
-                found.append(Block(str(element.S)[1:], "".join(own)))
-
-        for top in _kids(root):
-            if isinstance(top, pikepdf.Dictionary):
-                walk(top)
-    return found
+        tops, kids, roles = read_tree(opened)
+    return assemble(texts, tops, kids, roles)
 
 
 def join(found: Sequence[Block]) -> str:

@@ -582,8 +582,11 @@ def _order(read_blocks: list[structtext.Block], document: Document) -> Iterator[
 def check(
     pdf_bytes: bytes, document: Document, blocks: list[structtext.Block] | None = None
 ) -> list[Issue]:
-    """Every tagging issue of a written tagged PDF; ``blocks`` is its text in structure
-    order, when the caller has read it already (:func:`structtext.blocks`)."""
+    """Every tagging issue of a written tagged PDF. ``blocks``, when given, receives its text
+    in structure order (:func:`structtext.blocks`), read here with the tree, for the caller's
+    round trip."""
+    if blocks is None:
+        blocks = []
     issues: list[Issue] = []
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         issues += _catalog(pdf)
@@ -599,7 +602,8 @@ def check(
         issues += _annotations(pdf, tree)
         issues += _figures(tree)
         issues += _headings(tree)
-    if blocks is None:
-        blocks = structtext.blocks(pdf_bytes)
+        blocks.extend(
+            structtext.assemble(structtext.mcid_texts(pdf_bytes), *structtext.read_tree(pdf))
+        )
     issues += _order(blocks, document)
     return issues
