@@ -66,6 +66,7 @@ class Options:
     scheduler: str | None = None
     #: a signed build's pipeline.sign.Signer; it stays in this process (see worker.finish)
     signer: object | None = None
+    replace: bool = True  # False: --no-replace, a bag built from different content stays
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -79,6 +80,7 @@ class Options:
             "max_tasks_per_worker": self.max_tasks,
             "max_worker_memory_mb": self.max_rss_mb,
             "signed": self.signer is not None,
+            "replace": self.replace,
         }
 
 
@@ -91,7 +93,12 @@ class Reporter:
 
     def __call__(self, result: Result) -> None:
         lines: list[tuple[str, bool]] = []
-        if result.status == "built" and not self.quiet_stdout:
+        if result.status == "built" and result.replaced and not self.quiet_stdout:
+            old, new = result.replaced["old_digest"], result.replaced["new_digest"]
+            lines.append((f"replaced {result.bag} (was {old}, now {new})", False))
+        elif result.status == "built" and result.version and not self.quiet_stdout:
+            lines.append((f"built {result.bag} ({result.version})", False))
+        elif result.status == "built" and not self.quiet_stdout:
             lines.append((f"built {result.bag}", False))
         elif result.status == "invalid":
             lines += [(f"error: {_about(result.source, m)}", True) for m in result.messages]
@@ -136,7 +143,12 @@ def run(
     json_output: bool = False,
     report: Callable[[Result], None] | None = None,
 ) -> Summary:
-    """Build every document the arguments name; the summary of what happened."""
+    """Build every document the arguments name; the summary of what happened.
+
+    Ctrl-C stops the batch: workers busy with a document are stopped (their bags are left as
+    they were), nothing more is started, and the summary says what was built, skipped,
+    failed and not started (``summary.interrupted``; the command exits 130).
+    """
     started = time.monotonic()
     entries = sources.expand(arguments)
     output = options.output
@@ -164,7 +176,7 @@ def run(
         task = tasks_by_index.pop(index, None)
         if task is not None and options.signer is not None:
             result = finish(result, task, options.signer)
-        result.source = str(entries[index].source)  # as the user named it
+        _as_named(result, entries[index].source)
         if result.bag is not None and result.name is not None:
             result.bag = str(_display_bag(output, output_abs, Path(result.bag)))
         summary.results[index] = result
@@ -189,6 +201,7 @@ def run(
                 timeout=options.timeout,
                 environ=(("SOURCE_DATE_EPOCH", epoch),),
                 signing=signing,
+                replace=options.replace,
             )
             verdict = plan(task, force=options.force)
             if verdict.name is not None:
@@ -206,6 +219,7 @@ def run(
             tasks_by_index[index] = task
             yield task
 
+    summary.sources = [str(e.source) for e in entries]
     progress.start()
     try:
         if options.executor == "dask":
@@ -224,6 +238,8 @@ def run(
             summary.workers_started = 0
         else:
             _run_pool(tasks(), options, order, record, summary)
+    except KeyboardInterrupt:  # Ctrl-C: stop, and sum up what was done
+        summary.interrupted = True
     finally:
         progress.stop()
     summary.elapsed = time.monotonic() - started
@@ -250,6 +266,26 @@ def _run_pool(tasks, options: Options, order, record, summary: Summary) -> None:
                 number, result = outcome
                 record(order[number], result)
     summary.workers_started = pool.started
+
+
+def _as_named(result: Result, named: Path) -> None:
+    """Name the source, and the files of its problems, as the user named them (workers see
+    resolved paths): ``src/a/document.json``, not ``/home/…/src/a/document.json``."""
+    result.source = str(named)
+    resolved = str(named.resolve()) if named.exists() else None
+    if resolved is None:
+        return
+
+    def rename(text: str) -> str:
+        if text == resolved or text.startswith(resolved + os.sep):
+            return str(named) + text[len(resolved) :]
+        return text
+
+    for problem in result.problems:
+        if isinstance(problem.get("file"), str):
+            problem["file"] = rename(problem["file"])
+    if result.reason:
+        result.reason = rename(result.reason)
 
 
 def _display_bag(output: Path, output_abs: Path, bag: Path) -> Path:

@@ -51,6 +51,7 @@ class Task:
     # A signed build: what the build key records of the signing (never the key). The worker
     # then returns the unsigned PDF (Result.staged) for the main process to sign and write.
     signing: tuple[tuple[str, str], ...] = ()
+    replace: bool = True  # False: refuse to replace a bag built from different content
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,17 @@ class Result:
     worker: int | None = None  # pid of the process that built it
     rss_mb: float | None = None  # its resident memory after the document
     retire: bool = False  # the worker should be replaced after this document
+    # what reports and --json say of the document and its bag (None: not known)
+    symbol: str | None = None
+    language: str | None = None
+    title: str | None = None
+    pages: int | None = None
+    size: int | None = None
+    digest: str | None = None  # sha256:… of the archive, or of a folder's tagmanifest-sha512.txt
     staged: Staged | None = None  # a signed build's unsigned PDF, until the main process signs
+    #: {"old_digest", "new_digest"} when the bag replaced one built from different content
+    replaced: dict[str, str] | None = None
+    version: str | None = None  # --format ocfl: the OCFL version the build added
 
     @property
     def messages(self) -> list[str]:
@@ -96,9 +107,16 @@ class Result:
             "problems": self.problems,
             "seconds": round(self.seconds, 3),
             "worker": self.worker,
+            "replaced": self.replaced,
         }
         if self.rss_mb is not None:
             data["rss_mb"] = round(self.rss_mb, 1)
+        if self.version is not None:
+            data["ocfl_version"] = self.version
+        data.update(
+            symbol=self.symbol, language=self.language, title=self.title, pages=self.pages,
+            size=self.size, digest=self.digest,
+        )  # fmt: skip
         return data
 
 
@@ -145,17 +163,21 @@ def plan(task: Task, *, force: bool = False) -> Plan:
     except OSError as exc:
         return Plan(None, None, failed(task.source, f"cannot read the source: {exc}"))
     name = bag_name(document)
+    drafted = _placeholders_left(document, task.source)
+    if drafted is not None:
+        return Plan(name, None, drafted)
     try:
         key = buildkey.key_for(
             document, flavour=task.flavour, config=task.config, fmt=task.fmt, signing=task.signing
         )
     except OSError as exc:  # an emblem or styles file vanished
         return Plan(name, None, failed(task.source, f"cannot compute the build key: {exc}"))
-    if not force and buildkey.existing_key(task.output, name, task.fmt) == key:
+    existing = buildkey.existing_key(task.output, name, task.fmt)
+    if not force and existing == key:
         bag = buildkey.destination(task.output, name, task.fmt)
         skipped = Result(
             str(task.source), "skipped", bag=str(bag), name=name, key=key,
-            seconds=time.perf_counter() - started,
+            seconds=time.perf_counter() - started, **_about(document),
         )  # fmt: skip
         return Plan(name, key, skipped)
     if task.fmt == "dir":  # not worth a render if the writer would refuse the destination
@@ -165,7 +187,31 @@ def plan(task: Task, *, force: bool = False) -> Plan:
             check_replaceable(buildkey.destination(task.output, name, task.fmt))
         except NotABag as refused:
             return Plan(name, key, failed(task.source, str(refused), name=name))
+    if not task.replace and task.fmt != "ocfl" and existing is not None and existing != key:
+        # another build key is other content: refused before a render (the writer checks
+        # the digests again under the lock, for what this cannot see)
+        bag = buildkey.destination(task.output, name, task.fmt)
+        reason = (
+            f"{bag}: a bag built from different content is there (UN-Build-Key {existing}; "
+            f"the new one's would be {key}); --no-replace keeps it: nothing was written"
+        )
+        return Plan(name, key, failed(task.source, reason, name=name))
     return Plan(name, key, None)
+
+
+def _placeholders_left(document, folder: Path) -> Result | None:
+    """An invalid result naming every placeholder ``unfolio new`` left, or None: a draft is
+    never archived."""
+    from pipeline import placeholders
+    from pipeline.errors import InvalidSource, Problem
+
+    left = placeholders.find(document, str(folder))
+    if not left:
+        return None
+    return invalid(folder, InvalidSource([
+        Problem(p.file, f"{p.message}; fill it in before building", p.pointer, p.line, p.column)
+        for p in left
+    ]), **_about(document))  # fmt: skip
 
 
 # --- the worker's part -----------------------------------------------------------------------
@@ -277,6 +323,9 @@ def _build(task: Task) -> Result:
     try:
         document = source.load(src)
         name = bag_name(document)
+        drafted = _placeholders_left(document, src)
+        if drafted is not None:
+            return drafted
         key = buildkey.key_for(
             document, flavour=task.flavour, config=task.config, fmt=task.fmt, signing=task.signing
         )
@@ -296,12 +345,22 @@ def _build(task: Task) -> Result:
             findings = [str(f) for f in exc.findings] or ["PDF/A gate failed"]
             more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
             problems = [{"file": str(src), "message": f} for f in findings]
-            return failed(src, findings[0] + more, name=name, key=key, problems=problems)
+            return failed(
+                src, findings[0] + more, name=name, key=key, problems=problems,
+                **_about(document),
+            )  # fmt: skip
         except RenderError as exc:
-            return failed(src, str(exc), name=name, key=key)
+            return failed(src, str(exc), name=name, key=key, **_about(document))
         if task.signing:  # the main process signs and writes
-            return Result(str(src), "built", name=name, key=key, staged=Staged(document, pdf))
-        bag = write_bag(document, pdf, task, key)
+            return Result(
+                str(src), "built", name=name, key=key, staged=Staged(document, pdf),
+                **_about(document),
+            )  # fmt: skip
+        built = write_bag(document, pdf, task, key)
+        from pipeline.report.facts import page_count, size_and_digest
+
+        size, digest = size_and_digest(Path(built.path))
+        about = dict(_about(document), pages=page_count(pdf), size=size, digest=digest)
     except UserError as exc:
         return invalid(src, exc)
     except OSError as exc:  # package.WriteFailed says where, why and what is left
@@ -310,14 +369,25 @@ def _build(task: Task) -> Result:
         return failed(src, str(exc))
     except Exception as exc:  # a bug in unfolio or a library: report it, keep the batch going
         return failed(src, f"internal error: {type(exc).__name__}: {exc}", retire=True)
-    return Result(str(src), "built", bag=str(bag), name=name, key=key)
+    replaced = built.replaced.as_dict() if built.replaced else None
+    return Result(
+        str(src), "built", bag=str(built.path), name=name, key=key, replaced=replaced,
+        version=built.version, **about,
+    )  # fmt: skip
 
 
-def write_bag(document, pdf: bytes, task: Task, key: str) -> Path:
-    """``package.build_bag`` with the key computed from what this worker read."""
-    from pipeline.package import build_bag
+def _about(document) -> dict[str, str]:
+    return {"symbol": document.symbol, "language": document.language, "title": document.title}
 
-    return build_bag(document, pdf, task.flavour, task.output, task.config, key=key, fmt=task.fmt)
+
+def write_bag(document, pdf: bytes, task: Task, key: str):
+    """``package.build`` with the key computed from what this worker read."""
+    from pipeline.package.write import build
+
+    return build(
+        document, pdf, task.flavour, task.output, task.config,
+        key=key, fmt=task.fmt, replace_old=task.replace,
+    )  # fmt: skip
 
 
 def finish(result: Result, task: Task, signer) -> Result:
@@ -330,7 +400,7 @@ def finish(result: Result, task: Task, signer) -> Result:
     if staged is None:
         return result
     result.staged = None
-    from pipeline.package import build_bag
+    from pipeline.package.write import build
     from pipeline.typeset import gate
 
     src = task.source
@@ -341,14 +411,21 @@ def finish(result: Result, task: Task, signer) -> Result:
             problems = [{"file": str(src), "message": f"signed PDF: {f}"} for f in findings]
             return failed(src, f"signed PDF: {findings[0]}", name=result.name, key=result.key,
                           problems=problems)  # fmt: skip
-        bag = build_bag(
+        built = build(
             staged.document, signed, task.flavour, task.output, task.config,
-            key=result.key, fmt=task.fmt, sign_tag_manifest=signer.sign_tag_manifest,
+            key=result.key, fmt=task.fmt, replace_old=task.replace,
+            sign_tag_manifest=signer.sign_tag_manifest,
         )  # fmt: skip
     except OSError as exc:
         return failed(src, str(exc), name=result.name, key=result.key)
     except Exception as exc:  # a bug in unfolio or pyHanko: report it, keep the batch going
         return failed(src, f"internal error while signing: {type(exc).__name__}: {exc}",
                       name=result.name, key=result.key)  # fmt: skip
-    result.bag = str(bag)
+    result.bag = str(built.path)
+    result.replaced = built.replaced.as_dict() if built.replaced else None
+    result.version = built.version
+    from pipeline.report.facts import page_count, size_and_digest
+
+    result.pages = page_count(signed)  # what reports and --json say of the signed bag
+    result.size, result.digest = size_and_digest(Path(built.path))
     return result

@@ -129,9 +129,15 @@ def inflated_size(pdf: bytes, limit: int) -> int | None:
 
 
 def check_pdf(
-    pdf: bytes, document: Document, path: str, *, layout: int | None = LAYOUT_2
+    pdf: bytes,
+    document: Document,
+    path: str,
+    *,
+    creator: str | None = None,
+    layout: int | None = LAYOUT_2,
 ) -> tuple[Flavour | None, list[Finding]]:
-    """The flavour the PDF claims and every finding on it, each naming ``path``.
+    """The flavour the PDF claims and every finding on it, each naming ``path``; ``creator``
+    is the release that wrote the bag (its PDF names it), default this one.
 
     The ``PDF-TAGS-…`` checks judge a tagged flavour in a bag of ``layout`` 2 or later (a
     layout-1 bag, written by unfolio 0.1, is judged as 0.1 judged it: no tagged flavour
@@ -160,7 +166,13 @@ def check_pdf(
     checked = flavour or DEFAULT_FLAVOUR
     findings += [
         GATE_RULES[f.code](path, f"{f.where}: {f.message}" if f.where else f.message)
-        for f in gate.check(pdf, document, checked, tags=is_tagged(checked) and layout != LAYOUT_1)
+        for f in gate.check(
+            pdf,
+            document,
+            checked,
+            creator=creator,
+            tags=is_tagged(checked) and layout != LAYOUT_1,
+        )
     ]
     findings += check_masthead(pdf, document, path)
     return flavour, findings
