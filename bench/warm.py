@@ -12,6 +12,11 @@ ABBA order so that drift in machine speed hits both sides alike:
   (``source.load``), typeset (coverage, layout, render), post-pass, gate (its own checks, the
   text round trip and the ``pikepdf.pdfa`` validator, timed separately), package the bag.
 
+With ``--untagged FLAVOUR`` (``bench/run.py`` passes ``--flavour 2a --untagged 2u``) the
+pipeline also runs, in the same ABBA rounds, with that untagged flavour, and the record holds
+its total too: the bench's "tags ÷ without" row, the cost of tagging (structure tree, the
+PDF-TAGS checks, the round trip in structure order).
+
 Per document it records the best of the repeats on each side (the run least disturbed by
 other work on the host; the pipeline's stages are those of its best run), the PDF sizes and
 the process's peak RSS; the bench turns these into ratios. A document the gate refuses is listed
@@ -36,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path)
     parser.add_argument("sources", type=Path, nargs="+")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--flavour", default="2u")
+    parser.add_argument("--flavour", default="2a")
+    parser.add_argument("--untagged", help="also time this (untagged) flavour, e.g. 2u")
     parser.add_argument("--json", type=Path)
     parser.add_argument(
         "--sizes", action="store_true", help="also the PDF size with WeasyPrint's own subsets"
@@ -68,23 +74,26 @@ def main(argv: list[str] | None = None) -> int:
             stylesheets=list(engine.stylesheets()), font_config=engine.font_config()
         )
 
-    def pipeline(folder: Path, out: Path) -> tuple[dict[str, float], int]:
+    def pipeline(
+        folder: Path, out: Path, flavour: str | None = None
+    ) -> tuple[dict[str, float], int]:
+        flavour = flavour or args.flavour
         times: dict[str, float] = {}
         c0 = time.process_time()
         t0 = time.perf_counter()
         document = source.load(folder)
         t1 = time.perf_counter()
-        raw = typeset(document, folder, pdf_variant=f"pdf/a-{args.flavour}")
+        raw = typeset(document, folder, pdf_variant=f"pdf/a-{flavour}")
         t2 = time.perf_counter()
-        pdf = postpass.finish(raw, document, args.flavour)
+        pdf = postpass.finish(raw, document, flavour)
         t3 = time.perf_counter()
         validator_seconds[0] = 0.0
-        findings = gate.check(pdf, document, args.flavour)
+        findings = gate.check(pdf, document, flavour)
         t4 = time.perf_counter()
         if findings:
             raise gate.GateFailed(findings)
         out.mkdir(parents=True, exist_ok=True)
-        build_bag(document, pdf, args.flavour, out, settings)
+        build_bag(document, pdf, flavour, out, settings)
         t5 = time.perf_counter()
         times["cpu"] = time.process_time() - c0
         times["load"] = t1 - t0
@@ -120,7 +129,10 @@ def main(argv: list[str] | None = None) -> int:
         runs: list[dict[str, float]] = []
         plain_size = size = 0
         order = ["plain", "pipeline", "pipeline", "plain"] * ((args.repeat + 1) // 2)
-        counts = {"plain": 0, "pipeline": 0}
+        if args.untagged:
+            order = [s for pair in zip(order, ["untagged"] * len(order), strict=True) for s in pair]
+        counts = {"plain": 0, "pipeline": 0, "untagged": 0}
+        untagged_runs: list[dict[str, float]] = []
         for side in order:
             if counts[side] >= args.repeat:
                 continue
@@ -130,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
                 plain_size = len(plain(document, folder))
                 plain_times.append(time.perf_counter() - started)
                 plain_cpu.append(time.process_time() - cpu)
+            elif side == "untagged":
+                times, _ = pipeline(folder, args.out / f"untagged-{counts[side]}", args.untagged)
+                untagged_runs.append(times)
             else:
                 times, size = pipeline(folder, args.out / f"run-{counts[side]}")
                 runs.append(times)
@@ -160,6 +175,11 @@ def main(argv: list[str] | None = None) -> int:
                 "pdf_bytes": size,
                 "plain_pdf_bytes": plain_size,
                 "uncompacted_pdf_bytes": uncompacted,
+                "flavour": args.flavour,
+                "untagged": args.untagged,
+                "pipeline_untagged": min(
+                    (sum(r[name] for name in STAGES) for r in untagged_runs), default=None
+                ),
             }
         )
         print(

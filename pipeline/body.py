@@ -5,6 +5,9 @@ point at the web (``http``, ``https``, ``mailto``) so nothing in a PDF can name 
 Footnotes are rendered in place as ``<span class="footnote">`` for WeasyPrint's
 ``float: footnote``, so they land at the foot of the page that calls them, as in UN documents.
 
+A heading that skips a level (``###`` straight after ``#``, or a part whose first heading is
+not ``#``) is refused with its line: the tagged PDF's headings must skip none.
+
 Nothing the author wrote may be lost or changed on the way, so these are refused too, each
 with its line: a character reference (``&#x202E;``, ``&NewLine;``…) that decodes to a
 character no text may carry (``model.FORBIDDEN_CHARACTERS``); lists, block quotes, tables,
@@ -83,7 +86,7 @@ def to_html(markdown: str) -> str:
     md = _parser()
     env: dict = {}
     tokens = md.parse(markdown, env)
-    problems = [*env.get("unfolio_problems", []), *_nesting(tokens)]
+    problems = [*env.get("unfolio_problems", []), *_nesting(tokens), *_heading_jumps(tokens)]
     if not problems:  # a part nested too deeply is not worth walking further
         problems += _check_tokens(tokens)
     if problems:
@@ -118,6 +121,28 @@ def _nesting(tokens: list[Token]) -> Iterator[MarkupProblem]:
             if inline > MAX_NESTING:
                 yield _too_deep(line)
                 return
+
+
+def _heading_jumps(tokens: list[Token]) -> Iterator[MarkupProblem]:
+    """Refuse a heading more than one level below the one before it, and a first heading that
+    is not ``#``: the tagged PDF nests ``#`` under the document title or annex heading (H1)
+    as H2, ``##`` as H3…, and a screen reader's heading list must skip no level (PDF/UA)."""
+    level = 1  # the title, or the annex heading, above every part's text
+    for token in tokens:
+        if token.type != "heading_open":
+            continue
+        new = int(token.tag[1]) + 1
+        if new > level + 1:
+            marks = "#" * (new - 1)
+            if level == 1:
+                why = f"the first heading of a part must be '#' (level 1), not {marks!r}"
+            else:
+                why = (
+                    f"heading {marks!r} follows a {'#' * (level - 1)!r} heading and skips a "
+                    f"level; expected at most {'#' * level!r}"
+                )
+            yield MarkupProblem(_line(token), why)
+        level = new
 
 
 def _step(token: Token) -> int:

@@ -30,7 +30,8 @@ pdfa_option = click.option(
     type=click.Choice(FLAVOURS),
     default=DEFAULT_FLAVOUR,
     show_default=True,
-    help="PDF/A part and level; 3b/3u embed the source as associated files.",
+    help="PDF/A part and level; 2a/3a are tagged and claim PDF/UA-1 too (2b/2u/3b/3u are "
+    "not); 3a/3b/3u embed the source as associated files.",
 )
 
 

@@ -24,6 +24,13 @@ from pipeline.resources import styles_dir
 __all__ = ["DISTRIBUTIONS", "LANGUAGES", "ORGANS", "Gender", "Locale", "get"]
 
 LANGUAGES: tuple[str, ...] = ("ar", "zh", "en", "fr", "ru", "es")  # UN order
+#: The BCP 47 tag of each language version: the HTML ``lang`` (WeasyPrint hands it to
+#: Fontconfig, which picks the SC face of the Noto CJK collection for ``zh-CN``) and the PDF's
+#: ``/Lang``. Chinese is ``zh-CN``, not ``zh-Hans``: ISO 32000-1 (14.9.2) takes language tags
+#: as RFC 3066 defines them, which has no script subtags, and every reader and speech engine
+#: knows ``zh-CN`` as Simplified (Mandarin) Chinese; the UN's Chinese versions are in that
+#: script. The other five are bare primary tags: a UN version is written for every region.
+BCP47: dict[str, str] = {"ar": "ar", "zh": "zh-CN", "en": "en", "fr": "fr", "ru": "ru", "es": "es"}
 ORGANS: tuple[str, ...] = ("GA", "SC", "ECOSOC", "HRC")
 DISTRIBUTIONS: tuple[str, ...] = ("general", "limited", "restricted")
 
@@ -56,6 +63,7 @@ _REQUIRED = (
     "annex_original_marker",
     "signed",
     "please_recycle",
+    "emblem_alt",
     "date",
     "ordinal_words",
 )
@@ -257,6 +265,11 @@ class Locale:
     @property
     def please_recycle(self) -> str:
         return self._data["please_recycle"]
+
+    @property
+    def emblem_alt(self) -> str:
+        """The emblem's alternative text, what a screen reader says for the masthead image."""
+        return self._data["emblem_alt"]
 
     @property
     def uncertain(self) -> Mapping[str, str]:

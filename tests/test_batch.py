@@ -19,6 +19,7 @@ import jsonschema
 import pytest
 
 from pipeline.cli import main
+from pipeline.typeset import DEFAULT_FLAVOUR
 
 from .conftest import REPO
 
@@ -129,7 +130,7 @@ def test_json_report_shape(capsys, tmp_path, make_source):
     assert code == 2  # every failure was invalid input
     assert report["report_version"] == 1 and report["command"] == "build"
     assert report["tool"].startswith("unfolio ") and report["exit_code"] == 2
-    assert report["options"]["format"] == "dir" and report["options"]["pdfa"] == "2u"
+    assert report["options"]["format"] == "dir" and report["options"]["pdfa"] == DEFAULT_FLAVOUR
     assert set(report["summary"]) >= {"documents", "built", "skipped", "invalid", "failed",
                                       "elapsed_seconds", "documents_per_second"}  # fmt: skip
     built, invalid = report["documents"]  # command-line order

@@ -33,3 +33,21 @@ def test_every_refused_construct_is_listed_with_its_line():
     with pytest.raises(MarkupError) as caught:
         to_html("![a](a.png)\n\n[b](file:///x)\n\n![c](http://127.0.0.1:9/c.png)\n")
     assert [p.line for p in caught.value.problems] == [1, 3, 5]
+
+
+@pytest.mark.parametrize(
+    ("markdown", "line", "expected"),
+    [
+        ("# I. Title\n\ntext\n\n### A. Too deep\n", 5, "skips a level"),
+        ("## A first heading that is not #\n", 1, "first heading of a part must be '#'"),
+        ("text\n\n# I.\n\n## A.\n\n#### 1. Too deep\n", 7, "expected at most '###'"),
+    ],
+)
+def test_a_heading_that_skips_a_level_is_refused_with_its_line(markdown, line, expected):
+    with pytest.raises(MarkupError) as caught:
+        to_html(markdown)
+    assert [(p.line, expected in p.message) for p in caught.value.problems] == [(line, True)]
+
+
+def test_headings_may_climb_back_any_number_of_levels():
+    assert "<h3" in to_html("# I.\n\n## A.\n\n### 1.\n\n# II.\n\n## A.\n")

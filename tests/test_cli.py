@@ -103,7 +103,7 @@ def test_python_dash_m_pipeline_works():
 def test_render_writes_a_pdfa_and_two_runs_are_byte_identical(capsys, tmp_path):
     first, second = tmp_path / "a.pdf", tmp_path / "b.pdf"
     assert run(capsys, "render", str(EXAMPLE), "-o", str(first))[0] == 0
-    assert run(capsys, "render", str(EXAMPLE), "-o", str(second), "--pdfa", "2u")[0] == 0
+    assert run(capsys, "render", str(EXAMPLE), "-o", str(second), "--pdfa", "2a")[0] == 0
     data = first.read_bytes()
     assert data.startswith(b"%PDF-") and data == second.read_bytes()
     assert not list(tmp_path.glob(".*.part"))  # no temp file left beside the output
@@ -137,3 +137,10 @@ def test_render_under_a_file_is_a_usage_error(capsys, tmp_path):
     (tmp_path / "file").write_text("x")
     code, _, err = run(capsys, "render", str(EXAMPLE), "-o", str(tmp_path / "file" / "x.pdf"))
     assert code == 2 and "not a folder" in err
+
+
+def test_validate_refuses_a_heading_jump_naming_file_and_line(capsys, make_source):
+    folder = make_source(parts={"letter.md": "# I. One\n\nText.\n\n### A. Skipped\n"})
+    code, out, err = run(capsys, "validate", str(folder))
+    assert code == 2 and not out
+    assert err.startswith(f"error: {folder / 'letter.md'}:5: heading '###' follows")

@@ -22,7 +22,7 @@ import pytest
 
 from pipeline import body, source
 from pipeline.model import Document
-from pipeline.typeset import gate, postpass, textcheck
+from pipeline.typeset import gate, postpass, tagcheck, textcheck
 
 weasyprint = pytest.importorskip("weasyprint")
 
@@ -341,7 +341,7 @@ def test_duplicate_af_entries_are_removed_and_foreign_attachments_fail(documents
 
 def test_flavour_must_be_known(en):
     document, finished = en
-    with pytest.raises(ValueError, match="expected one of 2b, 2u, 3b, 3u"):
+    with pytest.raises(ValueError, match="expected one of 2a, 2b, 2u, 3a, 3b, 3u"):
         postpass.finish(finished, document, "1b")  # type: ignore[arg-type]
 
 
@@ -553,6 +553,7 @@ def test_every_code_has_a_failing_fixture():
         "PDF-SYNTAX",  # test_unreadable_file
         "PDF-ENCRYPTED",  # test_encrypted_file
         "PDF-ATTACHMENTS",
+        *tagcheck.CODES,  # tests/test_tags.py: test_each_tags_check_fails_on_its_fault
     }
     assert covered == set(gate.CODES)
 

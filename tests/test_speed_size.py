@@ -169,7 +169,7 @@ def test_compacted_pages_rasterise_identically_with_poppler(zh_both, tmp_path):
 def test_compaction_is_refused_when_the_charset_is_not_the_identity(monkeypatch, zh_document):
     shifted = list(range(1, 70_000))  # glyph g carries CID g + 1
     monkeypatch.setattr(engine, "_original_cids", lambda face: shifted)
-    pdf = typeset(zh_document, EXAMPLE)
+    pdf = typeset(zh_document, EXAMPLE, pdf_variant="pdf/a-2u")
     with pikepdf.open(io.BytesIO(pdf)) as opened:
         for cid_font in _cid_fonts(opened).values():
             assert cid_font.FontDescriptor.FontFile3.Subtype == "/OpenType"
@@ -191,7 +191,7 @@ def _lose_one_glyph(program: bytes, cids: set[int]) -> bytes:
 
 
 def test_gate_fails_a_compact_program_that_lacks_a_drawn_cid(zh_document):
-    final = render_pdf(zh_document, EXAMPLE)
+    final = render_pdf(zh_document, EXAMPLE, flavour="2u")
     out = io.BytesIO()
     with pikepdf.open(io.BytesIO(final)) as pdf:
         cid_font = next(iter(_cid_fonts(pdf).values()))

@@ -28,6 +28,7 @@ from pipeline.batch.summary import Summary
 from pipeline.batch.worker import Result, Task, build_one, finish, plan, warm
 from pipeline.config import Config, Signing
 from pipeline.errors import UserError, printable
+from pipeline.typeset import DEFAULT_FLAVOUR
 
 
 def default_jobs() -> int:
@@ -53,7 +54,7 @@ def _cgroup_cpu_quota(path: Path = Path("/sys/fs/cgroup/cpu.max")) -> int | None
 @dataclass(frozen=True)
 class Options:
     output: Path
-    flavour: str = "2u"
+    flavour: str = DEFAULT_FLAVOUR
     fmt: str = "dir"
     config: Config = field(default_factory=Config)
     jobs: int = 1

@@ -6,7 +6,7 @@
       "report_version": 1,
       "tool": "unfolio 0.2.0",
       "command": "build",
-      "options": {"output": "bags", "pdfa": "2u", "format": "dir", "executor": "local",
+      "options": {"output": "bags", "pdfa": "2a", "format": "dir", "executor": "local",
                   "jobs": 2, "force": false, "timeout": 300.0},
       "summary": {"documents": 7, "built": 4, "skipped": 1, "invalid": 1, "failed": 1,
                   "elapsed_seconds": 12.3, "documents_per_second": 0.57,

@@ -11,16 +11,23 @@ from typing import Literal, get_args
 
 from pipeline.model import Document
 
-Flavour = Literal["2b", "2u", "3b", "3u"]  # PDF/A part and conformance level
+Flavour = Literal["2a", "2b", "2u", "3a", "3b", "3u"]  # PDF/A part and conformance level
 FLAVOURS: tuple[Flavour, ...] = get_args(Flavour)
-DEFAULT_FLAVOUR: Flavour = "2u"
+#: Level A flavours are tagged (a structure tree in reading order) and claim PDF/UA-1 too.
+TAGGED_FLAVOURS: tuple[Flavour, ...] = ("2a", "3a")
+DEFAULT_FLAVOUR: Flavour = "2a"
+
+
+def is_tagged(flavour: str) -> bool:
+    """Whether a flavour is written tagged, claiming PDF/UA-1 as well as its PDF/A level."""
+    return flavour in TAGGED_FLAVOURS
 
 
 def typeset(
     document: Document,
     source: Path,
     *,
-    pdf_variant: str = "pdf/a-2u",
+    pdf_variant: str = f"pdf/a-{DEFAULT_FLAVOUR}",
     emblem: Path | None = None,
     styles: Path | None = None,
 ) -> bytes:

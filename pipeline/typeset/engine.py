@@ -40,12 +40,12 @@ from pipeline import fonts
 from pipeline.errors import UserError
 from pipeline.model import MAX_PAGES
 from pipeline.resources import style_file, styles_dir
-from pipeline.typeset import wpfixes
+from pipeline.typeset import wpfixes, wptags
 
 STYLESHEETS = ("fonts.css", "geometry.css", "unfolio.css", "languages.css")
 #: Font sheets only documents in these languages need (loaded after fonts.css).
 LANGUAGE_FONT_SHEETS = {"zh": "fonts-zh.css", "ar": "fonts-ar.css"}
-PDF_VARIANTS = ("pdf/a-2b", "pdf/a-2u", "pdf/a-3b", "pdf/a-3u")
+PDF_VARIANTS = ("pdf/a-2a", "pdf/a-2b", "pdf/a-2u", "pdf/a-3a", "pdf/a-3b", "pdf/a-3u")
 
 # Log records that mean the PDF would not be what we promise (PDF/A, pinned fonts, no fetch).
 _FATAL_WARNINGS = (
@@ -76,6 +76,7 @@ def _weasyprint():
 
 _wp, _FontConfiguration, _Fatal, _URLFetcher, _Response = _weasyprint()
 wpfixes.apply()
+wptags.apply()
 
 
 class FetchRefused(_Fatal):
@@ -402,7 +403,7 @@ def identifier(*keys: str) -> bytes:
 def render(
     html: str,
     base_url: str | os.PathLike[str],
-    pdf_variant: str = "pdf/a-2u",
+    pdf_variant: str = "pdf/a-2a",
     *,
     pdf_identifier: bytes | None = None,
     roots: Sequence[str | os.PathLike[str]] = (),

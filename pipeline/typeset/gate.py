@@ -33,6 +33,9 @@ Checks, each with a stable code (``unfolio verify`` reports the same codes):
 ``PDF-TEXT-OFFPAGE``    no text is drawn outside its page's box: a layout that overflows the
                         page (a very wide table, a footnote longer than a page) still
                         extracts, so the round trip alone would pass it.
+``PDF-TAGS-…``          for the tagged flavours (2a, 3a): the PDF/UA-1 and PDF/A level A checks
+                        of :mod:`.tagcheck`; the round trip then reads the text in structure
+                        order (:mod:`.structtext`), as a screen reader does.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ import pikepdf.pdfa
 from lxml import etree
 
 from pipeline.model import Document
-from pipeline.typeset import postpass, textcheck
+from pipeline.typeset import is_tagged, postpass, structtext, tagcheck, textcheck
 from pipeline.typeset.postpass import NAMESPACES, RDF, Bag, Flavour, LangAlt, Seq, XmpValue
 
 CODES = (
@@ -64,6 +67,7 @@ CODES = (
     "PDF-TEXT-ROUNDTRIP",
     "PDF-TEXT-OFFPAGE",
     "PDF-SIGNATURE-FORM",
+    *tagcheck.CODES,
 )
 
 
@@ -104,12 +108,14 @@ class ValidatorLimit:
 
 
 def _our_namespace(match: re.Match[str], flavour: str) -> bool:
-    return match["uri"] in (postpass.un_schema().namespace, *_EXTENSION_SCHEMA_NS)
+    declared = tuple(schema.namespace for schema in postpass.extension_schemas())
+    return match["uri"] in (*declared, *_EXTENSION_SCHEMA_NS)
 
 
 def _our_property(match: re.Match[str], flavour: str) -> bool:
     prefix, name = match["prefix"], match["name"]
-    return prefix == postpass.un_schema().prefix or (prefix, name) == ("pdfaExtension", "schemas")
+    declared = tuple(schema.prefix for schema in postpass.extension_schemas())
+    return prefix in declared or (prefix, name) == ("pdfaExtension", "schemas")
 
 
 # The ONE list of validator findings the gate accepts. Everything else fails the build.
@@ -122,6 +128,15 @@ VALIDATOR_LIMITS: tuple[ValidatorLimit, ...] = (
         why="pikepdf.pdfa knows only level B; a u file declares U. Level U adds that every "
         "glyph maps to Unicode, which PDF-TOUNICODE and PDF-TEXT-ROUNDTRIP check, and "
         "PDF-METADATA checks the declared letter is the flavour's.",
+    ),
+    ValidatorLimit(
+        rule="6.6.4-3",
+        message=re.compile(r"pdfaid:conformance is 'A', expected 'B'"),
+        applies=lambda _m, flavour: is_tagged(flavour),
+        covered_by=("PDF-TOUNICODE", "PDF-TEXT-ROUNDTRIP", "PDF-METADATA", *tagcheck.CODES),
+        why="pikepdf.pdfa knows only level B; a 2a/3a file declares A. Level A adds level U "
+        "(PDF-TOUNICODE, PDF-TEXT-ROUNDTRIP) and a logical structure (ISO 19005-2 6.7), which "
+        "the PDF-TAGS-… checks of pipeline.typeset.tagcheck verify.",
     ),
     ValidatorLimit(
         rule="6.6.2.3.1-1",
@@ -429,12 +444,13 @@ def _xmp(
         yield Finding("PDF-METADATA", f"Info is {got_info}, expected {want_info}")
     # PDF-XMP-EXTENSION: every custom property declared, with a value of its type
     declared = _declared(root)
-    schema = postpass.un_schema()
-    want_schema = (schema.prefix, {p.name: p.value_type for p in schema.properties})
-    if declared.get(schema.namespace, want_schema) != want_schema:
-        yield Finding(
-            "PDF-XMP-EXTENSION", "the un: schema declared differs from schemas/xmp-un.json"
-        )
+    for schema in postpass.extension_schemas():
+        want_schema = (schema.prefix, {p.name: p.value_type for p in schema.properties})
+        if declared.get(schema.namespace, want_schema) != want_schema:
+            yield Finding(
+                "PDF-XMP-EXTENSION",
+                f"the {schema.prefix}: schema declared differs from schemas/ ({schema.schema})",
+            )
     prefixes = {uri: prefix for prefix, uri in root.nsmap.items()}
     for element in root.iter():
         prefixes.update({uri: prefix for prefix, uri in element.nsmap.items() if prefix})
@@ -464,14 +480,29 @@ def _guarded(code: str, run: Callable[[], Iterator[Finding]]) -> list[Finding]:
         return [Finding(code, f"check could not run: {type(exc).__name__}: {exc}")]
 
 
+def _tags(pdf: bytes, document: Document, blocks: list) -> Iterator[Finding]:
+    # the structure text is read once, for the order check and for the round trip
+    for code, message, where in tagcheck.check(pdf, document, blocks):
+        yield Finding(code, message, where)
+
+
 def check(
-    pdf: bytes, document: Document, flavour: Flavour, *, creator: str | None = None
+    pdf: bytes,
+    document: Document,
+    flavour: Flavour,
+    *,
+    creator: str | None = None,
+    tags: bool | None = None,
 ) -> list[Finding]:
     """Every finding on a written PDF; an empty list means it may be shipped.
 
     ``creator`` is the ``unfolio X.Y.Z`` the PDF must name (default this release): verify
     passes the release that wrote the bag, whose ``Bag-Software-Agent`` it checks elsewhere.
+    ``tags`` runs the ``PDF-TAGS-…`` checks and reads the round trip in structure order;
+    it defaults to whether the flavour is tagged (``verify`` turns it off for bags written
+    before unfolio tagged anything).
     """
+    tagged = is_tagged(flavour) if tags is None else tags
     postpass.validator_flavour(flavour)  # refuses an unknown flavour
     try:
         opened = pikepdf.open(io.BytesIO(pdf))
@@ -500,9 +531,17 @@ def check(
     findings += _guarded("PDF-PDFA-VALIDATOR", lambda: _validator(pdf, flavour))
     pages: list[textcheck.PageText] = []
 
+    blocks: list[structtext.Block] = []
+    if tagged:
+        findings += _guarded("PDF-TAGS-TREE", lambda: _tags(pdf, document, blocks))
+
     def roundtrip() -> Iterator[Finding]:
         pages.extend(textcheck.read(pdf))
-        for message in textcheck.mismatches(document, textcheck.join(pages)):
+        if tagged:
+            extracted = structtext.join(blocks) if blocks else structtext.text(pdf)
+        else:
+            extracted = textcheck.join(pages)
+        for message in textcheck.mismatches(document, extracted):
             yield Finding("PDF-TEXT-ROUNDTRIP", message)
 
     findings += _guarded("PDF-TEXT-ROUNDTRIP", roundtrip)

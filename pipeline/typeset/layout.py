@@ -25,9 +25,8 @@ from pipeline.symbols import undocs_url
 from pipeline.typeset import furniture, typography
 
 TEMPLATE = "document.html.j2"
-# BCP 47 tags for the html lang attribute. Chinese needs the region or script: WeasyPrint hands
-# the language to Fontconfig, which picks the SC face of the Noto CJK collection for zh-CN.
-LANG_TAGS = {"ar": "ar", "zh": "zh-CN", "en": "en", "fr": "fr", "ru": "ru", "es": "es"}
+# BCP 47 tags for the html lang attribute and the PDF's /Lang (see locale.BCP47).
+LANG_TAGS = locale.BCP47
 # Page geometry class per duty station (the @page rules live in styles/css/geometry.css).
 GEOMETRY = {"new-york": "letter", "geneva": "a4", "vienna": "a4"}
 
@@ -35,6 +34,7 @@ GEOMETRY = {"new-york": "letter", "geneva": "a4", "vienna": "a4"}
 _HEADING_NUMBER = re.compile(
     r"<h([1-6])>((?:[IVXLC]+|[A-Z]|\d+)\.|\([a-z]{1,4}\)|[a-z]{1,4}\))[ \u00a0]+"
 )
+_HEADING_OPEN = re.compile(r"<h([1-6])([\s>])")
 # The opening tags of ordered lists and list items, as markdown-it writes them.
 _OL_OPEN = re.compile(r"<ol(\s[^>]*)?>")
 _LI_OPEN = re.compile(r"<li(\s[^>]*)?>(\s*<p>)?")
@@ -123,6 +123,10 @@ def context(
         "symbol_parts": [s.masthead_split for s in doc.symbols],
         "running_symbol": doc.symbol,
         "united_nations": loc.united_nations,
+        # what a reader says for the label when it is printed stretched (Arabic kashida)
+        "united_nations_said": (
+            loc.united_nations_plain if loc.united_nations != loc.united_nations_plain else ""
+        ),
         "organ_names": [loc.organ_masthead_name(masthead_organ(o.organ)) for o in doc.organs],
         "distribution": loc.distribution_block(
             doc.distribution, doc.date, doc.original_languages, doc.is_original_version
@@ -143,6 +147,7 @@ def context(
         "please_recycle": loc.please_recycle,
         "recycle_uri": _recycle_uri(styles),
         "emblem_uri": _svg_uri(Path(emblem_path)),
+        "emblem_alt": loc.emblem_alt,
     }
 
 
@@ -276,7 +281,7 @@ def _part(doc: Document, part: Part, index: int) -> dict[str, object]:
         "title": typeset(part.title),
         "marker": marker if part.kind != "main" else None,
         "signature": signature,
-        "html": Markup(_breakable_tables(_list_numbers(_gutter_numbers(html)))),
+        "html": Markup(_breakable_tables(_list_numbers(_heading_levels(_gutter_numbers(html))))),
     }
 
 
@@ -306,6 +311,21 @@ def _breakable_tables(html: str) -> str:
         return '<table style="overflow-wrap: anywhere">' + match.group(0)[len("<table>") :]
 
     return _TABLE.sub(table, html)
+
+
+def _heading_levels(html: str) -> str:
+    """Give each Markdown heading its level in the document: the title and the annex headings
+    are level 1, so ``#`` is level 2, ``##`` level 3… (``aria-level``, which the tagged PDF's
+    ``H1``-``H6`` follow, and ``bookmark-level``, the outline's; the HTML element, and so its
+    style, stays as Markdown wrote it)."""
+
+    def level(match: re.Match[str]) -> str:
+        n = min(int(match.group(1)) + 1, 6)
+        # the PDF outline (bookmarks) nests like the structure: WeasyPrint's own sheet would
+        # put a "#" heading at bookmark level 1, beside the document title
+        return f'<h{match.group(1)} aria-level="{n}" style="bookmark-level: {n}"{match.group(2)}'
+
+    return _HEADING_OPEN.sub(level, html)
 
 
 def _gutter_numbers(html: str) -> str:

@@ -37,7 +37,7 @@ from pipeline import locale
 from pipeline.model import Document, Organ
 from pipeline.resources import schemas_dir
 from pipeline.symbols import undocs_url
-from pipeline.typeset import FLAVOURS, Flavour
+from pipeline.typeset import FLAVOURS, Flavour, is_tagged
 
 PUBLISHER = "United Nations"
 
@@ -106,9 +106,8 @@ class UnSchema:
     properties: tuple[UnProperty, ...]
 
 
-@cache
-def un_schema() -> UnSchema:
-    data = json.loads((schemas_dir() / "xmp-un.json").read_text(encoding="utf-8"))
+def _read_schema(name: str) -> UnSchema:
+    data = json.loads((schemas_dir() / name).read_text(encoding="utf-8"))
     return UnSchema(
         schema=data["schema"],
         namespace=data["namespaceURI"],
@@ -120,8 +119,25 @@ def un_schema() -> UnSchema:
     )
 
 
+@cache
+def un_schema() -> UnSchema:
+    return _read_schema("xmp-un.json")
+
+
+@cache
+def pdfua_schema() -> UnSchema:
+    """``pdfuaid:`` (ISO 14289-1), which PDF/A-2/3 do not predefine: declared like ``un:``."""
+    return _read_schema("xmp-pdfuaid.json")
+
+
+def extension_schemas() -> tuple[UnSchema, ...]:
+    """Every schema the packet may need to declare, in the order they are written."""
+    return (un_schema(), pdfua_schema())
+
+
 def validator_flavour(flavour: Flavour) -> str:
-    """The b level ``pikepdf.pdfa`` knows for a flavour: ``2u`` is checked (and saved) as ``2b``."""
+    """The b level ``pikepdf.pdfa`` knows for a flavour: ``2a``/``2u`` are checked (and saved)
+    as ``2b``."""
     if flavour not in FLAVOURS:
         raise ValueError(f"PDF/A flavour {flavour!r}: expected one of {', '.join(FLAVOURS)}")
     return flavour[0] + "b"
@@ -205,6 +221,8 @@ def xmp_properties(
         (ns["xmp"], "CreatorTool"): creator_tool(creator),
         (ns["pdf"], "Producer"): producer(raw_producer),
     }
+    if is_tagged(flavour):
+        props[(pdfua_schema().namespace, "part")] = "1"
     if document.subtitle:
         props[(ns["dc"], "description")] = LangAlt(
             (("x-default", document.subtitle), (lang, document.subtitle))
@@ -286,12 +304,17 @@ def _description(rdf: etree._Element, prefixes: Sequence[tuple[str, str]]) -> et
     return desc
 
 
-def _extension_schema(rdf: etree._Element, schema: UnSchema) -> None:
+def _extension_schemas(rdf: etree._Element, schemas: Sequence[UnSchema]) -> None:
     desc = _description(
         rdf,
         [(p, NAMESPACES[p]) for p in ("pdfaExtension", "pdfaSchema", "pdfaProperty")],
     )
     bag = etree.SubElement(etree.SubElement(desc, _q("pdfaExtension", "schemas")), _q("rdf", "Bag"))
+    for schema in schemas:
+        _extension_schema(bag, schema)
+
+
+def _extension_schema(bag: etree._Element, schema: UnSchema) -> None:
     entry = etree.SubElement(bag, _q("rdf", "li"))
     entry.set(_q("rdf", "parseType"), "Resource")
     etree.SubElement(entry, _q("pdfaSchema", "schema")).text = schema.schema
@@ -311,9 +334,9 @@ def xmp_packet(properties: dict[tuple[str, str], XmpValue]) -> bytes:
     """Serialise the properties, one ``rdf:Description`` per namespace, plus the un: schema."""
     root = etree.Element(_q("x", "xmpmeta"), nsmap={"x": NAMESPACES["x"]})
     rdf = etree.SubElement(root, _q("rdf", "RDF"), nsmap={"rdf": RDF})
-    schema = un_schema()
+    schemas = extension_schemas()
     prefixes = {uri: prefix for prefix, uri in NAMESPACES.items()} | {
-        schema.namespace: schema.prefix
+        schema.namespace: schema.prefix for schema in schemas
     }
     by_namespace: dict[str, list[tuple[str, XmpValue]]] = {}
     for (namespace, name), value in properties.items():
@@ -322,8 +345,9 @@ def xmp_packet(properties: dict[tuple[str, str], XmpValue]) -> bytes:
         desc = _description(rdf, [(prefixes[namespace], namespace)])
         for name, value in props:
             _add_value(etree.SubElement(desc, f"{{{namespace}}}{name}"), value)
-    if schema.namespace in by_namespace:
-        _extension_schema(rdf, schema)
+    used = [schema for schema in schemas if schema.namespace in by_namespace]
+    if used:
+        _extension_schemas(rdf, used)
     etree.indent(root, space=" ")
     body = etree.tostring(root, encoding="unicode")
     return f'<?xpacket begin="\ufeff" id="{_XPACKET_ID}"?>\n{body}\n<?xpacket end="r"?>'.encode()
@@ -410,7 +434,7 @@ def finish(raw_pdf: bytes, document: Document, flavour: Flavour) -> bytes:
                 {k: pikepdf.String(v) for k, v in info_entries(document, raw_producer).items()}
             )
         )
-        pdf.Root.Lang = pikepdf.String(document.language)
+        pdf.Root.Lang = pikepdf.String(locale.BCP47[document.language])
         out = io.BytesIO()
         pdf.save(out, **save_kwargs)
     return out.getvalue()

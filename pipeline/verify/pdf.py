@@ -20,9 +20,18 @@ import pypdfium2
 
 from pipeline import locale
 from pipeline.model import Document
-from pipeline.typeset import DEFAULT_FLAVOUR, FLAVOURS, Flavour, gate, textcheck
+from pipeline.typeset import (
+    DEFAULT_FLAVOUR,
+    FLAVOURS,
+    Flavour,
+    gate,
+    is_tagged,
+    tagcheck,
+    textcheck,
+)
 from pipeline.typeset.layout import masthead_organ
 from pipeline.verify.findings import Finding, Rule, rule
+from pipeline.verify.layouts import LAYOUT_1, LAYOUT_2
 
 GATE_RULES: dict[str, Rule] = {
     code: rule(code, "error", summary)
@@ -46,8 +55,19 @@ GATE_RULES: dict[str, Rule] = {
             "PDF-SIGNATURE-FORM",
             "the only form is unfolio's signature field, as PDF/A and PDF/UA want it",
         ),
+        ("PDF-TAGS-CATALOG", "a tagged PDF is marked, has a structure tree, shows its title"),
+        ("PDF-TAGS-LANG", "the catalog /Lang is the version's language; every /Lang a tag"),
+        ("PDF-TAGS-TREE", "structure tree and parent tree agree"),
+        ("PDF-TAGS-ROLES", "standard structure types in table and list syntax; TH Scope"),
+        ("PDF-TAGS-CONTENT", "all content is tagged or an artifact, never nested in the other"),
+        ("PDF-TAGS-ANNOTATIONS", "every annotation is in the structure, links with /Contents"),
+        ("PDF-TAGS-FIGURE", "every Figure has alternative text"),
+        ("PDF-TAGS-HEADINGS", "heading levels start at H1 and skip none"),
+        ("PDF-TAGS-ORDER", "the structure reads the masthead first"),
     )
 }
+assert set(GATE_RULES) == set(gate.CODES), "every gate code is a verify rule"
+assert all(code in GATE_RULES for code in tagcheck.CODES)
 MAX_INFLATED_BYTES = 256 * 2**20
 """Bytes all the PDF's streams may inflate to (unfolio's largest PDFs hold a few MiB)."""
 TOO_LARGE = rule(
@@ -109,10 +129,19 @@ def inflated_size(pdf: bytes, limit: int) -> int | None:
 
 
 def check_pdf(
-    pdf: bytes, document: Document, path: str, *, creator: str | None = None
+    pdf: bytes,
+    document: Document,
+    path: str,
+    *,
+    creator: str | None = None,
+    layout: int | None = LAYOUT_2,
 ) -> tuple[Flavour | None, list[Finding]]:
     """The flavour the PDF claims and every finding on it, each naming ``path``; ``creator``
-    is the release that wrote the bag (its PDF names it), default this one."""
+    is the release that wrote the bag (its PDF names it), default this one.
+
+    The ``PDF-TAGS-…`` checks judge a tagged flavour in a bag of ``layout`` 2 or later (a
+    layout-1 bag, written by unfolio 0.1, is judged as 0.1 judged it: no tagged flavour
+    existed)."""
     try:
         inflated = inflated_size(pdf, MAX_INFLATED_BYTES)
     except Exception:  # unreadable: the gate's PDF-SYNTAX names it
@@ -134,9 +163,16 @@ def check_pdf(
                 f"PDF/A-{DEFAULT_FLAVOUR}",
             )
         )
+    checked = flavour or DEFAULT_FLAVOUR
     findings += [
         GATE_RULES[f.code](path, f"{f.where}: {f.message}" if f.where else f.message)
-        for f in gate.check(pdf, document, flavour or DEFAULT_FLAVOUR, creator=creator)
+        for f in gate.check(
+            pdf,
+            document,
+            checked,
+            creator=creator,
+            tags=is_tagged(checked) and layout != LAYOUT_1,
+        )
     ]
     findings += check_masthead(pdf, document, path)
     return flavour, findings

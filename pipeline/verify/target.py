@@ -262,7 +262,11 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
             report.about["pages"] = page_count(data)
             report.checks.append("pdf")
             flavour, found = pdf.check_pdf(
-                data, document, pdf_relative, creator=_writer(reading.info, layout)
+                data,
+                document,
+                pdf_relative,
+                creator=_writer(reading.info, layout),
+                layout=layout,
             )
             report.findings += found
             pdf_file = root / pdf_relative

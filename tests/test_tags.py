@@ -1,0 +1,323 @@
+"""Tagged PDFs (2a, 3a): the structure reads in order, and every PDF-TAGS check can fail."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pdfplumber
+import pikepdf
+import pytest
+
+from pipeline import locale, source
+from pipeline.typeset import gate, render_pdf, structtext, tagcheck
+from pipeline.typeset.layout import masthead_organ
+
+from .conftest import EXAMPLE
+
+FIXTURES = Path(__file__).parent / "fixtures" / "documents"
+DOCUMENTS = sorted(p for p in FIXTURES.iterdir() if (p / "document.json").is_file())
+
+
+@pytest.fixture(scope="module")
+def letter():
+    folder = FIXTURES / "en-joint-letter"
+    document = source.load(folder)
+    return document, render_pdf(document, folder, flavour="2a")
+
+
+def _fold(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+@pytest.mark.parametrize("folder", [*DOCUMENTS, EXAMPLE], ids=lambda p: p.name)
+def test_the_structure_reads_the_symbol_then_the_organ_first(folder):
+    document = source.load(folder)
+    pdf = render_pdf(document, folder, flavour="2a")
+    blocks = [b for b in structtext.blocks(pdf) if _fold(b.text)]
+    assert _fold("".join(b.text for b in blocks[:3])).startswith(_fold(document.symbols[0].text))
+    title = [b.role for b in blocks].index("H1")
+    masthead = _fold("".join(b.text for b in blocks[:title]))
+    names = locale.get(document.language)
+    for organ in document.organs:
+        name = names.organ_masthead_name(masthead_organ(organ.organ))
+        # pdfium gives an Arabic line's words in visual order: each word must be there
+        assert all(_fold(word) in masthead for word in name.split()), name
+    assert masthead.index(_fold(names.organ_masthead_name(masthead_organ(
+        document.organs[0].organ)).split()[0])) < masthead.index(_fold("Distr"))  # fmt: skip
+    assert tagcheck.check(pdf, document) == []
+
+
+def test_every_character_is_tagged_content_or_an_artifact(letter):
+    _document, pdf = letter
+    with pdfplumber.open(io.BytesIO(pdf)) as opened:
+        for page in opened.pages:
+            for char in page.chars:
+                assert char.get("mcid") is not None or char.get("tag") == "Artifact", char
+
+
+def test_running_heads_page_numbers_and_footer_are_artifacts(letter):
+    _document, pdf = letter
+    with pdfplumber.open(io.BytesIO(pdf)) as opened:
+        last = opened.pages[-1]
+        artifacts = "".join(c["text"] for c in last.chars if c.get("tag") == "Artifact")
+        assert f"{len(opened.pages)}/{len(opened.pages)}" in artifacts  # the page number
+        first = "".join(c["text"] for c in opened.pages[0].chars if c.get("tag") == "Artifact")
+        assert "22-" in first  # the job number line of the first-page footer
+
+
+def test_the_emblem_is_a_figure_with_localized_alt_and_the_catalog_is_marked(letter):
+    _document, pdf = letter
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        assert opened.Root.MarkInfo.Marked is True
+        assert opened.Root.ViewerPreferences.DisplayDocTitle is True
+        assert str(opened.Root.Lang) == "en"
+        with opened.open_metadata() as meta:
+            assert meta.get("pdfuaid:part") == "1"
+            assert meta.get("pdfaid:conformance") == "A"
+    figures = [b for b in structtext.blocks(pdf) if b.role == "Figure"]
+    assert len(figures) == 1
+
+
+def test_a_footnote_is_a_note_right_after_its_call():
+    folder = FIXTURES / "en-long-report"
+    document = source.load(folder)
+    pdf = render_pdf(document, folder, flavour="3a")
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        notes = _elements(opened, "Note")
+        defined = sum(
+            line.startswith("[^")
+            for f in folder.glob("*.md")
+            for line in f.read_text().splitlines()
+        )
+        assert len(notes) == defined  # each called once
+        for note in notes:
+            siblings = [k for k in note.P.K if isinstance(k, pikepdf.Dictionary)]
+            before = siblings[[k.objgen for k in siblings].index(note.objgen) - 1]
+            assert pikepdf.Name.Reference == before.S
+            assert str(note.ID).startswith("note-")
+    assert tagcheck.check(pdf, document) == []
+
+
+def test_the_distribution_block_of_a_chinese_version_is_english():
+    folder = FIXTURES / "zh-report"
+    document = source.load(folder)
+    pdf = render_pdf(document, folder, flavour="2a")
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        assert str(opened.Root.Lang) == "zh-CN"
+        langs = {
+            str(obj.Lang)
+            for obj in opened.objects
+            if isinstance(obj, pikepdf.Dictionary) and "/S" in obj and "/Lang" in obj
+        }
+    assert langs == {"en"}
+
+
+def test_untagged_flavours_have_no_structure(letter):
+    document, _pdf = letter
+    pdf = render_pdf(document, FIXTURES / "en-joint-letter", flavour="2u")
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        assert "/StructTreeRoot" not in opened.Root
+    codes = {f.code for f in gate.check(pdf, document, "2u", tags=True)}
+    assert "PDF-TAGS-CATALOG" in codes  # the checks, asked for, see it is untagged
+
+
+# -- one failing fixture per check ---------------------------------------------------------
+
+
+def _mutated(pdf: bytes, change) -> bytes:
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        change(opened)
+        out = io.BytesIO()
+        opened.save(out)
+    return out.getvalue()
+
+
+def _elements(opened: pikepdf.Pdf, role: str) -> list[pikepdf.Dictionary]:
+    return [
+        obj
+        for obj in opened.objects
+        if isinstance(obj, pikepdf.Dictionary) and obj.get("/S") == pikepdf.Name("/" + role)
+    ]
+
+
+def _drop_mark_info(opened):
+    del opened.Root.MarkInfo
+
+
+def _wrong_lang(opened):
+    opened.Root.Lang = pikepdf.String("de")
+
+
+def _wrong_parent(opened):
+    paragraph = _elements(opened, "P")[3]
+    paragraph.P = opened.Root.StructTreeRoot
+
+
+def _no_scope(opened):
+    for cell in _elements(opened, "LI"):
+        cell.S = pikepdf.Name("/TD")  # a TD inside an L
+
+
+def _untagged_drawing(opened):
+    opened.pages[0].contents_add(b"0 0 m 10 10 l S", prepend=False)
+
+
+def _no_link_contents(opened):
+    for page in opened.pages:
+        for annotation in page.obj.get("/Annots", []):
+            del annotation.Contents
+
+
+def _no_alt(opened):
+    for figure in _elements(opened, "Figure"):
+        del figure.Alt
+
+
+def _skipped_heading(opened):
+    _elements(opened, "H1")[0].S = pikepdf.Name("/H3")
+
+
+def _masthead_last(opened):
+    document = opened.Root.StructTreeRoot.K[0]
+    kids = list(document.K)
+    document.K = pikepdf.Array(kids[1:] + kids[:1])
+
+
+@pytest.mark.parametrize(
+    ("code", "change"),
+    [
+        ("PDF-TAGS-CATALOG", _drop_mark_info),
+        ("PDF-TAGS-LANG", _wrong_lang),
+        ("PDF-TAGS-TREE", _wrong_parent),
+        ("PDF-TAGS-ROLES", _no_scope),
+        ("PDF-TAGS-CONTENT", _untagged_drawing),
+        ("PDF-TAGS-ANNOTATIONS", _no_link_contents),
+        ("PDF-TAGS-FIGURE", _no_alt),
+        ("PDF-TAGS-HEADINGS", _skipped_heading),
+        ("PDF-TAGS-ORDER", _masthead_last),
+    ],
+)
+def test_each_tags_check_fails_on_its_fault(letter, code, change):
+    document, pdf = letter
+    assert tagcheck.check(pdf, document) == []
+    broken = _mutated(pdf, change)
+    codes = {issue[0] for issue in tagcheck.check(broken, document)}
+    assert code in codes
+    assert code in {f.code for f in gate.check(broken, document, "2a")}
+
+
+def test_the_parent_tree_must_map_each_mcid(letter):
+    document, pdf = letter
+
+    def drop_entry(opened):
+        nums = opened.Root.StructTreeRoot.ParentTree.Nums
+        nums[1] = pikepdf.Array(list(nums[1])[:-1])
+
+    broken = _mutated(pdf, drop_entry)
+    messages = [m for code, m, _ in tagcheck.check(broken, document) if code == "PDF-TAGS-TREE"]
+    assert any("missing from the parent tree" in m for m in messages)
+
+
+def test_an_artifact_inside_tagged_content_fails(letter):
+    document, pdf = letter
+
+    def nest(opened):
+        opened.pages[0].contents_add(
+            b"/P <</MCID 0>> BDC /Artifact BMC 0 0 m 1 1 l S EMC EMC", prepend=False
+        )
+
+    issues = tagcheck.check(_mutated(pdf, nest), document)
+    assert any("UA 7.1-1" in message for _code, message, _ in issues)
+
+
+def test_a_3a_file_without_uf_fails_and_the_arabic_label_says_its_plain_text():
+    folder = FIXTURES / "ar-letter"
+    document = source.load(folder)
+    pdf = render_pdf(document, folder, flavour="3a")
+    assert tagcheck.check(pdf, document) == []
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        said = [str(o.ActualText) for o in _elements(opened, "P") if "/ActualText" in o]
+        figure = _elements(opened, "Figure")[0]
+        x1, y1, x2, y2 = (float(v) for v in figure.A.BBox)
+        assert 0 <= x1 < x2 and y1 < y2 <= float(opened.pages[0].MediaBox[3])
+    assert said == ["الأمم المتحدة"]
+
+    def drop_uf(opened):
+        for spec in opened.Root.AF:
+            del spec.UF
+
+    issues = tagcheck.check(_mutated(pdf, drop_uf), document)
+    assert any(code == "PDF-TAGS-CATALOG" and "7.11-1" in m for code, m, _ in issues)
+
+
+def test_a_table_over_pages_has_one_header_and_repeats_it_as_an_artifact(make_source):
+    rows = "\n".join(f"| Item {i} | {i * 3} |" for i in range(1, 90))
+    text = (
+        "# I. Lists and a long table\n\n- a bullet\n- another, *emphasised*\n\n"
+        f"1. One\n   1. nested\n2. Two\n\n> Quoted.\n\n| Name | Value |\n|---|---:|\n{rows}\n"
+    )
+    folder = make_source(parts={"letter.md": text})
+    document = source.load(folder)
+    pdf = render_pdf(document, folder, flavour="2a")  # the gate passes it
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        assert len(opened.pages) > 2
+        assert len(_elements(opened, "Table")) == 1
+        assert len(_elements(opened, "THead")) == 1
+        assert len(_elements(opened, "Lbl")) >= 5  # two bullets, three numbers
+    with pdfplumber.open(io.BytesIO(pdf)) as opened:
+        for page in opened.pages[1:-1]:
+            artifacts = "".join(c["text"] for c in page.chars if c.get("tag") == "Artifact")
+            assert "NameValue" in artifacts  # the header row repeated on a later page
+
+
+def test_a_table_row_short_of_a_cell_fails(make_source):
+    folder = make_source(parts={"letter.md": "| a | b |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |\n"})
+    document = source.load(folder)
+    pdf = render_pdf(document, folder, flavour="2a")
+
+    def drop_cell(opened):
+        row = _elements(opened, "TR")[-1]
+        row.K = pikepdf.Array(list(row.K)[:1])
+
+    issues = tagcheck.check(_mutated(pdf, drop_cell), document)
+    assert any(code == "PDF-TAGS-ROLES" and "7.2-42" in m for code, m, _ in issues)
+
+    def unknown_header(opened):
+        _elements(opened, "TD")[0].A.Headers = pikepdf.Array([pikepdf.String("nowhere")])
+
+    issues = tagcheck.check(_mutated(pdf, unknown_header), document)
+    assert any(code == "PDF-TAGS-ROLES" and "'nowhere'" in m for code, m, _ in issues)
+
+
+def test_verify_judges_tags_in_layout_2_bags_only(letter):
+    from pipeline.verify import pdf as verify_pdf
+    from pipeline.verify.layouts import LAYOUT_1, LAYOUT_2
+
+    document, pdf = letter
+    broken = _mutated(pdf, _no_alt)
+    flavour, findings = verify_pdf.check_pdf(broken, document, "x.pdf", layout=LAYOUT_2)
+    assert flavour == "2a" and "PDF-TAGS-FIGURE" in {f.code for f in findings}
+    _flavour, findings = verify_pdf.check_pdf(broken, document, "x.pdf", layout=LAYOUT_1)
+    assert not any(f.code.startswith("PDF-TAGS-") for f in findings)
+
+
+def test_a_signed_2a_keeps_its_tags_and_its_widget_must_be_a_form(letter):
+    from datetime import UTC, datetime
+
+    from pipeline.sign import Signer, keys
+
+    from . import pki
+
+    document, pdf = letter
+    signer = keys.Identity(pki.signer().key, pki.signer().certificate, (pki.ca().certificate,))
+    signed = Signer(signer, datetime.fromtimestamp(int(pki.EPOCH), tz=UTC)).sign_pdf(pdf)
+    assert tagcheck.check(signed, document) == []
+    assert gate.check(signed, document, "2a") == []
+
+    def widget_as_paragraph(opened):
+        for form in _elements(opened, "Form"):
+            form.S = pikepdf.Name.P
+
+    issues = tagcheck.check(_mutated(signed, widget_as_paragraph), document)
+    assert any(code == "PDF-TAGS-ANNOTATIONS" and "7.18.4-1" in m for code, m, _ in issues)
