@@ -288,6 +288,11 @@ def build(
     is_flag=True,
     help="Do not run bagit-python, bagit-profile and veraPDF as well.",
 )
+@click.option(
+    "--no-reproduce",
+    is_flag=True,
+    help="Do not re-render the bagged source to compare it with the bagged PDF.",
+)
 def verify(
     targets: tuple[Path, ...],
     as_json: bool,
@@ -297,6 +302,7 @@ def verify(
     profile_file: Path | None,
     config_file: Path | None,
     no_second_opinions: bool,
+    no_reproduce: bool,
 ) -> int:
     """Check bags (folders, .zip or .tar.gz) and name every broken file.
 
@@ -312,8 +318,9 @@ def verify(
     if missing:
         raise UserError(f"no such bag or archive: {', '.join(missing)}")
     identifier = None
-    if profile_file is None and not bagit_only:
-        configured = config_module.load(config_file).profile_identifier
+    loaded = None if bagit_only else config_module.load(config_file)
+    if profile_file is None and loaded is not None:
+        configured = loaded.profile_identifier
         identifier = None if configured == DEFAULT_PROFILE_IDENTIFIER else configured
     options = Options(
         bagit_only=bagit_only,
@@ -322,6 +329,8 @@ def verify(
         profile=profile_file,
         profile_identifier=identifier,
         second_opinions=not no_second_opinions,
+        reproduce=not no_reproduce,
+        config=loaded,
     )
     if not bagit_only:  # a bad profile or XSD is a usage error, found before any bag is read
         profile.load_profile(profile_file)

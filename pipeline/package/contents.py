@@ -5,6 +5,7 @@ Layout (DESIGN.md, Archivematica's conventions)::
     data/objects/<stem>.pdf            the PDF/A
     data/objects/source/<name>         each validated source file, byte for byte
     data/metadata/premis.xml           PREMIS 3.0 of everything above
+    unfolio-environment.json           tag file: what the PDF was rendered with (environment)
 
 ``bag-info.txt`` elements, in this fixed order: Source-Organization, Contact-Name and
 Contact-Email (only when configured; RFC 8493 reserves them), External-Identifier,
@@ -21,7 +22,7 @@ from datetime import UTC, datetime
 from pipeline import __version__
 from pipeline.config import Config
 from pipeline.model import Document
-from pipeline.package import bagit, premis
+from pipeline.package import bagit, environment, premis
 from pipeline.symbols import file_stem
 
 
@@ -91,4 +92,5 @@ def bag_files(
         files, flavour=flavour, organization=config.source_organization, when=when
     )
     info = bag_info(document, config=config, when=when, build_key=build_key)
-    return bagit.build_bag_files(files, info)
+    tags = {environment.RECORD_PATH: environment.record_bytes(flavour, config)}
+    return bagit.build_bag_files(files, info, tags)

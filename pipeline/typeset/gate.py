@@ -30,6 +30,17 @@ Checks, each with a stable code (``unfolio verify`` reports the same codes):
 ``PDF-TEXT-OFFPAGE``    no text is drawn outside its page's box: a layout that overflows the
                         page (a very wide table, a footnote longer than a page) still
                         extracts, so the round trip alone would pass it.
+``PDF-TEXT-EXACT``      the text drawn is exactly what unfolio prints from the document, both
+                        ways, furniture included (:mod:`.exacttext`): a renderer that drops or
+                        duplicates text fails here.
+``PDF-REVISIONS``       one revision (two with unfolio's own signature) (:mod:`.drawing`).
+``PDF-LINKS``           the link annotations are exactly the source's links, on their text.
+``PDF-DRAWING``         one content stream per page, only operators unfolio's pages use, no
+                        images, nothing painted in white.
+
+The last four are the exact-content checks; ``exact=False`` leaves them out (bags written by
+unfolio 0.1.x are judged by the round trip alone). They read the first revision: what a
+signature revision adds is the signature checks' to judge.
 """
 
 from __future__ import annotations
@@ -38,13 +49,14 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pikepdf
 import pikepdf.pdfa
 from lxml import etree
 
 from pipeline.model import Document
-from pipeline.typeset import postpass, textcheck
+from pipeline.typeset import drawing, exacttext, postpass, textcheck
 from pipeline.typeset.postpass import NAMESPACES, RDF, Bag, Flavour, LangAlt, Seq, XmpValue
 
 CODES = (
@@ -60,6 +72,10 @@ CODES = (
     "PDF-XMP-EXTENSION",
     "PDF-TEXT-ROUNDTRIP",
     "PDF-TEXT-OFFPAGE",
+    "PDF-TEXT-EXACT",
+    "PDF-REVISIONS",
+    "PDF-LINKS",
+    "PDF-DRAWING",
 )
 
 
@@ -455,8 +471,20 @@ def _guarded(code: str, run: Callable[[], Iterator[Finding]]) -> list[Finding]:
         return [Finding(code, f"check could not run: {type(exc).__name__}: {exc}")]
 
 
-def check(pdf: bytes, document: Document, flavour: Flavour) -> list[Finding]:
-    """Every finding on a written PDF; an empty list means it may be shipped."""
+def check(
+    pdf: bytes,
+    document: Document,
+    flavour: Flavour,
+    *,
+    exact: bool = True,
+    signature_allowed: bool = False,
+    styles: Path | None = None,
+) -> list[Finding]:
+    """Every finding on a written PDF; an empty list means it may be shipped.
+
+    ``exact`` adds the exact-content checks; ``signature_allowed`` accepts one incremental
+    update carrying a signature; ``styles`` is the overlay whose template printed the PDF.
+    """
     postpass.validator_flavour(flavour)  # refuses an unknown flavour
     try:
         opened = pikepdf.open(io.BytesIO(pdf))
@@ -495,6 +523,39 @@ def check(pdf: bytes, document: Document, flavour: Flavour) -> list[Finding]:
         for number, page in enumerate(pages, 1)
         if page.outside
     ]
+    if exact:
+        findings += _exact(pdf, document, pages, signature_allowed, styles)
+    return findings
+
+
+def _exact(
+    pdf: bytes,
+    document: Document,
+    pages: list[textcheck.PageText],
+    signature_allowed: bool,
+    styles: Path | None,
+) -> list[Finding]:
+    """The exact-content checks (see the module docstring), on unfolio's own revision."""
+    first = drawing.first_revision(pdf)
+    if first != pdf or not pages:
+        pages = exacttext.page_texts(first)
+
+    def found(problems: Iterator[drawing.Problem]) -> Iterator[Finding]:
+        return (Finding(p.code, p.message, p.where) for p in problems)
+
+    def text() -> Iterator[Finding]:
+        return (
+            Finding("PDF-TEXT-EXACT", m)
+            for m in exacttext.mismatches(document, pages, styles=styles)
+        )
+
+    findings = _guarded(
+        "PDF-REVISIONS",
+        lambda: found(drawing.check_revisions(pdf, signature_allowed=signature_allowed)),
+    )
+    findings += _guarded("PDF-TEXT-EXACT", text)
+    findings += _guarded("PDF-LINKS", lambda: found(drawing.check_links(first, document)))
+    findings += _guarded("PDF-DRAWING", lambda: found(drawing.check_drawing(first)))
     return findings
 
 
@@ -521,8 +582,10 @@ def _file_structure(pdf: bytes, opened: pikepdf.Pdf) -> Iterator[Finding]:
         yield Finding("PDF-SYNTAX", f"the file is damaged (qpdf repaired it): {text}")
 
 
-def enforce(pdf: bytes, document: Document, flavour: Flavour) -> None:
+def enforce(
+    pdf: bytes, document: Document, flavour: Flavour, *, styles: Path | None = None
+) -> None:
     """Raise :class:`GateFailed` listing every finding, if there is any."""
-    findings = check(pdf, document, flavour)
+    findings = check(pdf, document, flavour, styles=styles)
     if findings:
         raise GateFailed(findings)

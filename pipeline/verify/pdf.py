@@ -14,6 +14,7 @@ import io
 import re
 import zlib
 from collections import Counter
+from pathlib import Path
 
 import pikepdf
 import pypdfium2
@@ -42,6 +43,13 @@ GATE_RULES: dict[str, Rule] = {
         ("PDF-XMP-EXTENSION", "custom XMP properties are declared in an extension schema"),
         ("PDF-TEXT-ROUNDTRIP", "the text extracted from the PDF contains the source text"),
         ("PDF-TEXT-OFFPAGE", "no text is drawn outside its page"),
+        (
+            "PDF-TEXT-EXACT",
+            "the text drawn is exactly what unfolio prints from document.json and the parts",
+        ),
+        ("PDF-REVISIONS", "one revision (two with a signature): no incremental update"),
+        ("PDF-LINKS", "the link annotations are the source's links, on their link text"),
+        ("PDF-DRAWING", "one content stream per page, unfolio's operators, nothing white"),
     )
 }
 MAX_INFLATED_BYTES = 256 * 2**20
@@ -104,8 +112,19 @@ def inflated_size(pdf: bytes, limit: int) -> int | None:
     return total
 
 
-def check_pdf(pdf: bytes, document: Document, path: str) -> tuple[Flavour | None, list[Finding]]:
-    """The flavour the PDF claims and every finding on it, each naming ``path``."""
+def check_pdf(
+    pdf: bytes,
+    document: Document,
+    path: str,
+    *,
+    exact: bool = True,
+    styles: Path | None = None,
+) -> tuple[Flavour | None, list[Finding]]:
+    """The flavour the PDF claims and every finding on it, each naming ``path``.
+
+    ``exact``: the exact-content checks of bags written by this release (LAYOUT_2); bags of
+    unfolio 0.1.x get the round trip alone, as that release judged them.
+    """
     try:
         inflated = inflated_size(pdf, MAX_INFLATED_BYTES)
     except Exception:  # unreadable: the gate's PDF-SYNTAX names it
@@ -129,7 +148,14 @@ def check_pdf(pdf: bytes, document: Document, path: str) -> tuple[Flavour | None
         )
     findings += [
         GATE_RULES[f.code](path, f"{f.where}: {f.message}" if f.where else f.message)
-        for f in gate.check(pdf, document, flavour or DEFAULT_FLAVOUR)
+        for f in gate.check(
+            pdf,
+            document,
+            flavour or DEFAULT_FLAVOUR,
+            exact=exact,
+            signature_allowed=True,
+            styles=styles,
+        )
     ]
     findings += check_masthead(pdf, document, path)
     return flavour, findings

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pipeline.verify import archive, bagit, consistency, opinions, pdf, profile
+from pipeline.config import Config
+from pipeline.package.environment import RECORD_PATH
+from pipeline.verify import archive, bagit, consistency, layouts, opinions, pdf, profile, reproduce
 from pipeline.verify.findings import Finding, rule
 
 Kind = Literal["dir", "zip", "tgz", "file"]
@@ -40,6 +42,8 @@ class Options:
     profile: Path | None = None  # None: the shipped schemas/bag-profile.json
     profile_identifier: str | None = None  # the configured one, if not the profile's own
     second_opinions: bool = True
+    reproduce: bool = True  # re-render and compare (skipped when the environment differs)
+    config: Config | None = None  # the --config in force: emblem and styles overlay
 
 
 @dataclass
@@ -133,11 +137,19 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
         report.findings += consistency.check_bag_info(reading, document)
         pdf_relative = consistency.pdf_path(document)
         data = consistency.read_file(root, pdf_relative)
+        layout = layouts.layout_of(reading.info)
+        config = options.config or Config()
+        overlay = _overlay(config)
         if data is not None:
             report.checks.append("pdf")
-            flavour, found = pdf.check_pdf(data, document, pdf_relative)
+            flavour, found = pdf.check_pdf(
+                data, document, pdf_relative, exact=layout != layouts.LAYOUT_1, styles=overlay
+            )
             report.findings += found
             pdf_file = root / pdf_relative
+            report.findings += _reproduce(
+                root, document, data, pdf_relative, flavour, layout, options, report
+            )
     report.checks.append("premis")
     report.findings += consistency.check_premis(root, reading, flavour)
     if options.premis_xsd is not None:
@@ -145,6 +157,39 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
         report.findings += consistency.check_premis_xsd(root, options.premis_xsd)
     if options.second_opinions:
         _second_opinions(root, bag_profile, pdf_file, flavour, report)
+
+
+def _overlay(config: Config) -> Path | None:
+    from pipeline.package.environment import overlay_of
+
+    return overlay_of(config)
+
+
+def _reproduce(
+    root: Path,
+    document,
+    data: bytes,
+    pdf_relative: str,
+    flavour: str | None,
+    layout: int | None,
+    options: Options,
+    report: TargetReport,
+) -> list[Finding]:
+    """Reproduction (:mod:`.reproduce`), for bags whose layout records the environment."""
+    if layout == layouts.LAYOUT_1:
+        message = "reproduction not possible: unfolio 0.1.x recorded no build environment"
+        return [reproduce.UNRECORDED(pdf_relative, message)]
+    if layout is None:
+        return []  # a bag of no known release: the profile and layout checks say so
+    record = consistency.read_file(root, RECORD_PATH, reproduce.MAX_RECORD_BYTES)
+    if not options.reproduce:
+        found, _ = reproduce.parse_record(record)
+        return [] if found is not None else [reproduce.RECORD(RECORD_PATH, _)]
+    report.checks.append("reproduce")
+    findings, _done = reproduce.check(
+        root, document, data, pdf_relative, record, options.config or Config(), flavour
+    )
+    return findings
 
 
 def _second_opinions(
