@@ -35,7 +35,6 @@ from pipeline.model import Document
 from pipeline.typeset import textcheck
 
 _REVISION_END = re.compile(rb"startxref\s+\d+\s+%%EOF(?:\r\n|\r|\n)?")
-_SIGNATURE = (re.compile(rb"/ByteRange\s*\["), re.compile(rb"/Contents\s*<"))
 
 
 def revision_ends(pdf: bytes) -> list[int]:
@@ -49,9 +48,31 @@ def first_revision(pdf: bytes) -> bytes:
     return pdf[: ends[0]] if ends else pdf
 
 
-def signed_update(update: bytes) -> bool:
-    """Whether an incremental update carries a signature dictionary."""
-    return all(pattern.search(update) for pattern in _SIGNATURE)
+_OBJECT = re.compile(rb"(?<![0-9])([0-9]+)\s+([0-9]+)\s+obj\b")
+
+
+def signed_update(pdf: bytes, start: int) -> bool:
+    """Whether the update from byte ``start`` defines a signature dictionary: an object with a
+    ``/ByteRange`` array and a ``/Contents`` string (a comment that names them does not count)."""
+    defined = {(int(n), int(g)) for n, g in _OBJECT.findall(pdf[start:])}
+    if not defined:
+        return False
+    try:
+        with pikepdf.open(io.BytesIO(pdf)) as opened:
+            for number, generation in defined:
+                try:
+                    obj = opened.get_object(number, generation)
+                except (pikepdf.PdfError, ValueError):
+                    continue
+                if (
+                    isinstance(obj, pikepdf.Dictionary)
+                    and isinstance(obj.get("/ByteRange"), pikepdf.Array)
+                    and isinstance(obj.get("/Contents"), pikepdf.String)
+                ):
+                    return True
+    except pikepdf.PdfError:
+        return False
+    return False
 
 
 @dataclass(frozen=True)
@@ -66,9 +87,10 @@ def check_revisions(pdf: bytes, *, signature_allowed: bool) -> Iterator[Problem]
     if len(ends) <= 1:
         return
     later = len(ends) - 1
-    if signature_allowed and later == 1 and signed_update(pdf[ends[0] :]):
+    signed = signed_update(pdf, ends[0])
+    if signature_allowed and later == 1 and signed:
         return  # unfolio's own signature revision: the signature checks judge what it adds
-    what = "carrying a signature" if signed_update(pdf[ends[0] :]) else "not a signature"
+    what = "carrying a signature" if signed else "not a signature"
     yield Problem(
         "PDF-REVISIONS",
         f"{later} incremental update(s) after unfolio's revision ({what}; from byte "

@@ -260,20 +260,24 @@ def mismatches(
     if not any(_accounted(drawn, v, what.heads, len(pages), rtl) for v in variants):
         want = min(variants, key=lambda v: sum(((drawn - v) + (v - drawn)).values()))
         missing, added = want - drawn, drawn - want
+        files = ", ".join(f.name for f in document.files)
         if missing:
             yield (
-                f"{sum(missing.values())} letters and digits unfolio prints from document.json "
-                f"and the parts are not drawn: {_shown(missing)}"
+                f"{sum(missing.values())} letters and digits unfolio prints from the source "
+                f"({files}) are not drawn: {_shown(missing)}"
             )
         if added:
             yield (
                 f"{sum(added.values())} letters and digits are drawn that unfolio does not print "
-                f"for this document.json and these parts: {_shown(added)}"
+                f"from the source ({files}): {_shown(added)}"
             )
     whole = textcheck.normalise("".join(page.text for page in pages), right_to_left=rtl)
     for block in what.blocks:
         if not _found(block, whole, rtl):
-            yield f"the printed line {block[:80]!r} is not drawn as one piece"
+            yield (
+                f"document.json and the locale strings print {block[:80]!r}, which is not drawn "
+                "(as one piece)"
+            )
     furniture = [textcheck.normalise(what.job), *(textcheck.normalise(r) for r in what.running[:1])]
     for number, page in enumerate(pages[1:], 2):
         text = textcheck.normalise(page.text, right_to_left=rtl)

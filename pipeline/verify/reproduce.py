@@ -161,10 +161,18 @@ def check(
     except Exception as exc:  # the bag's own source no longer renders: not the PDF it holds
         message = f"the bagged source does not render again: {type(exc).__name__}: {exc}"
         return [*findings, NOT_REPRODUCED(pdf_path, message[:1000])], False
-    first = drawing.first_revision(pdf)
+    first = _unfolio_revision(pdf)
     if first == again:
         return findings, True
     return [*findings, NOT_REPRODUCED(pdf_path, _difference(first, again))], False
+
+
+def _unfolio_revision(pdf: bytes) -> bytes:
+    """The whole file, or for a PDF with exactly one signed update the revision before it."""
+    ends = drawing.revision_ends(pdf)
+    if len(ends) == 2 and drawing.signed_update(pdf, ends[0]):
+        return pdf[: ends[0]]
+    return pdf
 
 
 def _difference(bagged: bytes, again: bytes) -> str:
