@@ -373,7 +373,114 @@ def _xobject(resources, name, where: str, seen: set, depth: int) -> Iterator[Pro
     seen.add(xobject.objgen)
     own = xobject.get("/Resources")
     inner = own if isinstance(own, pikepdf.Dictionary) else resources
-    yield from _stream(xobject, inner, f"{where} {name}", seen, depth + 1)
+    yield from _content(xobject, inner, f"{where} {name}", seen, depth + 1)
+
+
+_HEX_STRING = re.compile(rb"<[0-9A-Fa-f\s]*>")
+#: a marked-content property list (``/P <</MCID 3>> BDC``): names, numbers and constants only
+_PLAIN_DICT = re.compile(rb"<<(?:\s|/[^\s/\[\]<>(){}%]*|[-+0-9.]+|true|false|null)*>>")
+_SKIPPED = re.compile(rb"/[^\s/\[\]<>(){}%]*|%[^\r\n]*")  # names and comments
+_COLOUR_OP = re.compile(rb"(?<![^\s\]])(rg|RG|g|G|k|K|sc|SC|scn|SCN)(?![^\s\[])")
+_OPERANDS = frozenset({b"true", b"false", b"null"})
+_OPERATOR_START = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'\"")
+
+
+def _quick(data: bytes) -> tuple[set[str], bool] | None:
+    """(operators, whether any near-white colour is set), read with byte-level splitting, or
+    None when the stream holds a literal string or a dictionary the quick read cannot skip
+    safely (then the exact parse decides). WeasyPrint writes hex strings only."""
+    bare = _SKIPPED.sub(b" ", _PLAIN_DICT.sub(b" ", _HEX_STRING.sub(b" ", data)))
+    if b"(" in bare or b"<" in bare or b"{" in bare:
+        return None
+    tokens = set(bare.replace(b"[", b" ").replace(b"]", b" ").split())
+    operators = {t.decode("latin-1") for t in tokens if t[0] in _OPERATOR_START} - {
+        t.decode() for t in _OPERANDS
+    }
+    white = False
+    for match in _COLOUR_OP.finditer(bare):
+        op = match.group(1).decode()
+        before = bare[max(0, match.start() - 64) : match.start()].split()
+        values = []
+        for token in reversed(before):
+            try:
+                values.insert(0, float(token))
+            except ValueError:
+                break
+        want = _COLOUR.get(op)
+        values = values[-(want or min(len(values), 4)) :] if values else []
+        if not values or (want is not None and len(values) != want):
+            continue
+        if want is None:  # sc/scn in a device space: 1, 3 or 4 components
+            kind = {1: "g", 3: "rg", 4: "k"}.get(len(values), "g")
+            value = _lightness(kind, values if kind != "g" else values[:1])
+        else:
+            value = _lightness(op, values)
+        white = white or value >= NEAR_WHITE
+    return operators, white
+
+
+_HIDING_STATE = ("/SMask", "/BM", "/ca", "/CA", "/TR", "/TR2")
+
+
+def _resources(resources, where: str) -> Iterator[Problem]:
+    """Resources unfolio's pages never hold, through which a box or a fade could be drawn."""
+    if not isinstance(resources, pikepdf.Dictionary):
+        return
+    for key in ("/Pattern", "/Shading"):
+        if key in resources and len(resources[key]):
+            yield Problem("PDF-DRAWING", f"{key[1:]} resources (unfolio draws none)", where)
+    states = resources.get("/ExtGState")
+    if not isinstance(states, pikepdf.Dictionary):
+        return
+    for name, state in states.items():
+        if not isinstance(state, pikepdf.Dictionary):
+            continue
+        for key in _HIDING_STATE:
+            value = state.get(key)
+            if value is None:
+                continue
+            plain = (
+                (key in ("/ca", "/CA") and float(value) == 1)
+                or (key == "/BM" and value in (pikepdf.Name.Normal, pikepdf.Name.Compatible))
+                or (key == "/SMask" and value == pikepdf.Name("/None"))
+            )
+            if not plain:
+                yield Problem("PDF-DRAWING", f"graphics state {name} sets {key} {value}", where)
+
+
+def _content(owner, resources, where: str, seen: set, depth: int = 0) -> Iterator[Problem]:
+    """One content stream (a page's or a form's): the quick read, or the exact parse."""
+    yield from _resources(resources, where)
+    data = (
+        owner.read_bytes()
+        if isinstance(owner, pikepdf.Stream)
+        else b"".join(s.read_bytes() for s in _page_streams(owner))
+    )
+    quick = _quick(data)
+    if quick is None or quick[1]:  # literal strings, or a white colour: judge exactly
+        yield from _stream(owner, resources, where, seen, depth)
+        return
+    for op in sorted(quick[0] - ALLOWED_OPERATORS):
+        yield Problem("PDF-DRAWING", f"operator {op!r}, which unfolio's pages never use", where)
+    if "Do" in quick[0]:
+        yield from _forms(resources, where, seen, depth)
+
+
+def _page_streams(page) -> list[pikepdf.Stream]:
+    contents = page.obj.get("/Contents")
+    if isinstance(contents, pikepdf.Stream):
+        return [contents]
+    if isinstance(contents, pikepdf.Array):
+        return [c for c in contents if isinstance(c, pikepdf.Stream)]
+    return []
+
+
+def _forms(resources, where: str, seen: set, depth: int) -> Iterator[Problem]:
+    xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+    if not isinstance(xobjects, pikepdf.Dictionary):
+        return
+    for name in xobjects:
+        yield from _xobject(resources, pikepdf.Name(name), where, seen, depth)
 
 
 def check_drawing(pdf: bytes) -> Iterator[Problem]:
@@ -391,4 +498,4 @@ def check_drawing(pdf: bytes) -> Iterator[Problem]:
             elif not isinstance(contents, pikepdf.Stream):
                 yield Problem("PDF-DRAWING", "no content stream", where)
                 continue
-            yield from _stream(page, page.resources, where, seen)
+            yield from _content(page, page.resources, where, seen)

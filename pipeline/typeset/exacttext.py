@@ -233,6 +233,7 @@ def page_texts(pdf: bytes) -> list[textcheck.PageText]:
 
 
 def _count(text: str, rtl: bool) -> Counter[str]:
+    """The multiset of normalised characters of ``text``."""
     return Counter(textcheck.normalise(text, right_to_left=rtl))
 
 
@@ -249,41 +250,62 @@ def _shown(counts: Counter[str]) -> str:
     return repr(chars[:SHOWN]) + (f" and {len(chars) - SHOWN} more" if len(chars) > SHOWN else "")
 
 
+@dataclass(frozen=True)
+class Mismatch:
+    """A difference; ``file`` is the source file it points at ("" when it is the PDF's)."""
+
+    message: str
+    file: str = ""
+
+
 def mismatches(
     document: Document, pages: Sequence[textcheck.PageText], *, styles: Path | None = None
-) -> Iterator[str]:
-    """Describe how the pages' text differs from what unfolio prints (nothing if it does not)."""
+) -> Iterator[Mismatch]:
+    """Every way the pages' text differs from what unfolio prints (nothing if it does not)."""
     rtl = document.language in textcheck.RIGHT_TO_LEFT
     what = printed(document, styles=styles)
-    drawn = _count("".join(page.text for page in pages), rtl)
+    normalised = [textcheck.normalise(page.text, right_to_left=rtl) for page in pages]
+    whole = "".join(normalised)
+    drawn = Counter(whole)
     variants = [_expected(what, len(pages), rtl, total) for total in (False, True)]
     if not any(_accounted(drawn, v, what.heads, len(pages), rtl) for v in variants):
         want = min(variants, key=lambda v: sum(((drawn - v) + (v - drawn)).values()))
         missing, added = want - drawn, drawn - want
         files = ", ".join(f.name for f in document.files)
         if missing:
-            yield (
+            yield Mismatch(
                 f"{sum(missing.values())} letters and digits unfolio prints from the source "
                 f"({files}) are not drawn: {_shown(missing)}"
             )
         if added:
-            yield (
-                f"{sum(added.values())} letters and digits are drawn that unfolio does not print "
-                f"from the source ({files}): {_shown(added)}"
+            gaps = textcheck.unexplained_gaps(document, textcheck.join(pages))
+            where = sorted({part for part, _ in gaps})
+            inside = (
+                f"; inside the text of {', '.join(where)} the PDF draws "
+                + ", ".join(repr(text[:40]) for _, text in gaps[:5])
+                + " that the part lacks"
+                if where
+                else ""
             )
-    whole = textcheck.normalise("".join(page.text for page in pages), right_to_left=rtl)
+            yield Mismatch(
+                f"{sum(added.values())} letters and digits are drawn that unfolio does not print "
+                f"from the source ({files}): {_shown(added)}{inside}",
+                where[0] if len(where) == 1 else "",
+            )
     for block in what.blocks:
         if not _found(block, whole, rtl):
-            yield (
+            yield Mismatch(
                 f"document.json and the locale strings print {block[:80]!r}, which is not drawn "
-                "(as one piece)"
+                "(as one piece)",
+                "document.json",
             )
     furniture = [textcheck.normalise(what.job), *(textcheck.normalise(r) for r in what.running[:1])]
-    for number, page in enumerate(pages[1:], 2):
-        text = textcheck.normalise(page.text, right_to_left=rtl)
+    for number, text in enumerate(normalised[1:], 2):
         for item in (*furniture, str(number)):
             if item and not _found_on(item, text, rtl):
-                yield f"page {number} lacks its running head, job number or page number {item!r}"
+                yield Mismatch(
+                    f"page {number} lacks its running head, job number or page number {item!r}"
+                )
 
 
 def _accounted(

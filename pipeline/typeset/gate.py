@@ -544,10 +544,8 @@ def _exact(
         return (Finding(p.code, p.message, p.where) for p in problems)
 
     def text() -> Iterator[Finding]:
-        return (
-            Finding("PDF-TEXT-EXACT", m)
-            for m in exacttext.mismatches(document, pages, styles=styles)
-        )
+        for m in exacttext.mismatches(document, pages, styles=styles):
+            yield Finding("PDF-TEXT-EXACT", m.message, f"source {m.file}" if m.file else "")
 
     findings = _guarded(
         "PDF-REVISIONS",
@@ -583,9 +581,14 @@ def _file_structure(pdf: bytes, opened: pikepdf.Pdf) -> Iterator[Finding]:
 
 
 def enforce(
-    pdf: bytes, document: Document, flavour: Flavour, *, styles: Path | None = None
+    pdf: bytes,
+    document: Document,
+    flavour: Flavour,
+    *,
+    styles: Path | None = None,
+    exact: bool = True,
 ) -> None:
     """Raise :class:`GateFailed` listing every finding, if there is any."""
-    findings = check(pdf, document, flavour, styles=styles)
+    findings = check(pdf, document, flavour, styles=styles, exact=exact)
     if findings:
         raise GateFailed(findings)

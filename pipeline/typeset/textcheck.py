@@ -55,7 +55,7 @@ from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from itertools import accumulate
+from itertools import accumulate, pairwise
 
 import pypdfium2
 
@@ -279,11 +279,16 @@ def _nearest_prefix(needle: str, haystack: str, end: int, cursor: int) -> tuple[
 
 
 def _match(
-    source: str, target: str, start: int, breaks: Sequence[int] = ()
+    source: str,
+    target: str,
+    start: int,
+    breaks: Sequence[int] = (),
+    pieces: list[tuple[int, int]] | None = None,
 ) -> tuple[int, int | None]:
     """Match ``source`` as pieces from ``start``: (end of the last piece, failing offset or None).
 
-    ``breaks`` are the offsets in ``target`` where a page starts (see :func:`_page_break`).
+    ``breaks`` are the offsets in ``target`` where a page starts (see :func:`_page_break`);
+    ``pieces``, when given, receives each piece's (position, length) in ``target``.
     """
     offset, cursor, end = 0, start, start
     while offset < len(source):
@@ -296,10 +301,14 @@ def _match(
             length, position, cursor = cut
             offset += length
             end = position + length
+            if pieces is not None:
+                pieces.append((position, length))
             continue
         offset += length
         end = position + length
         cursor = max(0, end - LOOK_BACK)
+        if pieces is not None:
+            pieces.append((position, length))
     return end, None
 
 
@@ -406,3 +415,31 @@ def mismatches(document: Document, extracted: str) -> Iterator[str]:
             missing = bool(wanted) and _match(wanted, target, 0, breaks)[1] is not None
         if missing:
             yield f"{where}: {text[:60]!r} not found in the PDF text"
+
+
+def unexplained_gaps(document: Document, extracted: str) -> list[tuple[str, str]]:
+    """(part file, normalised PDF text) of what the PDF draws *inside* a block of a part, where
+    no page break falls: text the bagged part lacks (a word deleted from the source).
+
+    It only says *where* a difference found by the exact comparison lies, so that the finding
+    can name the part; it never fails a document itself. Left-to-right documents only (a
+    right-to-left line comes back in visual pieces, which leave gaps of their own).
+    """
+    if document.language in RIGHT_TO_LEFT:
+        return []
+    pages = [normalise(page) for page in extracted.split(PAGE_BREAK)]
+    target = "".join(pages)
+    breaks = list(accumulate(len(page) for page in pages[:-1]))
+    found: list[tuple[str, str]] = []
+    cursor = 0
+    for where, text in source_text(document).flows:
+        for block in text.split(BLOCK_BREAK):
+            pieces: list[tuple[int, int]] = []
+            cursor, failed = _match(normalise(block), target, cursor, breaks, pieces)
+            if failed is not None:
+                break
+            for (first, length), (second, _) in pairwise(pieces):
+                start = first + length
+                if second > start and not any(start <= b <= second for b in breaks):
+                    found.append((where, target[start:second]))
+    return found

@@ -66,6 +66,7 @@ MASTHEAD = rule(
 #: the session block and the title end well above it on every fixture (measured: about 0.33 of
 #: a Letter page for a joint document with two agenda items); the body text starts below.
 MASTHEAD_BAND = 0.45
+SOURCE_DIR = "data/objects/source"
 
 
 def claimed_flavour(pdf: bytes) -> tuple[Flavour | None, str]:
@@ -147,7 +148,7 @@ def check_pdf(
             )
         )
     findings += [
-        GATE_RULES[f.code](path, f"{f.where}: {f.message}" if f.where else f.message)
+        _finding(f, path)
         for f in gate.check(
             pdf,
             document,
@@ -159,6 +160,17 @@ def check_pdf(
     ]
     findings += check_masthead(pdf, document, path)
     return flavour, findings
+
+
+def _finding(found: gate.Finding, path: str) -> Finding:
+    """A gate finding as a verify finding. One that points at a source file ("source NAME":
+    the part whose text the PDF draws more of, document.json for a furniture value) names that
+    file and says the PDF disagrees; any other names the PDF."""
+    if found.where.startswith("source "):
+        name = found.where.removeprefix("source ")
+        return GATE_RULES[found.code](f"{SOURCE_DIR}/{name}", f"{found.message} (in {path})")
+    message = f"{found.where}: {found.message}" if found.where else found.message
+    return GATE_RULES[found.code](path, message)
 
 
 def masthead_items(document: Document) -> list[tuple[str, str]]:

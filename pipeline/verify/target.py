@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pipeline.config import Config
+from pipeline.model import Document
 from pipeline.package.environment import RECORD_PATH
 from pipeline.verify import archive, bagit, consistency, layouts, opinions, pdf, profile, reproduce
 from pipeline.verify.findings import Finding, rule
@@ -147,9 +148,10 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
             )
             report.findings += found
             pdf_file = root / pdf_relative
-            report.findings += _reproduce(
-                root, document, data, pdf_relative, flavour, layout, options, report
-            )
+            if not any(f.code == "PDF-TOO-LARGE" for f in found):  # one cause, one finding
+                report.findings += _reproduce(
+                    root, document, data, pdf_relative, flavour, layout, options, report
+                )
     report.checks.append("premis")
     report.findings += consistency.check_premis(root, reading, flavour)
     if options.premis_xsd is not None:
@@ -167,7 +169,7 @@ def _overlay(config: Config) -> Path | None:
 
 def _reproduce(
     root: Path,
-    document,
+    document: Document,
     data: bytes,
     pdf_relative: str,
     flavour: str | None,
