@@ -377,11 +377,21 @@ def test_one_word_deleted_from_a_part_fails(copy, capsys):
     assert_caught(bag, capsys, "PDF-NOT-REPRODUCED", pdf_of(bag))
 
 
-def test_a_part_truncated_fails(copy, capsys):
-    bag = copy("zh")
-    text = (bag / SRC / "annex-2.md").read_text(encoding="utf-8")
-    edit_source(bag, "annex-2.md", text, text[: len(text) // 2].rstrip() + "\n")
-    assert_caught(bag, capsys, "PDF-TEXT-EXACT", pdf_of(bag), "--no-reproduce")
+def test_a_part_truncated_fails_naming_the_part(copy, capsys):
+    for name in ("letter.md", "annex-1.md"):
+        bag = copy("zh")
+        text = (bag / SRC / name).read_text(encoding="utf-8")
+        edit_source(bag, name, text, text[: len(text) // 2].rstrip() + "\n")
+        assert_caught(bag, capsys, "PDF-TEXT-EXACT", f"{SRC}/{name}", "--no-reproduce")
+        shutil.rmtree(bag.parent)
+
+
+def test_a_paragraph_deleted_fails_naming_the_part(copy, capsys):
+    bag = copy("ru")
+    paragraphs = (bag / SRC / "note.md").read_text(encoding="utf-8").split("\n\n")
+    middle = paragraphs[len(paragraphs) // 2]
+    edit_source(bag, "note.md", middle + "\n\n", "")
+    assert_caught(bag, capsys, "PDF-TEXT-EXACT", f"{SRC}/note.md", "--no-reproduce")
 
 
 def _remove_premis_object(bag: Path, original_name: str) -> None:

@@ -278,7 +278,8 @@ def mismatches(
                 f"({files}) are not drawn: {_shown(missing)}"
             )
         if added:
-            gaps = textcheck.unexplained_gaps(document, textcheck.join(pages))
+            furniture = " ".join([*what.blocks, *what.running, what.job])
+            gaps = textcheck.unexplained_gaps(document, textcheck.join(pages), furniture)
             where = sorted({part for part, _ in gaps})
             inside = (
                 f"; inside the text of {', '.join(where)} the PDF draws "
@@ -290,7 +291,7 @@ def mismatches(
             yield Mismatch(
                 f"{sum(added.values())} letters and digits are drawn that unfolio does not print "
                 f"from the source ({files}): {_shown(added)}{inside}",
-                where[0] if len(where) == 1 else "",
+                gaps[0][0] if gaps else "",  # the first place the texts part ways
             )
     for block in what.blocks:
         if not _found(block, whole, rtl):

@@ -417,29 +417,75 @@ def mismatches(document: Document, extracted: str) -> Iterator[str]:
             yield f"{where}: {text[:60]!r} not found in the PDF text"
 
 
-def unexplained_gaps(document: Document, extracted: str) -> list[tuple[str, str]]:
-    """(part file, normalised PDF text) of what the PDF draws *inside* a block of a part, where
-    no page break falls: text the bagged part lacks (a word deleted from the source).
+#: normalised characters between two blocks that a paragraph number accounts for ("12", "xiv")
+NUMBER_GAP = 6
 
-    It only says *where* a difference found by the exact comparison lies, so that the finding
-    can name the part; it never fails a document itself. Left-to-right documents only (a
-    right-to-left line comes back in visual pieces, which leave gaps of their own).
+
+def unexplained_gaps(
+    document: Document, extracted: str, furniture: str = ""
+) -> list[tuple[str, str]]:
+    """(part file, normalised PDF text) of what the PDF draws within a part's text where no page
+    break falls and the source prints nothing: inside a block (a word deleted from the part),
+    between two blocks beyond a paragraph number (a paragraph deleted), or between the end of a
+    part and the next beyond its signature and the next part's heading (a part truncated).
+
+    ``furniture`` is everything else the pages print (masthead, footer, headings, signatures,
+    running heads): a gap across a page break or between parts may hold it. It only says
+    *where* a difference found by the exact comparison lies, so that the finding can name the
+    part; it never fails a document itself. Left-to-right documents only (a right-to-left
+    line comes back in visual pieces, which leave gaps of their own).
     """
     if document.language in RIGHT_TO_LEFT:
         return []
+    from collections import Counter
+
     pages = [normalise(page) for page in extracted.split(PAGE_BREAK)]
     target = "".join(pages)
     breaks = list(accumulate(len(page) for page in pages[:-1]))
     found: list[tuple[str, str]] = []
+
+    source = source_text(document)
+    notes: dict[str, str] = {}
+    for label, text in source.anywhere:
+        part_file, _, kind = label.partition(" footnote ")
+        if kind:
+            notes[part_file] = notes.get(part_file, "") + " " + text
+
+    def gap(where: str, start: int, stop: int, allowed: str | None = None) -> None:
+        """Record ``target[start:stop]`` unless all but a paragraph number of it is what may
+        stand there: ``allowed`` between blocks (nothing inside a block), plus, where a page
+        breaks, the page's furniture and the part's footnotes."""
+        if stop <= start:
+            return
+        crossed = sum(start <= b <= stop for b in breaks)
+        may = (allowed or "") + (" " + furniture + " " + notes.get(where, "")) * min(crossed, 1)
+        if allowed is None and not crossed:
+            found.append((where, target[start:stop]))
+            return
+        rest = Counter(target[start:stop]) - Counter(normalise(may))
+        if sum(rest.values()) > NUMBER_GAP * (1 + crossed):
+            found.append((where, target[start:stop]))
+
     cursor = 0
-    for where, text in source_text(document).flows:
+    previous: tuple[str, int] | None = None  # (part, end of its text)
+    for where, text in source.flows:
+        first_block = True
+        last_end = None
         for block in text.split(BLOCK_BREAK):
             pieces: list[tuple[int, int]] = []
             cursor, failed = _match(normalise(block), target, cursor, breaks, pieces)
             if failed is not None:
-                break
+                return found
+            if not pieces:
+                continue
+            if first_block and previous is not None:  # signature, next heading: furniture
+                gap(previous[0], previous[1], pieces[0][0], furniture)
+            elif last_end is not None:
+                gap(where, last_end, pieces[0][0], "")
+            first_block = False
             for (first, length), (second, _) in pairwise(pieces):
-                start = first + length
-                if second > start and not any(start <= b <= second for b in breaks):
-                    found.append((where, target[start:second]))
+                gap(where, first + length, second)
+            last_end = pieces[-1][0] + pieces[-1][1]
+        if last_end is not None:
+            previous = (where, last_end)
     return found
