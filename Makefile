@@ -59,8 +59,10 @@ examples: setup
 # Issue 5 benchmark: corpus from the fixtures, warm/cold cost against plain WeasyPrint, --jobs 1
 # and 2, worker RSS, no-change rebuild, PDF sizes -> bench/results.md (about 10 min on 2 cores).
 # BENCH_QUICK=1 runs a small corpus in well under a minute -> bench/results-quick.md.
+# bench/cold.py (issue 16): cold start, make -j2, warm server -> bench/results-cold.md.
 bench: setup
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/cold.py
 
 # Issue 6: hostile input, limits, faults (SIGKILL at random moments, concurrent builds, read-only
 # and full output, a source changed mid-build) and hostile bags, all through the real CLI -> a

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
 from pathlib import Path
 
 import click
 
-from pipeline import __version__, doctor, source
+from pipeline import __version__
 from pipeline.errors import Problem, UserError, printable
 from pipeline.resources import schemas_dir
 from pipeline.typeset import DEFAULT_FLAVOUR, FLAVOURS
@@ -65,6 +66,7 @@ def _in_folder(folder: Path, problem: Problem) -> Problem:
 def validate(sources: tuple[Path, ...], as_json: bool) -> int:
     """Check document source folders without rendering anything: the contract, the limits,
     and that the pinned fonts draw every character to be printed."""
+    from pipeline import source
     from pipeline.typeset import coverage  # fontTools only: no WeasyPrint, nothing rendered
 
     results = []
@@ -124,11 +126,22 @@ def validate(sources: tuple[Path, ...], as_json: bool) -> int:
     "configuration's emblem, if any).",
 )
 @config_option("its emblem and styles folder, as for build")
+@click.option(
+    "--make-deps",
+    "make_deps",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a make rule: the PDF depends on every file this render read.",
+)
 def render(
-    src: Path, output: Path, pdfa: str, emblem: Path | None, config_file: Path | None
+    src: Path,
+    output: Path,
+    pdfa: str,
+    emblem: Path | None,
+    config_file: Path | None,
+    make_deps: Path | None,
 ) -> int:
     """Typeset one document source folder as a UN-format PDF/A."""
-    from pipeline import atomic, typeset
+    from pipeline import atomic, source, typeset
     from pipeline import config as config_module
     from pipeline.typeset.engine import RenderError
     from pipeline.typeset.gate import GateFailed
@@ -150,6 +163,14 @@ def render(
         return EXIT_FAILED
     atomic.write_bytes(output, pdf)
     click.echo(f"wrote {output} (PDF/A-{pdfa.upper()}, {len(pdf):,} bytes)")
+    if make_deps is not None:
+        from pipeline import makedeps
+
+        config_path = config_file or config_module.found(None)
+        read = makedeps.inputs(src, document, config, config_path)
+        if emblem is not None:
+            read.append(emblem)
+        atomic.write_bytes(make_deps, makedeps.rule([str(output)], read).encode("utf-8"))
     return EXIT_OK
 
 
@@ -352,6 +373,35 @@ def verify(
 
 
 @cli.command()
+@click.argument("src", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "target",
+    required=True,
+    help="The make target the rule is for (the PDF, the bag, or a stamp file).",
+)
+@config_option("its emblem and styles folder are inputs too")
+def deps(src: Path, target: str, config_file: Path | None) -> int:
+    """Print the make rule of every file a render or build of SRC reads.
+
+    The source folder's files, the configuration file, its emblem and styles overlay; each
+    also gets an empty rule, so a deleted part does not stop make. Include the output in a
+    Makefile (see docs/make.md) and make rebuilds exactly when one of them changes.
+    """
+    from pipeline import config as config_module
+    from pipeline import makedeps, source
+
+    config = config_module.load(config_file)
+    document = source.load(src)
+    config_path = config_file or config_module.found(None)
+    click.echo(
+        makedeps.rule([target], makedeps.inputs(src, document, config, config_path)), nl=False
+    )
+    return EXIT_OK
+
+
+@cli.command()
 def schema() -> int:
     """Print the JSON Schema of document.json."""
     click.echo((schemas_dir() / "document.schema.json").read_text(encoding="utf-8"), nl=False)
@@ -361,6 +411,8 @@ def schema() -> int:
 @cli.command(name="doctor")
 def doctor_command() -> int:
     """Check that this host has what rendering needs, with a fix for each gap."""
+    from pipeline import doctor
+
     checks = doctor.run()
     for check in checks:
         mark = "ok  " if check.ok else "FAIL"
@@ -374,6 +426,13 @@ def doctor_command() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns (and exits with) the exit code."""
+    if argv is None and os.environ.get("UNFOLIO_WARM", "") not in ("", "0"):
+        from pipeline import warm  # UNFOLIO_WARM=1: render and build run in a warm server
+
+        if warm.wanted(sys.argv[1:]):
+            code = warm.run(sys.argv[1:])
+            if code is not None:
+                sys.exit(code)
     try:
         code = cli.main(args=argv, prog_name="unfolio", standalone_mode=False)
     except click.exceptions.Exit as exc:  # --help, --version

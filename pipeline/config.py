@@ -15,7 +15,7 @@ They are read from ``unfolio.toml`` in the working folder, or from the file give
 Defaults: ``source_organization`` "United Nations"; no contact elements; the profile URI
 :data:`DEFAULT_PROFILE_IDENTIFIER`, which is the ``BagIt-Profile-Identifier`` of the shipped
 ``schemas/bag-profile.json``; no emblem (the neutral placeholder); the shipped ``styles/``. A ``styles`` folder is an overlay
-laid out like the shipped one: each of ``css/fonts.css``, ``css/geometry.css``,
+laid out like the shipped one: each of ``css/fonts.css`` (``css/fonts-zh.css``, ``css/fonts-ar.css``), ``css/geometry.css``,
 ``css/unfolio.css``, ``css/languages.css``, ``templates/document.html.j2``, ``recycle.svg`` and
 ``emblem-placeholder.svg`` it holds replaces the shipped file; locale strings and the pinned
 fonts stay the shipped ones (they are the UN format and the reproducibility contract).
@@ -63,6 +63,15 @@ class Config:
             # the emblem's bytes enter the key, not its path (which differs between machines)
             "emblem": "configured" if self.emblem else "",
         }
+
+
+def found(path: Path | None = None, *, cwd: Path | None = None) -> Path | None:
+    """The configuration file :func:`load` reads for ``path``: it, else ``unfolio.toml`` in
+    ``cwd`` when there is one, else None (the defaults)."""
+    if path is not None:
+        return path
+    candidate = Path(CONFIG_NAME) if cwd is None else cwd / CONFIG_NAME
+    return candidate if candidate.is_file() else None
 
 
 def load(path: Path | None = None, *, cwd: Path | None = None) -> Config:

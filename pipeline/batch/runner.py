@@ -202,7 +202,7 @@ def run(
             )
             for number, result in outcomes:
                 record(order[number], result)
-        elif options.executor == "inline" or (options.jobs == 1 and len(entries) == 1):
+        elif options.executor == "inline" or len(entries) == 1:
             # in this process: asked for (debugging), or one document, which has no batch to
             # protect from a crash and should not pay a worker's start-up
             for number, task in enumerate(tasks()):

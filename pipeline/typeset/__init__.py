@@ -30,7 +30,9 @@ def typeset(
     coverage.check(document)
     html = layout.build_html(document, emblem=emblem, styles=styles)
     ident = engine.identifier(document.symbol, document.language)
-    return engine.render(html, source, pdf_variant, pdf_identifier=ident, styles=styles)
+    return engine.render(
+        html, source, pdf_variant, pdf_identifier=ident, styles=styles, language=document.language
+    )
 
 
 def render_pdf(

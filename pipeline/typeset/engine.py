@@ -28,10 +28,13 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-import pydyf  # WeasyPrint's PDF writer
-from weasyprint.text.ffi import ffi as _ffi
-from weasyprint.text.ffi import harfbuzz as _hb
-from weasyprint.text.ffi import harfbuzz_subset as _hb_subset
+from pipeline.typeset import libraries
+
+with libraries.fast_lookup():  # WeasyPrint finds its C libraries as it is imported
+    import pydyf  # WeasyPrint's PDF writer
+    from weasyprint.text.ffi import ffi as _ffi
+    from weasyprint.text.ffi import harfbuzz as _hb
+    from weasyprint.text.ffi import harfbuzz_subset as _hb_subset
 
 from pipeline import fonts
 from pipeline.errors import UserError
@@ -40,6 +43,8 @@ from pipeline.resources import style_file, styles_dir
 from pipeline.typeset import wpfixes
 
 STYLESHEETS = ("fonts.css", "geometry.css", "unfolio.css", "languages.css")
+#: Font sheets only documents in these languages need (loaded after fonts.css).
+LANGUAGE_FONT_SHEETS = {"zh": "fonts-zh.css", "ar": "fonts-ar.css"}
 PDF_VARIANTS = ("pdf/a-2b", "pdf/a-2u", "pdf/a-3b", "pdf/a-3u")
 
 # Log records that mean the PDF would not be what we promise (PDF/A, pinned fonts, no fetch).
@@ -199,26 +204,39 @@ def release_fonts() -> None:
 _ENV_LOCK = threading.Lock()
 
 
+def stylesheets(styles: Path | None = None, language: str | None = None) -> tuple:
+    """The parsed stylesheets of a ``language`` (None: of every language), once per process
+    and styles overlay: each of ``STYLESHEETS``, plus the language's font sheet, from the
+    overlay's ``css/`` when it has it, else the shipped one. A CSS warning (a typo) is an
+    error. Which font sheets a process has loaded does not change a byte of the PDF (the font
+    families are disjoint; tests/test_typeset_languages_fonts.py checks it)."""
+    names = _sheet_names(language)
+    return tuple(sheet for name in names for sheet in _stylesheet(name, styles))
+
+
+def _sheet_names(language: str | None) -> tuple[str, ...]:
+    fonts_for = (
+        tuple(LANGUAGE_FONT_SHEETS.values())
+        if language is None
+        else tuple(v for k, v in LANGUAGE_FONT_SHEETS.items() if k == language)
+    )
+    return (STYLESHEETS[0], *fonts_for, *STYLESHEETS[1:])
+
+
 @cache
-def stylesheets(styles: Path | None = None) -> tuple:
-    """The parsed stylesheets, once per process and styles overlay (each of ``STYLESHEETS``
-    from ``styles/css`` when the overlay has it, else the shipped one); a CSS warning (a typo)
-    is an error."""
+def _stylesheet(name: str, styles: Path | None) -> tuple:
     roots = [styles_dir()] if styles is None else [styles_dir(), Path(styles)]
     fetcher = AllowListFetcher(roots, fonts_allowed=True)
     with _guard() as records:
-        sheets = tuple(
-            _wp.CSS(
-                filename=str(style_file(f"css/{name}", styles)),
-                url_fetcher=fetcher,
-                font_config=font_config(),
-            )
-            for name in STYLESHEETS
+        sheet = _wp.CSS(
+            filename=str(style_file(f"css/{name}", styles)),
+            url_fetcher=fetcher,
+            font_config=font_config(),
         )
     css_problems = [message for message, _ in records]  # a CSS warning is a typo: all fatal
     if css_problems:
-        raise RenderError("stylesheet problems:\n" + "\n".join(css_problems))
-    return sheets
+        raise RenderError(f"stylesheet problems in css/{name}:\n" + "\n".join(css_problems))
+    return (sheet,)
 
 
 # -- compact CID-keyed CFF subsets ------------------------------------------------------------
@@ -391,6 +409,7 @@ def render(
     attachments: Sequence | None = None,
     compact_fonts: bool = True,
     styles: Path | None = None,
+    language: str | None = None,
 ) -> bytes:
     """Render ``html`` to PDF bytes (raw WeasyPrint output, before the post-pass).
 
@@ -398,11 +417,12 @@ def render(
     allows it and the templates folder (plus any extra ``roots``). ``pdf_identifier`` defaults
     to a digest of the HTML, so equal input gives an equal file. ``compact_fonts=False``
     keeps WeasyPrint's own CJK subsets (for comparisons; see :func:`compact_cid_fonts`).
-    ``styles`` is the overlay styles folder (see :func:`stylesheets`).
+    ``styles`` is the overlay styles folder and ``language`` the document's, which selects
+    the font sheets to load (None: all; see :func:`stylesheets`).
     """
     if pdf_variant not in PDF_VARIANTS:
         raise ValueError(f"pdf_variant {pdf_variant!r}: expected one of {', '.join(PDF_VARIANTS)}")
-    sheets = stylesheets(None if styles is None else Path(styles))
+    sheets = stylesheets(None if styles is None else Path(styles), language)
     base = Path(base_url).resolve()
     templates = [styles_dir() / "templates"]
     if styles is not None:
