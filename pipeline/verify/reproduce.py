@@ -9,7 +9,8 @@ byte-identical (``PDF-NOT-REPRODUCED``). When a component differs or is missing,
 names it and the check is skipped, never failed: another machine proves nothing either way.
 
 The re-render calls the typesetting steps themselves (coverage, layout, WeasyPrint, the
-post-pass), never a render cache: a cached PDF would be compared with itself.
+post-pass) with :mod:`pipeline.cache` off, never a render cache: a cached PDF would be
+compared with itself.
 """
 
 from __future__ import annotations
@@ -123,11 +124,17 @@ def _emblem(digest: str | None, config: Config, overlay: Path | None) -> Path | 
 def rerender(
     document: Document, source: Path, flavour: str, emblem: Path | None, styles: Path | None
 ) -> bytes:
-    """The PDF the build renders, from its steps: no render cache, no gate (verify runs it)."""
+    """The PDF the build renders, from its steps, with unfolio's cache of derived facts off
+    (:func:`pipeline.cache.disabled`): it depends on nothing but the bag and the environment.
+    No gate here: verify runs it on the bagged PDF."""
+    from pipeline import cache
     from pipeline.typeset import postpass, typeset
 
-    raw = typeset(document, source, pdf_variant=f"pdf/a-{flavour}", emblem=emblem, styles=styles)
-    return postpass.finish(raw, document, flavour)  # type: ignore[arg-type]
+    with cache.disabled():
+        raw = typeset(
+            document, source, pdf_variant=f"pdf/a-{flavour}", emblem=emblem, styles=styles
+        )
+        return postpass.finish(raw, document, flavour)  # type: ignore[arg-type]
 
 
 def check(
