@@ -566,3 +566,43 @@ def test_a_bag_of_unfolio_0_1_gets_a_note_that_reproduction_was_not_possible(nam
     assert not codes & NEW_CODES, found
     note = next(f for f in found if f["code"] == "PDF-REPRODUCE-UNRECORDED")
     assert note["severity"] == "note" and note["file"].endswith(".pdf")
+
+
+# -- a styles overlay and an emblem: at hand through --config, or reproduction is skipped ------
+
+
+def test_a_bag_built_with_an_overlay_and_emblem_reproduces_only_with_them_at_hand(
+    tmp_path, capsys, monkeypatch
+):
+    from pipeline.resources import styles_dir
+
+    overlay = tmp_path / "overlay"
+    (overlay / "css").mkdir(parents=True)
+    shipped = (styles_dir() / "css" / "unfolio.css").read_text(encoding="utf-8")
+    (overlay / "css" / "unfolio.css").write_text(
+        shipped + "\n.doc-title { letter-spacing: 0.2pt; }\n", encoding="utf-8"
+    )
+    emblem = tmp_path / "emblem.svg"
+    emblem.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+        '<circle cx="5" cy="5" r="4" fill="none" stroke="#000"/></svg>',
+        encoding="utf-8",
+    )
+    config = Config(styles=overlay, emblem=emblem)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    document = source.load(EXAMPLE)
+    pdf = render_pdf(document, EXAMPLE, flavour="2u", emblem=emblem, styles=overlay)
+    (tmp_path / "out").mkdir()
+    bag = build_bag(document, pdf, "2u", tmp_path / "out", config)
+    code, found = verify(bag, capsys)
+    assert code == 0 and [f["code"] for f in found] == ["PDF-REPRODUCE-SKIPPED"], found
+    assert "styles overlay" in found[0]["message"] and "emblem" in found[0]["message"]
+    toml = tmp_path / "unfolio.toml"
+    toml.write_text(f'styles = "{overlay}"\nemblem = "{emblem}"\n', encoding="utf-8")
+    code, found = verify(bag, capsys, "--config", str(toml))
+    assert code == 0 and found == [], found
+    # a different overlay at hand is named, not used
+    (overlay / "css" / "unfolio.css").write_text(shipped, encoding="utf-8")
+    code, found = verify(bag, capsys, "--config", str(toml))
+    assert code == 0 and [f["code"] for f in found] == ["PDF-REPRODUCE-SKIPPED"], found
+    assert "not the one recorded" in found[0]["message"]
