@@ -606,3 +606,14 @@ def test_a_bag_built_with_an_overlay_and_emblem_reproduces_only_with_them_at_han
     code, found = verify(bag, capsys, "--config", str(toml))
     assert code == 0 and [f["code"] for f in found] == ["PDF-REPRODUCE-SKIPPED"], found
     assert "not the one recorded" in found[0]["message"]
+
+
+def test_the_fast_normalisation_keeps_exactly_unicode_letters_and_digits():
+    import sys
+    import unicodedata
+
+    kept = textcheck._NOT_LETTER_OR_DIGIT
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        wanted = unicodedata.category(char)[0] in "LN" and char != "\u0640"
+        assert bool(kept.sub("", char)) == wanted, hex(code)

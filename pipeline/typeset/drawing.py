@@ -380,6 +380,7 @@ _HEX_STRING = re.compile(rb"<[0-9A-Fa-f\s]*>")
 #: a marked-content property list (``/P <</MCID 3>> BDC``): names, numbers and constants only
 _PLAIN_DICT = re.compile(rb"<<(?:\s|/[^\s/\[\]<>(){}%]*|[-+0-9.]+|true|false|null)*>>")
 _SKIPPED = re.compile(rb"/[^\s/\[\]<>(){}%]*|%[^\r\n]*")  # names and comments
+_ALL_SKIPPED = re.compile(rb"<[0-9A-Fa-f\s]*>|/[^\s/\[\]<>(){}%]*|%[^\r\n]*")
 _COLOUR_OP = re.compile(rb"(?<![^\s\]])(rg|RG|g|G|k|K|sc|SC|scn|SCN)(?![^\s\[])")
 _OPERANDS = frozenset({b"true", b"false", b"null"})
 _OPERATOR_START = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'\"")
@@ -389,7 +390,10 @@ def _quick(data: bytes) -> tuple[set[str], bool] | None:
     """(operators, whether any near-white colour is set), read with byte-level splitting, or
     None when the stream holds a literal string or a dictionary the quick read cannot skip
     safely (then the exact parse decides). WeasyPrint writes hex strings only."""
-    bare = _SKIPPED.sub(b" ", _PLAIN_DICT.sub(b" ", _HEX_STRING.sub(b" ", data)))
+    if b"<<" in data:  # property lists may hold hex strings: strings first, then the lists
+        bare = _SKIPPED.sub(b" ", _PLAIN_DICT.sub(b" ", _HEX_STRING.sub(b" ", data)))
+    else:
+        bare = _ALL_SKIPPED.sub(b" ", data)
     if b"(" in bare or b"<" in bare or b"{" in bare:
         return None
     tokens = set(bare.replace(b"[", b" ").replace(b"]", b" ").split())

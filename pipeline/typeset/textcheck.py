@@ -82,7 +82,12 @@ def normalise(text: str, *, right_to_left: bool = False) -> str:
     folded = unicodedata.normalize("NFKC", text).casefold()
     if right_to_left:
         folded = _unordered_numbers(folded)
-    return "".join(c for c in folded if _letter_or_digit(c) and c != _TATWEEL)
+    return _NOT_LETTER_OR_DIGIT.sub("", folded)
+
+
+#: what is not a letter or digit (Unicode L, N), and the tatweel: ``\w`` is ``str.isalnum``
+#: plus "_", which is exactly categories L and N (checked over all of Unicode in the tests)
+_NOT_LETTER_OR_DIGIT = re.compile(r"[\W_\u0640]+")
 
 
 def _letter_or_digit(char: str) -> bool:
