@@ -233,6 +233,27 @@ def render(
     "a crash or hang stops the batch); or a Dask distributed cluster (needs unfolio[dask]).",
 )
 @click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786.")
+@click.option(
+    "--sign-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Sign each PDF and bag with this PEM private key (encrypted: passphrase from "
+    "UNFOLIO_SIGN_PASSPHRASE or a prompt).",
+)
+@click.option(
+    "--sign-cert",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The signing key's certificate (PEM).",
+)
+@click.option(
+    "--sign-chain",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Intermediate certificates to embed with the signature (PEM).",
+)
+@click.option(
+    "--sign-p12",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Sign with the key and certificates of this PKCS#12 file instead.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 def build(
     sources: tuple[str, ...],
@@ -247,6 +268,10 @@ def build(
     max_memory: int,
     executor: str,
     scheduler: str | None,
+    sign_key: Path | None,
+    sign_cert: Path | None,
+    sign_chain: Path | None,
+    sign_p12: Path | None,
     as_json: bool,
 ) -> int:
     """Validate, typeset and package each document source folder as a BagIt bag in OUTPUT.
@@ -261,11 +286,14 @@ def build(
 
     if scheduler and executor != "dask":
         raise click.UsageError("--scheduler is for --executor dask")
+    config = config_module.load(config_file)
+    signer = _signer(sign_key, sign_cert, sign_chain, sign_p12, config.signing)
     options = batch.Options(
         output=output,
         flavour=pdfa,
         fmt=fmt,
-        config=config_module.load(config_file),
+        config=config,
+        signer=signer,
         jobs=jobs or batch.default_jobs(),
         force=force,
         timeout=timeout,
@@ -281,6 +309,43 @@ def build(
         for line in summary.closing_lines():
             click.echo(printable(line), err=True)
     return summary.exit_code
+
+
+def _ask_passphrase(name: str) -> bytes | None:
+    """A hidden prompt at a terminal; None when no one is there to answer."""
+    if not sys.stdin.isatty():
+        return None
+    return click.prompt(f"Passphrase for {name}", hide_input=True, err=True).encode("utf-8")
+
+
+def _signer(key: Path | None, cert: Path | None, chain: Path | None, p12: Path | None, signing):
+    """The run's signer from the options, else the ``[signing]`` table; None: unsigned."""
+    from pipeline.sign import Signer, keys
+
+    if key or cert or chain or p12:
+        if p12 and (key or cert):
+            raise click.UsageError("--sign-p12, or --sign-key with --sign-cert, not both")
+        if not p12 and not (key and cert):
+            raise click.UsageError("--sign-key and --sign-cert go together")
+        if chain and p12:
+            raise click.UsageError("--sign-chain is for --sign-key; a PKCS#12 file holds its chain")
+    elif signing.signs:
+        key, cert, chain, p12 = signing.key, signing.certificate, signing.chain, signing.pkcs12
+    else:
+        return None
+    if p12 is not None:
+        identity = keys.load_pkcs12(p12, ask=_ask_passphrase)
+        where = str(p12)
+    else:
+        assert key is not None and cert is not None
+        identity = keys.load_pem(key, cert, chain, ask=_ask_passphrase)
+        where = str(cert)
+    try:
+        when = keys.signing_time()
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    identity.check_time(when, where)
+    return Signer(identity, when)
 
 
 @cli.command()
@@ -307,7 +372,20 @@ def build(
 @click.option(
     "--no-second-opinions",
     is_flag=True,
-    help="Do not run bagit-python, bagit-profile and veraPDF as well.",
+    help="Do not run bagit-python, bagit-profile, veraPDF and openssl as well.",
+)
+@click.option(
+    "--trust",
+    "trust_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Trust anchors (PEM certificates) the signatures must chain to; repeatable "
+    "(default: the configuration's signing.trust).",
+)
+@click.option(
+    "--require-signature",
+    is_flag=True,
+    help="Fail a bag that is not signed (the only defence against a stripped signature).",
 )
 @click.option(
     "--no-reproduce",
@@ -324,6 +402,8 @@ def verify(
     config_file: Path | None,
     no_second_opinions: bool,
     no_reproduce: bool,
+    trust_files: tuple[Path, ...],
+    require_signature: bool,
 ) -> int:
     """Check bags (folders, .zip or .tar.gz) and name every broken file.
 
@@ -331,19 +411,30 @@ def verify(
     """
     from pipeline import config as config_module
     from pipeline.config import DEFAULT_PROFILE_IDENTIFIER
-    from pipeline.verify import Options, consistency, profile, verify_target
+    from pipeline.verify import Options, consistency, profile, signature, verify_target
     from pipeline.verify.report import as_json as json_report
     from pipeline.verify.report import text_lines
 
     missing = [str(t) for t in targets if not t.exists()]  # a link to nowhere too
     if missing:
         raise UserError(f"no such bag or archive: {', '.join(missing)}")
+    if bagit_only and (trust_files or require_signature):
+        raise click.UsageError(
+            "--trust and --require-signature are unfolio checks, not --bagit-only"
+        )
     identifier = None
-    loaded = None if bagit_only else config_module.load(config_file)
-    if profile_file is None and loaded is not None:
-        configured = loaded.profile_identifier
-        identifier = None if configured == DEFAULT_PROFILE_IDENTIFIER else configured
+    anchors: tuple = ()
+    loaded = None
+    if not bagit_only:
+        config = loaded = config_module.load(config_file)
+        if profile_file is None:
+            configured = config.profile_identifier
+            identifier = None if configured == DEFAULT_PROFILE_IDENTIFIER else configured
+        anchors = tuple(signature.load_anchors(trust_files or config.signing.trust))
+        require_signature = require_signature or config.signing.require_signature
     options = Options(
+        trust=anchors,
+        require_signature=require_signature,
         bagit_only=bagit_only,
         strict=strict,
         premis_xsd=premis_xsd,
@@ -370,6 +461,63 @@ def verify(
         passed = sum(r.passed(strict) for r in reports)
         click.echo(f"{passed} of {len(reports)} passed")
     return EXIT_OK if all(r.passed(strict) for r in reports) else EXIT_FAILED
+
+
+@cli.command(name="import")
+@click.argument("docx", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The source folder to create (new, or an empty folder).",
+)
+@click.option(
+    "--report",
+    "report_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the import report (what was read, changed, left out) as JSON.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the import report as JSON.")
+def import_command(docx: Path, output: Path, report_file: Path | None, as_json: bool) -> int:
+    """Make a document source folder from a UN Word document (.docx).
+
+    Body text, headings, numbered paragraphs, emphasis, links, footnotes and tables become
+    Markdown; the masthead values are read from the first-page header and footer and the
+    document variables, and those it cannot read are left as [[TO FILL: field]] (validate
+    warns about them, build refuses them). What is not carried over (images, comments,
+    tracked deletions, text boxes, field codes) is listed, with its text.
+    """
+    from pipeline import atomic
+    from pipeline.importer import import_docx
+
+    result = import_docx(docx, output)
+    report = result.report
+    if report_file is not None:
+        data = json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n"
+        atomic.write_bytes(report_file, data.encode("utf-8"))
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        for item in report.items:
+            if item.kind == "not-carried":
+                click.echo(f"warning: {printable(str(docx))}: {item.line()}", err=True)
+            elif item.kind == "to-fill":
+                click.echo(
+                    f"warning: {printable(str(output))}: to fill: {item.what}: {item.detail}",
+                    err=True,
+                )
+            elif item.kind == "changed":
+                click.echo(f"note: {printable(str(docx))}: {item.line()}", err=True)
+    parts = len(result.files) - 1
+    left = len(report.of("not-carried"))
+    fill = len(report.of("to-fill"))
+    click.echo(
+        f"wrote {printable(str(output))} ({parts} part{'s' * (parts != 1)}; "
+        f"{left} item{'s' * (left != 1)} not carried over, {fill} value{'s' * (fill != 1)} "
+        "to fill)"
+    )
+    return EXIT_OK
 
 
 @cli.command()

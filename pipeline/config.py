@@ -12,6 +12,20 @@ They are read from ``unfolio.toml`` in the working folder, or from the file give
     emblem = "emblem.svg"                            # SVG printed instead of the placeholder
     styles = "my-styles"                             # overlay: its css/, templates/, SVGs win
 
+A ``[signing]`` table names the organization's signing identity (read by ``build``) and the
+certificates ``verify`` trusts; every key optional, paths relative to the file::
+
+    [signing]
+    key = "keys/org.key.pem"            # PEM private key (encrypted: UNFOLIO_SIGN_PASSPHRASE)
+    certificate = "keys/org.cert.pem"   # its certificate
+    chain = "keys/chain.pem"            # intermediate certificates, if any
+    # pkcs12 = "keys/org.p12"           # instead of the three above
+    trust = ["trust/root.pem"]          # verify's trust anchors (as --trust)
+    require_signature = true            # verify fails an unsigned bag (as --require-signature)
+
+The key file's *path* is configuration; the key itself is read only by the process that
+signs, never copied into the configuration a worker receives (see ``pipeline.sign``).
+
 Defaults: ``source_organization`` "United Nations"; no contact elements; the profile URI
 :data:`DEFAULT_PROFILE_IDENTIFIER`, which is the ``BagIt-Profile-Identifier`` of the shipped
 ``schemas/bag-profile.json``; no emblem (the neutral placeholder); the shipped ``styles/``. A ``styles`` folder is an overlay
@@ -43,6 +57,66 @@ _PATH_KEYS = ("emblem", "styles")
 
 
 @dataclass(frozen=True)
+class Signing:
+    """The ``[signing]`` table: paths only (no key material), so it may travel with a task."""
+
+    key: Path | None = None
+    certificate: Path | None = None
+    chain: Path | None = None
+    pkcs12: Path | None = None
+    trust: tuple[Path, ...] = ()
+    require_signature: bool = False
+
+    @property
+    def signs(self) -> bool:
+        return self.key is not None or self.pkcs12 is not None
+
+
+_SIGNING_PATHS = ("key", "certificate", "chain", "pkcs12")
+
+
+def _parse_signing(table: object, path: Path) -> tuple[Signing, list[Problem]]:
+    problems: list[Problem] = []
+    if not isinstance(table, dict):
+        return Signing(), [Problem(str(path), "signing: expected a table ([signing])")]
+    values: dict[str, object] = {}
+    for key, value in table.items():
+        where = f"signing.{key}"
+        if key in _SIGNING_PATHS:
+            if not isinstance(value, str) or not value.strip():
+                problems.append(Problem(str(path), f"{where}: expected a non-empty path"))
+                continue
+            resolved = (path.parent / value).resolve()
+            if not resolved.is_file():
+                problems.append(Problem(str(path), f"{where}: {resolved} is not a file"))
+            values[key] = resolved
+        elif key == "trust":
+            items = [value] if isinstance(value, str) else value
+            if not isinstance(items, list) or not all(isinstance(i, str) and i for i in items):
+                problems.append(Problem(str(path), f"{where}: expected a path or list of paths"))
+                continue
+            resolved_all = tuple((path.parent / item).resolve() for item in items)
+            problems += [
+                Problem(str(path), f"{where}: {p} is not a file")
+                for p in resolved_all
+                if not p.is_file()
+            ]
+            values[key] = resolved_all
+        elif key == "require_signature":
+            if not isinstance(value, bool):
+                problems.append(Problem(str(path), f"{where}: expected true or false"))
+            values[key] = bool(value)
+        else:
+            known = ", ".join((*_SIGNING_PATHS, "trust", "require_signature"))
+            problems.append(Problem(str(path), f"unknown key {where!r} (known: {known})"))
+    if "pkcs12" in values and ("key" in values or "certificate" in values):
+        problems.append(Problem(str(path), "signing: pkcs12, or key and certificate, not both"))
+    elif ("key" in values) != ("certificate" in values):
+        problems.append(Problem(str(path), "signing: key and certificate go together"))
+    return Signing(**values), problems  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
 class Config:
     """The settings in force for a run; ``Config()`` is the documented defaults."""
 
@@ -52,6 +126,7 @@ class Config:
     profile_identifier: str = DEFAULT_PROFILE_IDENTIFIER
     emblem: Path | None = None
     styles: Path | None = None  # None: the shipped styles folder
+    signing: Signing = Signing()
 
     def key_values(self) -> dict[str, str]:
         """The values that shape a bag, as text, for the build key."""
@@ -98,8 +173,11 @@ def _parse(data: dict[str, object], path: Path) -> Config:
     problems: list[Problem] = []
     values: dict[str, object] = {}
     for key, value in data.items():
-        if key not in _TEXT_KEYS + _PATH_KEYS:
-            known = ", ".join(_TEXT_KEYS + _PATH_KEYS)
+        if key == "signing":
+            values[key], found = _parse_signing(value, path)
+            problems += found
+        elif key not in _TEXT_KEYS + _PATH_KEYS:
+            known = ", ".join((*_TEXT_KEYS, *_PATH_KEYS, "signing"))
             problems.append(Problem(str(path), f"unknown key {key!r} (known: {known})"))
         elif not isinstance(value, str) or not value.strip():
             problems.append(Problem(str(path), f"{key}: expected a non-empty string"))

@@ -44,6 +44,10 @@ _REQUIRED = (
     "sc_year",
     "ecosoc_session",
     "agenda",
+    "main_committees",
+    "sponsors_line",
+    "draft_opening",
+    "date_range",
     "distribution_block_language",
     "version_language",
     "language_names",
@@ -314,6 +318,37 @@ class Locale:
         """ECOSOC names its sessions by calendar year: "2021 session"."""
         _check_number(year, "an ECOSOC session year", 1946, 9999)
         return _fill(self._data["ecosoc_session"], year=lambda: str(year))
+
+    def main_committee(self, number: int) -> str:
+        """The General Assembly's Main Committee n (1-6) as the session block names it; the
+        Fourth is named in full: "Special Political and Decolonization Committee (Fourth
+        Committee)"."""
+        _check_number(number, "a Main Committee", 1, 6)
+        return self._data["main_committees"][str(number)]
+
+    def sponsors_line(self, names: str) -> tuple[str, str]:
+        """A draft's sponsors line around its footnote call: ("Palau:", " draft resolution")."""
+        before, after = self._data["sponsors_line"].split("{call}")
+        return before.replace("{names}", names), after
+
+    @property
+    def draft_opening(self) -> str:
+        """The words a draft resolution opens with: "The General Assembly,"."""
+        return self._data["draft_opening"]
+
+    def date_range(self, first: dt.date, last: dt.date) -> str:
+        """A meeting's dates: "4–15 November 2019", "4–15 ноября 2019 года", "2019年11月4日至15日"."""
+        same = (first.year, first.month) == (last.year, last.month) and first != last
+        if first == last:
+            return self.format_date(first)
+        template = self._data["date_range"]["same_month" if same else "other"]
+        return _fill(
+            template,
+            day1=lambda: str(first.day),
+            day2=lambda: str(last.day),
+            date1=lambda: self.format_date(first),
+            date2=lambda: self.format_date(last),
+        )
 
     def agenda_item_line(
         self, items: Sequence[tuple[str, str | None]], *, organ: str = "GA"

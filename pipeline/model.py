@@ -95,6 +95,16 @@ class Organ:
     session: int | str | None = None  # GA/HRC: 75, or "ES-11" / "S-8"
     year: int | None = None  # SC/ECOSOC: calendar year
     agenda_items: tuple[AgendaItem, ...] = ()
+    body: str | None = None  # a subsidiary body (Geneva session block)
+    meeting_dates: tuple[date, date] | None = None  # first and last day of the meeting
+
+
+@dataclass(frozen=True)
+class Sponsors:
+    """A draft's sponsors line: the names as printed, and the note called after them."""
+
+    names: str
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +149,7 @@ class Document:
     subtitle: str | None = None
     processing_dates: tuple[date, ...] = ()
     remarks: str | None = None
+    sponsors: Sponsors | None = None
 
     @property
     def symbol(self) -> str:

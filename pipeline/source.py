@@ -39,6 +39,7 @@ from pipeline.model import (
     Part,
     Signature,
     SourceFile,
+    Sponsors,
     forbidden_pattern,
 )
 from pipeline.resources import schemas_dir
@@ -52,6 +53,8 @@ from pipeline.symbols import (
 )
 
 METADATA_FILE = "document.json"
+# A draft: a symbol with an L. (limited) segment, A/C.2/80/L.2, A/80/L.5.
+_DRAFT = re.compile(r"/L\.[1-9]")
 FIRST_SC_YEAR = 1946
 FIRST_GA_YEAR = 1946  # the first session opened in January 1946
 
@@ -485,7 +488,17 @@ def _semantic_problems(meta: dict[str, Any], where: str) -> list[Problem]:
                 f"/organs/{i}/year",
                 f"year {year} must be between {FIRST_SC_YEAR} and the document's year {masthead.year}",
             )
+        dates = organ.get("meeting_dates")
+        if dates:
+            first = _real_date(dates["from"], f"/organs/{i}/meeting_dates/from", at)
+            last = _real_date(dates["to"], f"/organs/{i}/meeting_dates/to", at)
+            if first and last and first > last:
+                at(f"/organs/{i}/meeting_dates", "the meeting's first day is after its last")
     problems += _symbol_organ_problems(meta, where)
+    if "sponsors" in meta and not any(
+        _DRAFT.search(text) for text in meta["symbols"] if isinstance(text, str)
+    ):
+        at("/sponsors", "a sponsors line belongs to a draft: no symbol has an L. segment")
 
     kinds = [p["kind"] for p in meta["parts"]]
     if kinds[0] != "main" or kinds.count("main") != 1:
@@ -706,6 +719,15 @@ def _build(meta: dict[str, Any], symbols, parts, files) -> Document:
                     AgendaItem(a["item"], a.get("sub_item"), a.get("title"))
                     for a in o.get("agenda_items", [])
                 ),
+                body=o.get("body"),
+                meeting_dates=(
+                    (
+                        date.fromisoformat(o["meeting_dates"]["from"]),
+                        date.fromisoformat(o["meeting_dates"]["to"]),
+                    )
+                    if "meeting_dates" in o
+                    else None
+                ),
             )
             for o in meta["organs"]
         ),
@@ -716,4 +738,9 @@ def _build(meta: dict[str, Any], symbols, parts, files) -> Document:
         parts=parts,
         files=files,
         remarks=meta.get("remarks"),
+        sponsors=(
+            Sponsors(meta["sponsors"]["names"], meta["sponsors"].get("note"))
+            if "sponsors" in meta
+            else None
+        ),
     )

@@ -474,6 +474,16 @@ def _encrypt(pdf: pikepdf.Pdf) -> bytes:
     return out.getvalue()
 
 
+def _text_field_form(pdf: pikepdf.Pdf) -> None:
+    """A fillable text field: no form but unfolio's signature field is allowed."""
+    field = pdf.make_indirect(
+        pikepdf.Dictionary(FT=pikepdf.Name.Tx, T="name", Type=pikepdf.Name.Annot,
+                           Subtype=pikepdf.Name.Widget, Rect=[0, 0, 0, 0], F=4)
+    )  # fmt: skip
+    pdf.pages[0].obj.Annots = pikepdf.Array([*pdf.pages[0].obj.get("/Annots", []), field])
+    pdf.Root.AcroForm = pikepdf.Dictionary(Fields=[field])
+
+
 FIXTURES: dict[str, Callable[[pikepdf.Pdf], object]] = {
     "font-program-missing": _drop_font_program,
     "tounicode-missing": _drop_tounicode,
@@ -501,6 +511,7 @@ FIXTURES: dict[str, Callable[[pikepdf.Pdf], object]] = {
     "no-output-intent": _drop_output_intent,
     "scrambled-tounicode": _scramble_tounicode,
     "text-below-the-page": _shift_page_down,
+    "text-field-form": _text_field_form,
 }
 EXPECTED = {
     "font-program-missing": "PDF-FONT-EMBEDDED",
@@ -525,6 +536,7 @@ EXPECTED = {
     "no-output-intent": "PDF-PDFA-VALIDATOR",
     "scrambled-tounicode": "PDF-TEXT-ROUNDTRIP",
     "text-below-the-page": "PDF-TEXT-OFFPAGE",
+    "text-field-form": "PDF-SIGNATURE-FORM",
 }
 
 

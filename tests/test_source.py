@@ -291,3 +291,49 @@ def test_minimal_document_in_conftest_matches_the_schema():
     jsonschema.Draft202012Validator(source.document_schema()).validate(
         json.loads(json.dumps(MINIMAL_DOCUMENT))
     )
+
+
+def test_sponsors_belong_to_a_draft(make_source):
+    (problem,) = problems_of(make_source({"sponsors": {"names": "Palau"}}))
+    assert "/sponsors" in problem and "L. segment" in problem
+
+
+def test_sponsors_of_a_draft_are_read(make_source):
+    folder = make_source(
+        {
+            "symbols": ["A/C.2/75/L.9001"],
+            "organs": [{"organ": "GA", "session": 75}],
+            "sponsors": {"names": "Palau", "note": "On behalf of a group."},
+        }
+    )
+    sponsors = source.load(folder).sponsors
+    assert sponsors.names == "Palau" and sponsors.note == "On behalf of a group."
+
+
+def test_sponsors_take_only_names_and_note(make_source):
+    problems = problems_of(make_source({"sponsors": {"names": "Palau", "list": []}}))
+    assert any("/sponsors" in p and "list" in p for p in problems)
+
+
+def test_meeting_dates_in_order(make_source):
+    organs = [
+        {"organ": "GA", "session": 75, "meeting_dates": {"from": "2021-03-15", "to": "2021-03-04"}},
+        {"organ": "SC", "year": 2021},
+    ]
+    (problem,) = problems_of(make_source({"organs": organs}))
+    assert "/organs/0/meeting_dates" in problem and "after its last" in problem
+
+
+def test_subsidiary_body_and_meeting_dates_are_read(make_source):
+    organs = [
+        {
+            "organ": "GA",
+            "session": 75,
+            "body": "Working Group",
+            "meeting_dates": {"from": "2021-03-04", "to": "2021-03-15"},
+        },
+        {"organ": "SC", "year": 2021},
+    ]
+    ga = source.load(make_source({"organs": organs})).organ("GA")
+    assert ga.body == "Working Group"
+    assert ga.meeting_dates == (date(2021, 3, 4), date(2021, 3, 15))

@@ -501,13 +501,13 @@ def test_verify_of_a_missing_path_is_a_usage_error(tmp_path, capsys):
 def test_every_rule_has_a_summary_and_a_fixture_that_names_its_code():
     tests = "".join(p.read_text(encoding="utf-8") for p in (REPO / "tests").glob("test_*.py"))
     for code, rule in RULES.items():
-        assert re.fullmatch(r"(BAG|PDF|META)-[A-Z0-9-]+", code) and rule.summary
+        assert re.fullmatch(r"(BAG|PDF|META|SIG)-[A-Z0-9-]+", code) and rule.summary
         assert f'"{code}"' in tests, f"no test names {code}"
 
 
 def test_the_verify_doc_lists_every_code_with_its_severity():
     doc = (REPO / "docs" / "verify.md").read_text(encoding="utf-8")
-    table = dict(re.findall(r"^\| `((?:BAG|PDF|META)-[A-Z0-9-]+)` \| (\w+) \|", doc, re.M))
+    table = dict(re.findall(r"^\| `((?:BAG|PDF|META|SIG)-[A-Z0-9-]+)` \| (\w+) \|", doc, re.M))
     assert table == {code: rule.severity for code, rule in RULES.items()}
 
 

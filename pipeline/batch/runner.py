@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import time
@@ -24,8 +25,8 @@ from pathlib import Path
 from pipeline.batch import sources
 from pipeline.batch.progress import Progress
 from pipeline.batch.summary import Summary
-from pipeline.batch.worker import Result, Task, build_one, plan, warm
-from pipeline.config import Config
+from pipeline.batch.worker import Result, Task, build_one, finish, plan, warm
+from pipeline.config import Config, Signing
 from pipeline.errors import UserError, printable
 
 
@@ -62,6 +63,8 @@ class Options:
     max_rss_mb: float | None = 1024.0
     executor: str = "local"
     scheduler: str | None = None
+    #: a signed build's pipeline.sign.Signer; it stays in this process (see worker.finish)
+    signer: object | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -74,6 +77,7 @@ class Options:
             "timeout": self.timeout,
             "max_tasks_per_worker": self.max_tasks,
             "max_worker_memory_mb": self.max_rss_mb,
+            "signed": self.signer is not None,
         }
 
 
@@ -151,7 +155,14 @@ def run(
     reporter = report or Reporter(progress, quiet_stdout=json_output)
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
 
+    signing = options.signer.key_values() if options.signer is not None else ()  # type: ignore[attr-defined]
+    task_config = dataclasses.replace(options.config, signing=Signing())  # paths stay here too
+    tasks_by_index: dict[int, Task] = {}
+
     def record(index: int, result: Result) -> None:
+        task = tasks_by_index.pop(index, None)
+        if task is not None and options.signer is not None:
+            result = finish(result, task, options.signer)
         result.source = str(entries[index].source)  # as the user named it
         if result.bag is not None and result.name is not None:
             result.bag = str(_display_bag(output, output_abs, Path(result.bag)))
@@ -173,9 +184,10 @@ def run(
                 output=output_abs,
                 flavour=options.flavour,
                 fmt=options.fmt,
-                config=options.config,
+                config=task_config,
                 timeout=options.timeout,
                 environ=(("SOURCE_DATE_EPOCH", epoch),),
+                signing=signing,
             )
             verdict = plan(task, force=options.force)
             if verdict.name is not None:
@@ -190,6 +202,7 @@ def run(
                 record(index, verdict.result)
                 continue
             order.append(index)
+            tasks_by_index[index] = task
             yield task
 
     progress.start()

@@ -7,6 +7,14 @@ the build key from what it read, renders, and writes the bag. ``plan`` is the ch
 that runs in the main process first: validate, compute the key, compare it with the bag on
 disk. It never imports WeasyPrint.
 
+**Signed builds.** The signing key never leaves the main process. A task of a signed build
+carries only what the build key records of the signing (the certificate's fingerprint and
+library versions, :func:`pipeline.sign.key_values`); its worker renders and gates the
+unsigned PDF and sends it back (:class:`Staged`) instead of writing the bag, and the main
+process signs the PDF, gates the signed file and writes the signed bag (:func:`finish`).
+Rendering stays parallel; signing and writing (about 0.25 s a document, docs/signing.md)
+happen one bag at a time.
+
 ``warm`` is a worker's initializer: it imports WeasyPrint and the rest of the pipeline and
 builds the process's one ``FontConfiguration`` and parsed stylesheets, rendering nothing.
 """
@@ -40,6 +48,17 @@ class Task:
     # Environment the client decided with, applied where the task runs (a Dask worker on
     # another machine): ``(("SOURCE_DATE_EPOCH", "1614902400"),)``; None means unset.
     environ: tuple[tuple[str, str | None], ...] = ()
+    # A signed build: what the build key records of the signing (never the key). The worker
+    # then returns the unsigned PDF (Result.staged) for the main process to sign and write.
+    signing: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A rendered, gated, unsigned PDF on its way back to the process that signs."""
+
+    document: object  # pipeline.model.Document
+    pdf: bytes
 
 
 @dataclass
@@ -57,6 +76,7 @@ class Result:
     worker: int | None = None  # pid of the process that built it
     rss_mb: float | None = None  # its resident memory after the document
     retire: bool = False  # the worker should be replaced after this document
+    staged: Staged | None = None  # a signed build's unsigned PDF, until the main process signs
 
     @property
     def messages(self) -> list[str]:
@@ -126,7 +146,9 @@ def plan(task: Task, *, force: bool = False) -> Plan:
         return Plan(None, None, failed(task.source, f"cannot read the source: {exc}"))
     name = bag_name(document)
     try:
-        key = buildkey.key_for(document, flavour=task.flavour, config=task.config, fmt=task.fmt)
+        key = buildkey.key_for(
+            document, flavour=task.flavour, config=task.config, fmt=task.fmt, signing=task.signing
+        )
     except OSError as exc:  # an emblem or styles file vanished
         return Plan(name, None, failed(task.source, f"cannot compute the build key: {exc}"))
     if not force and buildkey.existing_key(task.output, name, task.fmt) == key:
@@ -255,7 +277,9 @@ def _build(task: Task) -> Result:
     try:
         document = source.load(src)
         name = bag_name(document)
-        key = buildkey.key_for(document, flavour=task.flavour, config=task.config, fmt=task.fmt)
+        key = buildkey.key_for(
+            document, flavour=task.flavour, config=task.config, fmt=task.fmt, signing=task.signing
+        )
         from pipeline.typeset import render_pdf
         from pipeline.typeset.engine import RenderError
         from pipeline.typeset.gate import GateFailed
@@ -275,6 +299,8 @@ def _build(task: Task) -> Result:
             return failed(src, findings[0] + more, name=name, key=key, problems=problems)
         except RenderError as exc:
             return failed(src, str(exc), name=name, key=key)
+        if task.signing:  # the main process signs and writes
+            return Result(str(src), "built", name=name, key=key, staged=Staged(document, pdf))
         bag = write_bag(document, pdf, task, key)
     except UserError as exc:
         return invalid(src, exc)
@@ -292,3 +318,43 @@ def write_bag(document, pdf: bytes, task: Task, key: str) -> Path:
     from pipeline.package import build_bag
 
     return build_bag(document, pdf, task.flavour, task.output, task.config, key=key, fmt=task.fmt)
+
+
+def finish(result: Result, task: Task, signer) -> Result:
+    """In the main process: sign a staged PDF, gate the signed file, write the signed bag.
+
+    ``signer`` is the run's :class:`pipeline.sign.Signer`; a result without a staged PDF
+    (skipped, invalid, failed) is returned as it is.
+    """
+    staged = result.staged
+    if staged is None:
+        return result
+    result.staged = None
+    from pipeline.package import build_bag
+    from pipeline.typeset import gate
+
+    src = task.source
+    try:
+        signed = signer.sign_pdf(staged.pdf)
+        findings = gate.check(
+            signed,
+            staged.document,
+            task.flavour,
+            signature_allowed=True,  # the one signed update just appended
+            styles=task.config.styles,
+        )
+        if findings:
+            problems = [{"file": str(src), "message": f"signed PDF: {f}"} for f in findings]
+            return failed(src, f"signed PDF: {findings[0]}", name=result.name, key=result.key,
+                          problems=problems)  # fmt: skip
+        bag = build_bag(
+            staged.document, signed, task.flavour, task.output, task.config,
+            key=result.key, fmt=task.fmt, sign_tag_manifest=signer.sign_tag_manifest,
+        )  # fmt: skip
+    except OSError as exc:
+        return failed(src, str(exc), name=result.name, key=result.key)
+    except Exception as exc:  # a bug in unfolio or pyHanko: report it, keep the batch going
+        return failed(src, f"internal error while signing: {type(exc).__name__}: {exc}",
+                      name=result.name, key=result.key)  # fmt: skip
+    result.bag = str(bag)
+    return result

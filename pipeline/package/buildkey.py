@@ -10,6 +10,10 @@ no-change rebuild of thousands of documents costs a few milliseconds each. It co
 - every file of the styles folder used for rendering (templates, CSS, locale strings,
   ``fonts.json``) and of a configured ``styles`` folder, and every file of the shipped
   ``schemas`` folder (``xmp-un.json`` shapes each PDF's XMP, ``bag-profile.json`` each bag);
+- for a signed build, the SHA-256 fingerprints of the certificate and of the chain embedded
+  with it, and the versions of pyHanko,
+  pyhanko-certvalidator, asn1crypto and cryptography (:func:`pipeline.sign.key_values`);
+  never the key (an unsigned build's key has none of these, so it is as before);
 - ``SOURCE_DATE_EPOCH`` when it is set (it fixes ``Bagging-Date``, the PREMIS event times and
   the archive member times): a bag made with another value, or without one, is rebuilt, so an
   incremental build gives the same bytes as a build from scratch. Unset, the build time is
@@ -227,6 +231,7 @@ def build_key(
     emblem: Path | None = None,
     env: Mapping[str, str] | None = None,
     source_date_epoch: str | None = None,
+    signing: Iterable[tuple[str, str]] = (),
 ) -> str:
     """``sha256:<hex>`` over the inputs listed in the module docstring.
 
@@ -242,6 +247,8 @@ def build_key(
         _frame(hasher, f"env:{name}", env[name].encode("utf-8"))
     for name in sorted(config_values):
         _frame(hasher, f"config:{name}", config_values[name].encode("utf-8"))
+    for name, value in signing:
+        _frame(hasher, f"signing:{name}", value.encode("utf-8"))
     if source_date_epoch is not None:
         _frame(hasher, "source-date-epoch", source_date_epoch.strip().encode("utf-8"))
     if emblem is not None:
@@ -275,8 +282,17 @@ def _folder_files(folder: Path) -> tuple[tuple[str, bytes], ...]:
     return cached
 
 
-def key_for(document: Document, *, flavour: str, config: Config, fmt: str = "dir") -> str:
-    """The build key of ``document`` built with these options: what every caller should use."""
+def key_for(
+    document: Document,
+    *,
+    flavour: str,
+    config: Config,
+    fmt: str = "dir",
+    signing: Iterable[tuple[str, str]] = (),
+) -> str:
+    """The build key of ``document`` built with these options: what every caller should use.
+
+    ``signing`` is :meth:`pipeline.sign.Signer.key_values` for a signed build."""
     shipped = styles_dir()
     folders = [shipped]
     if config.styles is not None and Path(config.styles).resolve() != shipped.resolve():
@@ -289,6 +305,7 @@ def key_for(document: Document, *, flavour: str, config: Config, fmt: str = "dir
         fmt=fmt,
         emblem=config.emblem,
         source_date_epoch=os.environ.get("SOURCE_DATE_EPOCH", "").strip() or None,
+        signing=signing,
     )
 
 

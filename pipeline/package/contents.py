@@ -6,6 +6,8 @@ Layout (DESIGN.md, Archivematica's conventions)::
     data/objects/source/<name>         each validated source file, byte for byte
     data/metadata/premis.xml           PREMIS 3.0 of everything above
     unfolio-environment.json           tag file: what the PDF was rendered with (environment)
+    tagmanifest-sha512.txt.p7s         a signed build's detached CMS signature of
+                                       tagmanifest-sha512.txt (in no tag manifest)
 
 ``bag-info.txt`` elements, in this fixed order: Source-Organization, Contact-Name and
 Contact-Email (only when configured; RFC 8493 reserves them), External-Identifier,
@@ -17,6 +19,7 @@ UN-Build-Key.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from pipeline import __version__
@@ -94,3 +97,15 @@ def bag_files(
     info = bag_info(document, config=config, when=when, build_key=build_key)
     tags = {environment.RECORD_PATH: environment.record_bytes(flavour, config)}
     return bagit.build_bag_files(files, info, tags)
+
+
+#: The tag file holding a signed bag's detached CMS signature of ``tagmanifest-sha512.txt``.
+SIGNATURE_FILE = "tagmanifest-sha512.txt.p7s"
+SIGNED_FILE = "tagmanifest-sha512.txt"
+
+
+def with_signature(files: dict[str, bytes], sign: Callable[[bytes], bytes]) -> dict[str, bytes]:
+    """The bag's files plus the signature of its tag manifest (made last: it covers the rest)."""
+    signed = dict(files)
+    signed[SIGNATURE_FILE] = sign(files[SIGNED_FILE])
+    return dict(sorted(signed.items()))

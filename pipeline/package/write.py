@@ -410,13 +410,16 @@ def build_bag(
     *,
     key: str | None = None,
     fmt: Format = "dir",
+    sign_tag_manifest: Callable[[bytes], bytes] | None = None,
 ) -> Path:
     """Package ``document`` and its rendered ``pdf`` as a bag in ``out_dir``; its path.
 
     ``key`` is the build key (``UN-Build-Key``) when the caller has computed it already
     (:func:`pipeline.package.buildkey.key_for` with the same flavour, config and format);
     ``fmt`` writes the folder ``NAME``, or ``NAME.zip`` / ``NAME.tar.gz`` with a
-    ``.sha256`` sidecar. Raises :class:`WriteFailed` (an ``OSError``) when the output cannot
+    ``.sha256`` sidecar. ``sign_tag_manifest`` (a signed build's
+    :meth:`pipeline.sign.Signer.sign_tag_manifest`) makes the detached signature of
+    ``tagmanifest-sha512.txt``, written as the tag file ``tagmanifest-sha512.txt.p7s``. Raises :class:`WriteFailed` (an ``OSError``) when the output cannot
     be written, ``ValueError`` for a bad ``fmt`` or ``SOURCE_DATE_EPOCH``.
     """
     if fmt not in FORMATS:
@@ -426,6 +429,8 @@ def build_bag(
     files = contents.bag_files(
         document, pdf, flavour=flavour, config=config, when=contents.build_time(), build_key=key
     )
+    if sign_tag_manifest is not None:
+        files = contents.with_signature(files, sign_tag_manifest)
     name = contents.bag_name(document)
     dest = destination(out_dir, name, fmt)
     if fmt == "dir":

@@ -115,7 +115,13 @@ def _printed_strings(doc: Document) -> Iterator[tuple[str, str]]:
     yield "/title", doc.title
     if doc.subtitle:
         yield "/subtitle", doc.subtitle
+    if doc.sponsors:
+        yield "/sponsors/names", doc.sponsors.names
+        if doc.sponsors.note:
+            yield "/sponsors/note", doc.sponsors.note
     for i, organ in enumerate(doc.organs):
+        if organ.body:
+            yield f"/organs/{i}/body", organ.body
         for j, item in enumerate(organ.agenda_items):
             if item.title:
                 yield f"/organs/{i}/agenda_items/{j}/title", item.title
@@ -136,6 +142,8 @@ def _printed_strings(doc: Document) -> Iterator[tuple[str, str]]:
 
 
 def _locale_strings(doc: Document) -> Iterator[str]:
+    from pipeline.typeset import layout, typography  # the printed values layout derives
+
     loc = locale.get(doc.language)
     yield from loc.distribution_block(
         doc.distribution, doc.date, doc.original_languages, doc.is_original_version
@@ -143,6 +151,16 @@ def _locale_strings(doc: Document) -> Iterator[str]:
     for organ in doc.organs:
         yield loc.organ_masthead_name("GA" if organ.organ == "HRC" else organ.organ)
         yield loc.organ_name(organ.organ)
+        if organ.meeting_dates:
+            yield loc.date_range(*organ.meeting_dates)
+    committee = layout.committee_line(doc)
+    if committee:
+        yield committee
+    sponsors = layout.sponsors(doc)
+    if sponsors:
+        yield sponsors.before + sponsors.after
+    if layout.is_draft(doc):
+        yield typography.apply(loc.draft_opening, doc.language)
     for part in doc.parts:
         if part.original_language:
             yield loc.annex_original_marker(part.original_language)

@@ -48,7 +48,26 @@ def barcode_svg(job_digits: str) -> str:
             "foreground": "black",
         },
     )
-    return out.getvalue().decode("utf-8")
+    return _scalable(out.getvalue().decode("utf-8"))
+
+
+_SIZE = re.compile(r'<svg([^>]*) width="([\d.]+)mm" height="([\d.]+)mm"')
+_PX_PER_MM = 96 / 25.4  # SVG user units (CSS px) per millimetre
+
+
+def _scalable(svg: str) -> str:
+    """Give the barcode a viewBox and let it stretch: the stylesheet sets the bars' measured
+    width and height per duty station (geometry.css), which differ in aspect."""
+
+    def box(match: re.Match[str]) -> str:
+        width, height = float(match.group(2)), float(match.group(3))
+        return (
+            f'<svg{match.group(1)} width="{match.group(2)}mm" height="{match.group(3)}mm" '
+            f'viewBox="0 0 {width * _PX_PER_MM:.3f} {height * _PX_PER_MM:.3f}" '
+            'preserveAspectRatio="none"'
+        )
+
+    return _SIZE.sub(box, svg, count=1)
 
 
 @lru_cache(maxsize=256)

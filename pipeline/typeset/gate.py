@@ -27,6 +27,9 @@ Checks, each with a stable code (``unfolio verify`` reports the same codes):
 ``PDF-XMP-EXTENSION``   every XMP property outside the PDF/A predefined schemas is declared in
                         the packet's own PDF/A extension schema, with a value of its type.
 ``PDF-TEXT-ROUNDTRIP``  the extracted text contains the source text (:mod:`.textcheck`).
+``PDF-SIGNATURE-FORM``  the only form allowed is unfolio's signature field, as PDF/A and PDF/UA
+                        want it (:mod:`pipeline.sign.form`). ``pikepdf.pdfa`` checks no forms,
+                        so it is given the signed file without its form.
 ``PDF-TEXT-OFFPAGE``    no text is drawn outside its page's box: a layout that overflows the
                         page (a very wide table, a footnote longer than a page) still
                         extracts, so the round trip alone would pass it.
@@ -76,6 +79,7 @@ CODES = (
     "PDF-REVISIONS",
     "PDF-LINKS",
     "PDF-DRAWING",
+    "PDF-SIGNATURE-FORM",
 )
 
 
@@ -163,7 +167,10 @@ def _is_limit(finding: pikepdf.pdfa.Finding, flavour: str) -> bool:
 
 
 def _validator(pdf: bytes, flavour: Flavour) -> Iterator[Finding]:
-    report = pikepdf.pdfa.validate_written(io.BytesIO(pdf), postpass.validator_flavour(flavour))
+    from pipeline.sign import form  # a signed file: its form is PDF-SIGNATURE-FORM's to judge
+
+    level = postpass.validator_flavour(flavour)
+    report = pikepdf.pdfa.validate_written(io.BytesIO(form.without_form(pdf, level) or pdf), level)
     for f in report.findings:
         if not _is_limit(f, flavour):
             yield Finding("PDF-PDFA-VALIDATOR", f"[{f.kind}] {f.rule}: {f.message}", f.where)
@@ -509,6 +516,7 @@ def check(
         )
         findings += _guarded("PDF-METADATA", lambda: _xmp(opened, document, flavour))
         findings += _guarded("PDF-SYNTAX", lambda: _file_structure(pdf, opened))
+        findings += _guarded("PDF-SIGNATURE-FORM", lambda: _signature_form(opened))
     findings += _guarded("PDF-PDFA-VALIDATOR", lambda: _validator(pdf, flavour))
     pages: list[textcheck.PageText] = []
 
@@ -578,6 +586,13 @@ def _file_structure(pdf: bytes, opened: pikepdf.Pdf) -> Iterator[Finding]:
     for warning in opened.get_warnings()[:5]:
         text = re.sub(r"^stream <[^>]*>:? ?", "", str(warning))
         yield Finding("PDF-SYNTAX", f"the file is damaged (qpdf repaired it): {text}")
+
+
+def _signature_form(opened: pikepdf.Pdf) -> Iterator[Finding]:
+    from pipeline.sign import form
+
+    for problem in form.problems(opened):
+        yield Finding("PDF-SIGNATURE-FORM", problem)
 
 
 def enforce(

@@ -22,7 +22,7 @@ from pipeline import locale
 from pipeline.model import Document, Part
 from pipeline.resources import style_file, styles_dir
 from pipeline.symbols import undocs_url
-from pipeline.typeset import furniture
+from pipeline.typeset import furniture, typography
 
 TEMPLATE = "document.html.j2"
 # BCP 47 tags for the html lang attribute. Chinese needs the region or script: WeasyPrint hands
@@ -54,7 +54,21 @@ def default_emblem() -> Path:
 @dataclass(frozen=True)
 class Line:
     text: str
-    kind: str  # CSS class: organ, session, agenda, agenda-title, hrc-body
+    kind: str  # CSS class: organ, session, committee, agenda, agenda-title, hrc-body, ...
+    keep: int = 0  # the last ``keep`` characters are set unbreakable (never alone on a line)
+
+    @property
+    def head(self) -> str:
+        return self.text[: len(self.text) - self.keep]
+
+    @property
+    def tail(self) -> str:
+        return self.text[len(self.text) - self.keep :]
+
+
+# Chinese breaks between any two ideographs: the last two characters of an agenda title stay
+# together, so no line holds one character alone (issue 13: "作" stood alone).
+CJK_KEEP = 2
 
 
 @cache
@@ -103,8 +117,8 @@ def context(
         "direction": loc.direction,
         "station": doc.duty_station,
         "geometry": GEOMETRY[doc.duty_station],
-        "title": doc.title,
-        "subtitle": doc.subtitle,
+        "title": typography.apply(doc.title, doc.language),
+        "subtitle": doc.subtitle and typography.apply(doc.subtitle, doc.language),
         "symbols": [s.text for s in doc.symbols],
         "symbol_parts": [s.masthead_split for s in doc.symbols],
         "running_symbol": doc.symbol,
@@ -116,6 +130,9 @@ def context(
         "block_lang_tag": LANG_TAGS[_block_language(doc.language)],
         "session_style": _session_style(doc),
         "session_columns": session_columns(doc),
+        "committee_line": committee_line(doc),
+        "is_draft": is_draft(doc),
+        "sponsors": sponsors(doc),
         "parts": [_part(doc, part, index) for index, part in enumerate(doc.parts)],
         "job_bare": doc.job_number,
         "job_line": f"{doc.job_number} ({loc.job_letter})",
@@ -145,19 +162,79 @@ def _session_style(doc: Document) -> str:
     return "geneva" if doc.organs[0].organ == "HRC" else "single"
 
 
+# A Main Committee's documents carry its number in the symbol: A/C.2/80/L.2.
+_MAIN_COMMITTEE = re.compile(r"A/C\.([1-6])/")
+
+
+def main_committee(doc: Document) -> int | None:
+    """The General Assembly Main Committee (1-6) a symbol of the document names, if any."""
+    for symbol in doc.symbols:
+        match = _MAIN_COMMITTEE.match(symbol.text)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def committee_line(doc: Document) -> str | None:
+    """The session block's committee line ("Second Committee"), derived from the symbol."""
+    number = main_committee(doc)
+    return None if number is None else locale.get(doc.language).main_committee(number)
+
+
+_DRAFT = re.compile(r"/L\.[1-9]")
+
+
+def is_draft(doc: Document) -> bool:
+    """A draft (an L. document) is laid out as one: operative paragraphs indented, the title
+    at 12 pt, "The General Assembly," in italics (docs/un-format-additions.md)."""
+    return any(_DRAFT.search(s.text) for s in doc.symbols)
+
+
+@dataclass(frozen=True)
+class SponsorsLine:
+    before: str  # "Palau:" (the footnote call follows)
+    after: str  # " draft resolution"
+    note: str | None
+
+    @property
+    def text(self) -> str:
+        return self.before + self.after
+
+
+def sponsors(doc: Document) -> SponsorsLine | None:
+    """The sponsors line printed above a draft's title, with its footnote."""
+    if doc.sponsors is None:
+        return None
+    lang = doc.language
+    before, after = locale.get(lang).sponsors_line(doc.sponsors.names)
+    note = doc.sponsors.note
+    return SponsorsLine(
+        typography.apply(before, lang),
+        typography.apply(after, lang),
+        note and typography.apply(note, lang),
+    )
+
+
 def session_columns(doc: Document) -> list[list[Line]]:
     """The block under the masthead: one column per organ of a joint document, else one."""
     loc = locale.get(doc.language)
     joint = len(doc.organs) > 1
+    committee = committee_line(doc)
     columns = []
     for organ in doc.organs:
         lines: list[Line] = []
         if organ.organ == "HRC":
             lines.append(Line(loc.organ_name("HRC"), "hrc-body"))
+        if organ.body:
+            lines.append(Line(typography.apply(organ.body, doc.language), "sub-body"))
         elif joint:
             lines.append(Line(loc.organ_name(organ.organ), "organ"))
         if organ.organ in ("GA", "HRC") and organ.session is not None:
             lines.append(Line(loc.session_line(organ.session), "session"))
+        if organ.organ == "GA" and committee is not None:
+            lines.append(Line(committee, "committee"))
+        if organ.meeting_dates:
+            lines.append(Line(loc.date_range(*organ.meeting_dates), "meeting-dates"))
         elif organ.organ == "SC" and organ.year is not None:
             lines.append(Line(loc.sc_year_line(organ.year), "session"))
         elif organ.organ == "ECOSOC" and organ.year is not None:
@@ -165,7 +242,12 @@ def session_columns(doc: Document) -> list[list[Line]]:
         if organ.agenda_items:
             items = [(a.item, a.sub_item) for a in organ.agenda_items]
             lines.append(Line(loc.agenda_item_line(items, organ=organ.organ), "agenda"))
-            lines += [Line(a.title, "agenda-title") for a in organ.agenda_items if a.title]
+            keep = CJK_KEEP if doc.language == "zh" else 0
+            lines += [
+                Line(typography.apply(a.title, doc.language), "agenda-title", keep)
+                for a in organ.agenda_items
+                if a.title
+            ]
         columns.append(lines)
     return columns
 
@@ -175,20 +257,35 @@ def _part(doc: Document, part: Part, index: int) -> dict[str, object]:
     marker = loc.annex_original_marker(part.original_language) if part.original_language else None
     signature = None
     if part.signature is not None:
-        signed = loc.signed(part.signature.name)
-        title = part.signature.title
+        signed = typography.apply(loc.signed(part.signature.name), doc.language)
+        title = part.signature.title and typography.apply(part.signature.title, doc.language)
         if doc.language == "zh":  # the title line first, then "Name(签名)" (as in the seed)
             signature = [*([title] if title else []), signed]
         else:
             signature = [signed, *([title] if title else [])]
+
+    def typeset(text: str | None) -> str | None:
+        return text and typography.apply(text, doc.language)
+
+    html = typography.apply_html(part.html, doc.language)
+    if part.kind == "main" and is_draft(doc):
+        html = _mark_opening(html, typography.apply(loc.draft_opening, doc.language))
     return {
         "kind": part.kind,
-        "heading": part.heading,
-        "title": part.title,
+        "heading": typeset(part.heading),
+        "title": typeset(part.title),
         "marker": marker if part.kind != "main" else None,
         "signature": signature,
-        "html": Markup(_breakable_tables(_list_numbers(_gutter_numbers(part.html)))),
+        "html": Markup(_breakable_tables(_list_numbers(_gutter_numbers(html)))),
     }
+
+
+def _mark_opening(html: str, opening: str) -> str:
+    """Class the draft's "The General Assembly," paragraph (printed in italics)."""
+    first = f"<p>{html_module.escape(opening, quote=False)}</p>"
+    if html.lstrip().startswith(first):
+        return html.replace(first, f'<p class="draft-opening">{first[3:]}', 1)
+    return html
 
 
 def _breakable_tables(html: str) -> str:

@@ -60,6 +60,7 @@ from itertools import accumulate, pairwise
 import pypdfium2
 
 from pipeline.model import Document
+from pipeline.typeset import typography
 
 MIN_PIECE = 8  # normalised characters; about two words of Latin text, a phrase of Chinese
 SURE_PIECE = 32  # normalised characters: a run this long is where the text is, not a chance match
@@ -236,7 +237,13 @@ def source_text(document: Document) -> SourceText:
         ):
             if value:
                 anywhere.append((f"{part.text} {label}", value))
-    return SourceText(tuple(flows), tuple(anywhere))
+    # The text as printed: the template applies the language's typography (typography.apply),
+    # so the source side is normalised by the same function.
+    lang = document.language
+    return SourceText(
+        tuple((where, typography.apply(text, lang)) for where, text in flows),
+        tuple((where, typography.apply(text, lang)) for where, text in anywhere),
+    )
 
 
 def _longest_prefix(

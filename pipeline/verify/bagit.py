@@ -40,7 +40,7 @@ import re
 import stat
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -48,6 +48,9 @@ from types import MappingProxyType
 
 from pipeline.package.bagit import BAGIT_TXT
 from pipeline.verify.findings import Finding, rule
+from pipeline.verify.layouts import LAYOUT_2, layout_of
+
+SIGNATURE_NAME = "tagmanifest-sha512.txt.p7s"  # pipeline.sign.cms.SIGNATURE_NAME
 
 # -- limits: a hostile bag must not exhaust memory or time -------------------------------------
 
@@ -974,7 +977,7 @@ def check_bag(root: Path, *, unfolio_layout: bool = True) -> tuple[BagReading, l
     _check_names(bag, manifests)
     _check_weak_algorithms(bag, manifests)
     if unfolio_layout:
-        _check_unfolio_layout(bag, manifests, tag_manifests)
+        _check_unfolio_layout(bag, manifests, tag_manifests, info)
 
     reading = BagReading(
         root=root,
@@ -1420,7 +1423,10 @@ def _declared_form(data: bytes | None) -> bytes:
 
 
 def _check_unfolio_layout(
-    bag: _Bag, manifests: list[Manifest], tag_manifests: list[Manifest]
+    bag: _Bag,
+    manifests: list[Manifest],
+    tag_manifests: list[Manifest],
+    info: Sequence[tuple[str, str]] = (),
 ) -> None:
     """What unfolio's writer (pipeline.package.bagit) promises beyond RFC 8493."""
     declaration = bag.declaration
@@ -1445,7 +1451,7 @@ def _check_unfolio_layout(
                     "is missing; unfolio bags have sha256 and sha512 payload and tag manifests"
                 )
                 bag.findings.append(LAYOUT_MANIFESTS(f"{prefix}-{algorithm}.txt", message))
-    _check_tags_listed(bag, manifests, tag_manifests)
+    _check_tags_listed(bag, manifests, tag_manifests, signed=layout_of(info) == LAYOUT_2)
     for name, lf_only in sorted(bag.lf_only.items()):
         if not lf_only:
             message = "has CR line ends or no LF after the last line; unfolio writes LF only"
@@ -1455,13 +1461,20 @@ def _check_unfolio_layout(
             bag.findings.append(LAYOUT_HIDDEN(show(path), "is hidden; unfolio payloads hold none"))
 
 
-def _check_tags_listed(bag: _Bag, manifests: list[Manifest], tag_manifests: list[Manifest]) -> None:
+def _check_tags_listed(
+    bag: _Bag, manifests: list[Manifest], tag_manifests: list[Manifest], *, signed: bool = False
+) -> None:
     """Every tag file in every tag manifest (RFC 8493 §2.2.1 says only SHOULD). From 1.0 a
-    payload manifest left out is BAG-TAGMANIFEST-INCOMPLETE already, and not repeated here."""
+    payload manifest left out is BAG-TAGMANIFEST-INCOMPLETE already, and not repeated here.
+    In the 0.2 layout (``signed``) the bag's signature ``tagmanifest-sha512.txt.p7s`` is the
+    one exception: it signs the tag manifest, so no tag manifest can list it (it would be
+    circular); :mod:`pipeline.verify.signature` checks it instead."""
     listed = {m.name: {e.path for e in m.entries} for m in tag_manifests if m.entries is not None}
     payload_manifests = {m.name for m in manifests}
     for path in sorted(bag.listing.files):
         if path.startswith("data/") or _TAG_MANIFEST.fullmatch(path):
+            continue
+        if signed and path == SIGNATURE_NAME:
             continue
         if path in payload_manifests and bag.rules >= V1:
             continue

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator, Mapping
@@ -34,6 +35,12 @@ BAGIT_PROFILE = rule(
     "bagit-profile accepts what unfolio's profile checks accept",
 )
 VERAPDF = rule("PDF-OPINION-VERAPDF", "error", "veraPDF accepts the PDF unfolio's checks accept")
+
+OPENSSL = rule(
+    "SIG-OPINION-OPENSSL",
+    "error",
+    "openssl cms -verify accepts the bag signature unfolio's checks accept",
+)
 
 VERAPDF_TIMEOUT = 300  # seconds; veraPDF starts a JVM and can be slow on large files
 
@@ -136,6 +143,33 @@ def verapdf(pdf: Path, flavour: str) -> Opinion:
         "unavailable",
         f"unreadable output (exit {run.returncode}): " + _one_line(run.stdout + run.stderr),
     )
+
+
+def openssl_cms(root: Path) -> Opinion:
+    """``openssl cms -verify`` on the bag's detached signature and its tag manifest, when an
+    ``openssl`` executable is on PATH: the signature value and the digest (``-noverify``: the
+    chain is unfolio's own check, against the anchors given, at the signing time claimed)."""
+    from pipeline.sign.cms import SIGNATURE_NAME, SIGNED_NAME
+
+    executable = shutil.which("openssl")
+    if executable is None:
+        return Opinion("openssl", "", "unavailable", "no openssl executable on PATH")
+    command = [
+        executable, "cms", "-verify", "-binary", "-noverify", "-inform", "DER",
+        "-in", str(root / SIGNATURE_NAME), "-content", str(root / SIGNED_NAME),
+        "-out", os.devnull,
+    ]  # fmt: skip
+    try:
+        run = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+        version = subprocess.run(
+            [executable, "version"], capture_output=True, text=True, timeout=10, check=False
+        ).stdout.split()[1:2]
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return Opinion("openssl", "", "unavailable", f"could not run openssl: {exc}")
+    tool_version = version[0] if version else ""
+    if run.returncode == 0:
+        return Opinion("openssl", tool_version, "valid", "cms -verify: signature and digest")
+    return Opinion("openssl", tool_version, "invalid", _one_line(run.stderr or run.stdout))
 
 
 def _one_line(text: object, limit: int = 300) -> str:

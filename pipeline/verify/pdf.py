@@ -50,6 +50,10 @@ GATE_RULES: dict[str, Rule] = {
         ("PDF-REVISIONS", "one revision (two with a signature): no incremental update"),
         ("PDF-LINKS", "the link annotations are the source's links, on their link text"),
         ("PDF-DRAWING", "one content stream per page, unfolio's operators, nothing white"),
+        (
+            "PDF-SIGNATURE-FORM",
+            "the only form is unfolio's signature field, as PDF/A and PDF/UA want it",
+        ),
     )
 }
 MAX_INFLATED_BYTES = 256 * 2**20

@@ -35,6 +35,7 @@ def as_json(reports: Sequence[TargetReport], options: Options) -> dict[str, Any]
                 "checks": r.checks,
                 "findings": [f.as_dict() for f in r.findings],
                 "second_opinions": [o.as_dict() for o in r.opinions],
+                "signatures": [s.as_dict() for s in r.signatures],
             }
             for r in reports
         ],
@@ -51,6 +52,10 @@ def text_lines(report: TargetReport, options: Options) -> Iterator[str]:
     yield f"{report.path}: {verdict} ({counts})"
     for finding in report.findings:
         yield f"  {finding}"
+    for signed in report.signatures:
+        when = signed.signing_time.isoformat() if signed.signing_time else "no time claimed"
+        trust = {True: "trusted", False: "NOT trusted", None: "trust not checked"}[signed.trusted]
+        yield f"  signature: {signed.file} signed by {signed.signer} at {when} ({trust})"
     for opinion in report.opinions:
         detail = f": {opinion.detail}" if opinion.detail else ""
         version = f" {opinion.version}" if opinion.version else ""

@@ -19,7 +19,17 @@ from typing import Any, Literal
 from pipeline.config import Config
 from pipeline.model import Document
 from pipeline.package.environment import RECORD_PATH
-from pipeline.verify import archive, bagit, consistency, layouts, opinions, pdf, profile, reproduce
+from pipeline.verify import (
+    archive,
+    bagit,
+    consistency,
+    layouts,
+    opinions,
+    pdf,
+    profile,
+    reproduce,
+    signature,
+)
 from pipeline.verify.findings import Finding, rule
 
 Kind = Literal["dir", "zip", "tgz", "file"]
@@ -45,6 +55,9 @@ class Options:
     second_opinions: bool = True
     reproduce: bool = True  # re-render and compare (skipped when the environment differs)
     config: Config | None = None  # the --config in force: emblem and styles overlay
+    #: trust anchors (asn1crypto certificates, :func:`signature.load_anchors`); () : none given
+    trust: tuple[Any, ...] = ()
+    require_signature: bool = False
 
 
 @dataclass
@@ -55,6 +68,7 @@ class TargetReport:
     findings: list[Finding] = field(default_factory=list)
     opinions: list[opinions.Opinion] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
+    signatures: list[signature.Signature] = field(default_factory=list)
 
     @property
     def errors(self) -> int:
@@ -133,11 +147,13 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
     report.findings += found
     flavour = None
     pdf_file = None
+    pdf_data = None
+    pdf_relative = ""
     if document is not None:
         report.findings += consistency.check_layout(root, reading, document)
         report.findings += consistency.check_bag_info(reading, document)
         pdf_relative = consistency.pdf_path(document)
-        data = consistency.read_file(root, pdf_relative)
+        data = pdf_data = consistency.read_file(root, pdf_relative)
         layout = layouts.layout_of(reading.info)
         config = options.config or Config()
         overlay = _overlay(config)
@@ -152,6 +168,28 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
                 report.findings += _reproduce(
                     root, document, data, pdf_relative, flavour, layout, options, report
                 )
+    report.checks.append("signature")
+    signed = signature.check(
+        root,
+        reading.info,
+        pdf_data,
+        pdf_relative,
+        anchors=options.trust,
+        require=options.require_signature,
+    )
+    report.findings += signed.findings
+    report.signatures += signed.signatures
+    if options.second_opinions and signature.bag_signed(root):
+        we_failed = any(f.code.startswith("SIG-BAG-") for f in signed.findings)
+        opinion = opinions.openssl_cms(root)
+        if opinion.verdict in ("valid", "invalid"):
+            opinion = dataclasses.replace(
+                opinion, agrees=(opinion.verdict == "invalid") == we_failed
+            )
+        report.opinions.append(opinion)
+        if opinion.verdict == "invalid" and not we_failed:
+            message = f"openssl rejects it: {opinion.detail}"
+            report.findings.append(opinions.OPENSSL(signature.SIGNATURE_NAME, message))
     report.checks.append("premis")
     report.findings += consistency.check_premis(root, reading, flavour)
     if options.premis_xsd is not None:

@@ -1,0 +1,404 @@
+"""From the blocks of a Word body to the parts of a source folder, and ``document.json``.
+
+The body's front matter (session, agenda item, title, subtitle: the paragraphs before the
+first body text) goes to the metadata; the rest is cut into parts where the document starts
+an annex ("Annex", "Annex II", "Annexe", "Anexo", "Приложение", "附件", "المرفق": a heading, or
+a paragraph after a page or section break), with the next heading as the annex title and an
+"[Original: French]" line as its original language. Headings are numbered again in each part
+so that none skips a level (the first is ``#``; a deeper Word heading is at most one level
+below the heading before it).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline import locale
+from pipeline.importer.markdown import Notes, Writer, drop_chars, strip_leading, strip_number
+from pipeline.importer.masthead import LANGUAGES, Masthead, placeholder
+from pipeline.importer.report import Report
+from pipeline.importer.styles import FRONT_MATTER, Role
+from pipeline.importer.wordml import Block, Body, Break, NoteRef, Paragraph, Table
+
+# "Annex", "Annex II", "Annex I to the letter dated …", "Annexe à la lettre …", "Anexo I",
+# "Приложение II", "…的附件一", "المرفق الأول"; "Enclosure" and its kin are enclosures. An
+# "Annex table 1" heading is not an annex.
+_ANNEX = re.compile(
+    r"^(?:(?P<annex>Annex|Annexe|Anexo|Приложение)|(?P<enclosure>Enclosure|Pièce jointe|"
+    r"Apéndice|Appendix|Добавление))(?:[\s\u00a0]+(?:[IVXLC]+|\d+|[A-Z]))?\*?"
+    r"(?:[\s\u00a0]+(?:to|à|au|aux|de|del|a|la|к)\b.*)?$"
+    r"|^(?:.*的)?(?P<zh>附件[一二三四五六七八九十]*)$|^(?P<ar>المرفق)(?:\s+\S+)?$",
+    re.IGNORECASE,
+)
+MAX_HEADING_CHARS = 300
+
+
+@dataclass
+class PartText:
+    kind: str
+    name: str
+    lines: list[str] = field(default_factory=list)
+    heading: str | None = None
+    title: str | None = None
+    original_language: str | None = None
+
+
+def front_matter(blocks: list[Block], report: Report) -> tuple[dict[str, str], list[Block]]:
+    """The front-matter texts by role, and the blocks after them. A masthead table at the
+    very start of the body (older files have no first-page header) is handed on as
+    ``front["masthead"]``, its cell paragraphs one per line."""
+    front: dict[str, str] = {}
+    start = len(blocks)
+    for index, block in enumerate(blocks):
+        if isinstance(block, Break):
+            continue
+        if isinstance(block, Table) and not front and _is_masthead(block):
+            lines = [
+                " ".join(p.plain().split())
+                for row in block.rows
+                for cell in row
+                for p in cell.paragraphs
+            ]
+            front["masthead"] = "\n".join(line for line in lines if line)
+            continue
+        text = "" if isinstance(block, Table) else " ".join(block.plain().split())
+        if text and _organ_name(text) and not ({"title", "subtitle"} & front.keys()):
+            front["organ"] = text  # "Human Rights Council" above the session line
+            continue
+        if isinstance(block, Table) or (text and block.role.role not in FRONT_MATTER):
+            start = index
+            break
+        if text:
+            role = block.role.role
+            front[role] = f"{front[role]} {text}" if role in front else text
+    return front, blocks[start:]
+
+
+def _organ_name(text: str) -> str | None:
+    norm = text.casefold()
+    for code in LANGUAGES:
+        for organ, name in locale.get(code)._data["organs"].items():
+            if " ".join(name.split()).casefold() == norm:
+                return organ
+    return None
+
+
+def _is_masthead(table: Table) -> bool:
+    labels = {
+        " ".join(locale.get(code).united_nations_plain.split()).casefold() for code in LANGUAGES
+    }
+    return any(
+        " ".join(p.plain().split()).casefold() in labels
+        for row in table.rows[:2]
+        for cell in row
+        for p in cell.paragraphs
+    )
+
+
+class _Levels:
+    """Word heading ranks to Markdown levels that never skip one."""
+
+    def __init__(self) -> None:
+        self.stack: list[int] = []
+
+    def level(self, rank: int) -> int:
+        while self.stack and self.stack[-1] >= rank:
+            self.stack.pop()
+        self.stack.append(rank)
+        del self.stack[6:]
+        return len(self.stack)
+
+
+def build_parts(body: Body, blocks: list[Block], report: Report) -> list[PartText]:
+    """The parts of the document, their Markdown written; notes no part calls are reported."""
+    builder = _Parts(body, report)
+    for block in blocks:
+        builder.add(block)
+    return builder.finish()
+
+
+class _Parts:
+    """Cuts the blocks into parts and writes each block's Markdown, keeping the state that
+    spans blocks: the heading levels, the run of numbered paragraphs, a pending annex title."""
+
+    def __init__(self, body: Body, report: Report):
+        self.body = body
+        self.report = report
+        self.writer = Writer(report)
+        self.note_texts = _note_texts(body, self.writer, report)
+        self.parts = [PartText("main", "body.md")]
+        self.notes = Notes(self.note_texts)
+        self.all_notes = [self.notes]
+        self.levels = _Levels()
+        self.after_break = False
+        self.pending_title = False
+        self.last_number: int | None = None
+        self.delimiter = "."
+        self.last_was_item = False
+
+    @property
+    def part(self) -> PartText:
+        return self.parts[-1]
+
+    def add(self, block: Block) -> None:
+        if isinstance(block, Break):
+            self.after_break = True
+        elif isinstance(block, Table):
+            self._table(block)
+        else:
+            self._paragraph(block)
+
+    def finish(self) -> list[PartText]:
+        self._close_part()
+        called = {key for notes in self.all_notes for key in notes.called}
+        for key, paragraphs in self.body.notes.items():
+            text = " ".join(" ".join(p.plain().split()) for p in paragraphs).strip()
+            if key not in called and text:
+                self.report.add(
+                    "not-carried",
+                    key[0],
+                    f"word/{key[0]}s.xml, {key[0]} {key[1]}",
+                    f"{key[0]} called from the title or masthead, or never called, left "
+                    f"out: {text[:70]!r}",
+                    text,
+                )
+        for part in self.parts:
+            if not any(line.strip() for line in part.lines):
+                part.lines.append(placeholder("body text"))
+                self.report.add("to-fill", part.name, part.name, "the part has no body text")
+        return self.parts
+
+    def _close_part(self) -> None:
+        definitions = self.notes.definitions()
+        if definitions:
+            self.part.lines.append("\n".join(definitions))
+
+    def _table(self, table: Table) -> None:
+        markdown, after = _table(self.writer, table, self.notes, self.report)
+        if markdown:
+            self.part.lines.append(markdown)
+        if after:  # the notes of a table are one block, a line each, as in the table
+            self.part.lines.append(
+                "\\\n".join(
+                    self.writer.inline(strip_leading(p.inlines), self.notes, p.where) for p in after
+                )
+            )
+        self.last_was_item = self.pending_title = self.after_break = False
+
+    def _paragraph(self, block: Paragraph) -> None:
+        text = " ".join(block.plain().split())
+        has_note = any(isinstance(i, NoteRef) for i in block.inlines)
+        if not text and not has_note:
+            return
+        role = block.role
+        kind = _annex_kind(text, role, self.after_break)
+        self.after_break = False
+        if kind is not None:
+            self._start_part(kind, text)
+            return
+        if self.pending_title and self._annex_front(block, text, has_note):
+            return
+        self.pending_title = False
+        if role.role in FRONT_MATTER:  # after the body text began: a heading like any other
+            role = (
+                Role("heading", 1 if role.role == "title" else 2)
+                if role.role in ("title", "subtitle")
+                else Role("paragraph")
+            )
+        if role.role == "skip":
+            self.report.add(
+                "not-carried",
+                "page furniture",
+                block.where,
+                f"paragraph of style {block.style!r} left out: {text[:70]!r}",
+                text,
+            )
+        elif role.role == "heading":
+            level = self.levels.level(role.level or 1)
+            self.part.lines.append(self.writer.heading(block, level, self.notes))
+            self.last_was_item = False
+        elif role.role == "bullet":
+            self._bullet(block, role)
+        elif not self._numbered(block, role):
+            line = self.writer.inline(strip_leading(block.inlines), self.notes, block.where)
+            if role.role == "quote":
+                line = "> " + line.replace("\n", "\n> ")
+            self.part.lines.append(line)
+            self.last_was_item = False
+
+    def _start_part(self, kind: str, heading: str) -> None:
+        self._close_part()
+        count = sum(p.kind == kind for p in self.parts) + 1
+        self.parts.append(PartText(kind, f"{kind}-{count}.md", heading=heading))
+        self.notes = Notes(self.note_texts)
+        self.all_notes.append(self.notes)
+        self.levels = _Levels()
+        self.pending_title, self.last_was_item = True, False
+
+    def _annex_front(self, block: Paragraph, text: str, has_note: bool) -> bool:
+        """An "[Original: French]" line or the title under an annex heading."""
+        original = _original_marker(text)
+        if original is not None:
+            self.part.original_language = original
+            self.report.add(
+                "read",
+                "original_language",
+                block.where,
+                f"annex original language {text!r} → {original!r}",
+                text,
+            )
+            return True
+        if (
+            block.role.role in ("heading", "title", "subtitle")
+            and self.part.title is None
+            and len(text) <= MAX_HEADING_CHARS
+            and not has_note
+        ):
+            self.part.title = text
+            return True
+        return False
+
+    def _bullet(self, block: Paragraph, role: Role) -> None:
+        indent = "  " * max(role.level - 1, 0)
+        inlines = strip_leading(block.inlines)
+        glyph = re.match(r"[•·▪◦‣\-–]\s*\t\s*", block.plain().lstrip(" \t"))
+        if glyph:  # a bullet typed by hand before the tab: the list draws its own
+            inlines = strip_leading(drop_chars(inlines, glyph.end()))
+        line = self.writer.inline(inlines, self.notes, block.where)
+        self.part.lines.append(f"{indent}- {_indent_lines(line, len(indent) + 2)}")
+        self.last_was_item = False
+
+    def _numbered(self, block: Paragraph, role: Role) -> bool:
+        """Write a numbered paragraph as a list item that keeps its number; False if the
+        paragraph has no number."""
+        number, inlines = strip_number(block)
+        if number is None and block.numbered is not None:
+            number, inlines = block.numbered, block.inlines
+        if number is None or role.role not in ("paragraph", "footnote", "quote"):
+            return False
+        if not self.last_was_item:
+            self.delimiter = "."
+        elif self.last_number is not None and number != self.last_number + 1:
+            # CommonMark numbers a list's items itself: a new list (other delimiter) keeps it
+            self.delimiter = ")" if self.delimiter == "." else "."
+            self.report.add(
+                "changed",
+                "paragraph numbers",
+                block.where,
+                f"paragraph {number} follows paragraph {self.last_number}: a new numbered "
+                f'list starts here ("{number}{self.delimiter}") so that the number is kept',
+                f"{number}.",
+            )
+        line = self.writer.inline(strip_leading(inlines), self.notes, block.where)
+        marker = f"{number}{self.delimiter} "
+        self.part.lines.append(marker + _indent_lines(line, len(marker)))
+        self.last_number, self.last_was_item = number, True
+        return True
+
+
+def _indent_lines(text: str, width: int) -> str:
+    """Continuation lines of a list item indented under its text."""
+    return text.replace("\n", "\n" + " " * width)
+
+
+def _table(writer: Writer, table: Table, notes: Notes, report: Report):
+    width = max((sum(c.span for c in row) for row in table.rows), default=0)
+    if width <= 1:  # a one-column table is a box around paragraphs
+        paragraphs = [
+            p for row in table.rows for c in row for p in c.paragraphs if p.plain().strip()
+        ]
+        if paragraphs:
+            report.add(
+                "changed", "table", table.where, "a one-column table (a box) written as paragraphs"
+            )
+        return "", paragraphs
+    return writer.table(table, notes)
+
+
+def _annex_kind(text: str, role: Role, after_break: bool) -> str | None:
+    if len(text) > MAX_HEADING_CHARS:
+        return None
+    match = _ANNEX.match(text)
+    if match is None:
+        return None
+    if not (after_break or role.role in ("heading", "title", "subtitle")):
+        return None
+    return "enclosure" if match.group("enclosure") else "annex"
+
+
+def _original_marker(text: str) -> str | None:
+    for code in LANGUAGES:
+        loc = locale.get(code)
+        for language in LANGUAGES:
+            if " ".join(loc.annex_original_marker(language).split()) == text:
+                return language
+    return None
+
+
+def _note_texts(body: Body, writer: Writer, report: Report) -> dict[tuple[str, str], str]:
+    texts = {}
+    for key, paragraphs in body.notes.items():
+        pieces = []
+        for paragraph in paragraphs:
+            line = writer.inline(
+                strip_leading(paragraph.inlines), None, paragraph.where, breaks=False
+            )
+            if line.strip():
+                pieces.append(line.strip())
+        text = " ".join(pieces)
+        mark = re.match(r"^(?:\\\*|[†‡§])+\s+", text)  # a custom mark typed by hand ("*")
+        if mark and text[mark.end() :]:
+            text = text[mark.end() :]
+        if not text:
+            report.add(
+                "not-carried",
+                f"empty {key[0]}",
+                f"word/{key[0]}s.xml",
+                f"{key[0]} {key[1]} has no text; its call is left out",
+            )
+        elif key[0] == "endnote":
+            report.add(
+                "changed",
+                "endnote",
+                f"word/endnotes.xml, endnote {key[1]}",
+                "an endnote is written as a footnote",
+            )
+        texts[key] = text
+    return texts
+
+
+def document_json(masthead: Masthead, parts: list[PartText], report: Report) -> dict:
+    values = masthead.values
+    meta: dict[str, object] = {}
+    for key in (
+        "symbols",
+        "language",
+        "original_languages",
+        "distribution",
+        "date",
+        "duty_station",
+        "organs",
+        "title",
+        "subtitle",
+        "job_number",
+        "processing_dates",
+    ):
+        if key in values:
+            meta[key] = values[key]
+    meta["parts"] = []
+    for part in parts:
+        spec: dict[str, object] = {"kind": part.kind, "text": part.name}
+        if part.heading:
+            spec["heading"] = part.heading
+        if part.original_language:
+            spec["original_language"] = part.original_language
+        if part.title:
+            spec["title"] = part.title
+        meta["parts"].append(spec)  # type: ignore[union-attr]
+    meta["remarks"] = report.summary()[:2000]
+    return meta
+
+
+def part_text(part: PartText) -> str:
+    return "\n\n".join(line for line in part.lines if line.strip()) + "\n"

@@ -1,0 +1,209 @@
+"""Issue 13 on the rendered pages (pdfplumber positions, pypdfium2 text): no hyphenation in any
+language, Chinese lines flush at both margins, the committee and sponsors lines, French
+typography, Arabic furniture on the page and in logical order."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import re
+import unicodedata
+from functools import cache
+from pathlib import Path
+
+import pdfplumber
+import pytest
+
+from pipeline import source
+from pipeline.typeset import textcheck, typeset
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "tests" / "fixtures" / "documents"
+REFERENCE = REPO / "tests" / "fixtures" / "reference"
+EXAMPLE = REPO / "examples" / "A_75_9001--S_2021_9001-ZH"
+SIX = {
+    "ar": FIXTURES / "ar-letter",
+    "zh": FIXTURES / "zh-report",
+    "en": FIXTURES / "en-long-report",
+    "fr": FIXTURES / "fr-geneva-report",
+    "ru": FIXTURES / "ru-note",
+    "es": FIXTURES / "es-draft-resolution",
+}
+
+
+@cache
+def _pdf(folder: Path) -> bytes:
+    return typeset(source.load(folder), folder)
+
+
+def _lines(pdf: bytes) -> list[list[dict]]:
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        return [page.extract_text_lines(return_chars=True) for page in doc.pages]
+
+
+def _source_words(folder: Path) -> str:
+    text = " ".join(f.read_text(encoding="utf-8") for f in sorted(folder.glob("*.md")))
+    return unicodedata.normalize("NFC", text)
+
+
+@pytest.mark.parametrize("lang", sorted(SIX))
+def test_no_line_ends_hyphenated(lang):
+    """0 hyphenated line ends: no drawn hyphen (U+2010, soft hyphen), and a line ending in "-"
+    only where the source has that compound ("Secretary-" / "General")."""
+    folder = SIX[lang]
+    pages = _lines(_pdf(folder))
+    text = _source_words(folder)
+    flat = [line["text"] for page in pages for line in page]
+    for line, following in itertools.pairwise(flat):
+        assert not line.endswith(("\u2010", "\u00ad")), line
+        if line.endswith("-") and following:
+            word = line.split()[-1] + following.split()[0]
+            assert re.sub(r"[^\w-]", "", word) in re.sub(r"[^\w\s-]", "", text), (line, following)
+
+
+def _chinese_body_lines(pdf: bytes) -> list[tuple[dict, bool]]:
+    """Body lines (x >= body indent) of justified paragraphs, with "is last of its paragraph"."""
+    out = []
+    for page in _lines(pdf):
+        body = [x for x in page if x["x0"] > 120 and 220 < x["top"] < 700]
+        for line, nxt in zip(body, [*body[1:], None], strict=False):
+            if not any("\u4e00" <= c <= "\u9fff" for c in line["text"]):
+                continue
+            chars = line["chars"]
+            if any(b["x0"] - a["x1"] > 12 for a, b in itertools.pairwise(chars)):
+                continue  # a table row, not a paragraph line
+            last = (
+                nxt is None
+                or nxt["x0"] > line["x0"] + 10
+                or nxt["top"] - line["top"] > 20
+                # a line ended by a <br> before a bold caption is not justified either
+                or ("Bold" in nxt["chars"][0]["fontname"]) != ("Bold" in chars[0]["fontname"])
+            )
+            out.append((line, last))
+    return out
+
+
+@pytest.mark.parametrize("folder", [EXAMPLE, FIXTURES / "zh-report"], ids=["example", "report"])
+def test_chinese_justified_lines_end_on_the_margin(folder):
+    lines = _chinese_body_lines(_pdf(folder))
+    full = [line for line, last in lines if not last]
+    assert len(full) > 5
+    margin = max(x["x1"] for x in full)
+    assert abs(margin - (123 + 367.5)) < 1  # the measure is 35 ems of 10.5 pt
+    short = [(round(x["x1"], 1), x["text"][-6:]) for x in full if margin - x["x1"] > 0.5]
+    assert not short, short
+
+
+def test_chinese_lines_keep_the_line_breaking_rules():
+    closing, opening = "、。，）」』”：；！？", "（「『“"
+    for folder in (EXAMPLE, FIXTURES / "zh-report"):
+        for line, _last in _chinese_body_lines(_pdf(folder)):
+            assert line["text"][0] not in closing, line["text"]
+            assert line["text"][-1] not in opening, line["text"]
+
+
+def test_chinese_justification_adds_no_character():
+    document = source.load(EXAMPLE)
+    extracted = textcheck.join(textcheck.read(_pdf(EXAMPLE)))
+    assert not list(textcheck.mismatches(document, extracted))
+    assert "  " not in extracted.replace("\r\n", "\n").split("联合国", 1)[1][:2000]
+
+
+def test_chinese_agenda_title_has_no_single_character_line():
+    lines = [x for x in _lines(_pdf(EXAMPLE))[0] if 210 < x["top"] < 300 and x["x0"] < 70]
+    assert lines and all(len(x["text"].split()[0]) > 1 for x in lines), [x["text"] for x in lines]
+
+
+def test_committee_line_under_the_session_in_bold_12pt():
+    page = _lines(_pdf(SIX["es"]))[0]
+    session = next(x for x in page if x["text"].startswith("Septuagésimo séptimo"))
+    committee = next(x for x in page if x["text"] == "Tercera Comisión")
+    assert committee["x0"] == pytest.approx(session["x0"], abs=0.1)
+    assert 11 < committee["top"] - session["top"] < 15
+    assert (
+        round(committee["chars"][0]["size"]) == 12 and "Bold" in committee["chars"][0]["fontname"]
+    )
+
+
+def test_draft_sponsors_line_title_and_opening():
+    page = _lines(_pdf(REFERENCE / "c2-l2"))[0]
+    sponsors = next(x for x in page if x["text"].startswith("Palau:"))
+    assert sponsors["text"] == "Palau:* draft resolution"
+    assert "Bold" in sponsors["chars"][0]["fontname"] and sponsors["x0"] == pytest.approx(
+        123, abs=1
+    )
+    title = next(x for x in page if x["text"] == "Multidimensional vulnerability index")
+    assert round(title["chars"][0]["size"]) == 12
+    opening = next(x for x in page if x["text"] == "The General Assembly,")
+    assert "Italic" in opening["chars"][0]["fontname"]
+    assert opening["x0"] == pytest.approx(147, abs=1)  # 24 pt in, as preambular paragraphs
+    first = next(x for x in page if x["text"].startswith("1."))
+    assert first["x0"] == pytest.approx(147, abs=1)
+    expresses = next(c for c in first["chars"] if c["text"] == "E")
+    assert expresses["x0"] == pytest.approx(171, abs=1)  # the operative text 24 pt further
+    note = next(x for x in page if "Alliance of Small" in x["text"])
+    assert note["text"].startswith("*")
+
+
+def test_french_apostrophes_guillemets_and_spaces():
+    text = textcheck.join(textcheck.read(_pdf(SIX["fr"])))
+    assert text.count("’") > 10 and "'" not in text
+    assert "«\u202f" in text and "\u202f»" in text
+    assert re.search(r"\w\u202f[:;!?]", text)
+    assert not re.search(r"\w [:;!?]", text)  # no plain, breakable space before them
+    assert "https://undocs.org/fr/A/HRC/RES/46/1" in "".join(source.load(SIX["fr"]).parts[0].html)
+
+
+def test_paragraph_numbers_keep_their_space():
+    text = textcheck.join(textcheck.read(_pdf(SIX["fr"])))
+    assert re.search(r"(^|\n)1\. Le présent rapport", text)
+
+
+def test_every_element_inside_the_page_box():
+    for lang, folder in SIX.items():
+        with pdfplumber.open(io.BytesIO(_pdf(folder))) as doc:
+            for page in doc.pages:
+                for obj in [*page.chars, *page.rects, *page.lines, *page.curves, *page.images]:
+                    assert obj["x0"] >= -0.5 and obj["x1"] <= page.width + 0.5, (lang, obj)
+                    assert obj["top"] >= -0.5 and obj["bottom"] <= page.height + 0.5, (lang, obj)
+
+
+def test_arabic_end_rule_centred_and_latin_runs_in_one_face():
+    with pdfplumber.open(io.BytesIO(_pdf(SIX["ar"]))) as doc:
+        last = doc.pages[-1]
+        rules = [r for r in last.rects if 60 < r["x1"] - r["x0"] < 100]
+        assert rules, "end rule drawn"
+        centre = (rules[-1]["x0"] + rules[-1]["x1"]) / 2
+        assert centre == pytest.approx(last.width / 2, abs=1)
+        first = doc.pages[0]
+        symbol = [c for c in first.chars if c["top"] < 62 and c["x0"] < 200]
+        assert {c["fontname"].split("+")[1] for c in symbol} == {"unfolio-Liberation-Serif"}
+    footer = textcheck.read(_pdf(SIX["ar"]))[0].text
+    assert "21-90102 (A)" in footer
+
+
+def test_inter_character_repair_is_installed_on_the_pinned_weasyprint():
+    from weasyprint.layout import inline
+
+    from pipeline.typeset import engine, wpfixes  # noqa: F401  (engine applies the repairs)
+
+    assert getattr(inline.justify_line, "unfolio_repair", False)
+    assert wpfixes.PATCHED_VERSION == "70.0"
+
+
+def test_sponsors_and_subsidiary_body_are_checked_for_font_coverage():
+    import dataclasses
+
+    from pipeline.errors import UserError
+    from pipeline.model import Sponsors
+    from pipeline.typeset import coverage
+
+    document = source.load(REFERENCE / "c2-l2")
+    bad = dataclasses.replace(document, sponsors=Sponsors("帕劳"))
+    with pytest.raises(UserError) as caught:
+        coverage.check(bad)
+    assert any(p.pointer == "/sponsors/names" for p in caught.value.problems)
+    organ = dataclasses.replace(document.organs[0], body="工作组")
+    with pytest.raises(UserError) as caught:
+        coverage.check(dataclasses.replace(document, organs=(organ,)))
+    assert any(p.pointer == "/organs/0/body" for p in caught.value.problems)

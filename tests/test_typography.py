@@ -1,0 +1,56 @@
+"""Typography applied at typesetting (pipeline.typeset.typography): pure functions per language."""
+
+from __future__ import annotations
+
+from pipeline.typeset import typography
+from pipeline.typeset.typography import NNBSP
+
+
+def test_french_apostrophes_become_curly():
+    assert typography.apply("l'homme et aujourd'hui", "fr") == "l’homme et aujourd’hui"
+
+
+def test_french_guillemets_get_narrow_no_break_spaces():
+    assert typography.apply("« sans frontières »", "fr") == f"«{NNBSP}sans frontières{NNBSP}»"
+    assert typography.apply('dit "non"', "fr") == f"dit «{NNBSP}non{NNBSP}»"
+
+
+def test_french_space_before_high_punctuation_is_no_break():
+    assert typography.apply("trois éléments : la", "fr") == f"trois éléments{NNBSP}: la"
+    assert typography.apply("vraiment ? Oui ; non !", "fr") == (
+        f"vraiment{NNBSP}? Oui{NNBSP}; non{NNBSP}!"
+    )
+
+
+def test_french_leaves_times_urls_and_symbols_alone():
+    assert typography.apply("à 10:30 heures", "fr") == "à 10:30 heures"
+    url = "https://undocs.org/fr/A/HRC/RES/46/1"
+    assert typography.apply(f"voir {url} ici", "fr") == f"voir {url} ici"
+    assert typography.apply("A/HRC/49/9105", "fr") == "A/HRC/49/9105"
+
+
+def test_soft_hyphens_go_in_every_language():
+    for lang in ("ar", "zh", "en", "fr", "ru", "es"):
+        assert "\u00ad" not in typography.apply("us\u00adability", lang)
+
+
+def test_english_apostrophe_but_no_french_spacing():
+    assert typography.apply("Stakeholders' submissions: Italy", "en") == (
+        "Stakeholders’ submissions: Italy"
+    )
+
+
+def test_superscripts_mark_french_ordinals_only():
+    assert typography.superscripts("le 1er et le 2e, Mme X", "fr") == (
+        'le 1<sup class="abbr">er</sup> et le 2<sup class="abbr">e</sup>, '
+        'M<sup class="abbr">me</sup> X'
+    )
+    assert typography.superscripts("2e", "en") == "2e"
+
+
+def test_apply_html_changes_text_not_tags_or_code():
+    html = "<p><a href=\"https://x.org/a'b\">l'art</a> <code>l'x</code> &quot;oui&quot;</p>"
+    out = typography.apply_html(html, "fr")
+    assert 'href="https://x.org/a\'b"' in out
+    assert "l’art" in out and "<code>l'x</code>" in out
+    assert f"«{NNBSP}oui{NNBSP}»" in out
