@@ -617,3 +617,38 @@ def test_the_fast_normalisation_keeps_exactly_unicode_letters_and_digits():
         char = chr(code)
         wanted = unicodedata.category(char)[0] in "LN" and char != "\u0640"
         assert bool(kept.sub("", char)) == wanted, hex(code)
+
+
+# -- a signed bag ------------------------------------------------------------------------------
+
+
+def test_a_signed_bag_is_reproduced_from_the_revision_before_its_signature(
+    tmp_path, capsys, monkeypatch
+):
+    """unfolio's own signature adds one revision: the exact checks read the revision before
+    it, and reproduction compares that revision byte for byte (and runs: it is not skipped)."""
+    from . import pki
+    from .test_signing import NAME, _build
+
+    files: dict[str, Path] = {}
+    files["signer.key"], files["signer.cert"] = pki.signer().write(tmp_path, "signer")
+    files["ca"] = pki.ca().write_cert(tmp_path / "ca.pem")
+    out = tmp_path / "out"
+    out.mkdir()
+    assert _build(out, files) == 0
+    capsys.readouterr()
+    bag = out / NAME
+    pdf = (bag / pdf_of(bag)).read_bytes()
+    assert len(drawing.revision_ends(pdf)) == 2
+    calls = []
+    from pipeline.verify import reproduce
+
+    original = reproduce.rerender
+    monkeypatch.setattr(reproduce, "rerender", lambda *a: calls.append(1) or original(*a))
+    code, found = verify(bag, capsys, "--trust", str(files["ca"]))
+    assert code == 0 and found == [], found
+    assert calls == [1]
+    # an increment after the signature is a second update: refused, and not reproduced
+    swap_pdf(bag, incremental_update(pdf, WHITE_HALF_PAGE))
+    found = assert_caught(bag, capsys, "PDF-REVISIONS", pdf_of(bag), "--trust", str(files["ca"]))
+    assert "PDF-NOT-REPRODUCED" in {f["code"] for f in found}

@@ -9,7 +9,8 @@ file alone (no environment needed):
   second. With its own signature a PDF has exactly two, the second carrying the signature
   (``/ByteRange`` and ``/Contents``); what that revision may add is judged by the signature
   checks. :func:`first_revision` is the bytes up to the end of unfolio's own revision.
-- **Links** (``PDF-LINKS``): every annotation is a ``/Link`` with a URI action to a target the
+- **Links** (``PDF-LINKS``): every annotation but a signature widget (which
+  ``PDF-SIGNATURE-FORM`` judges) is a ``/Link`` with a URI action to a target the
   source links to; each source link is drawn at least once (a link broken over two lines is two
   rectangles) and at most once per word (or 20 characters) of its text; each rectangle lies on text that is part
   of that link's text, and is no taller than a few lines.
@@ -180,6 +181,8 @@ def check_links(pdf: bytes, document: Document) -> Iterator[Problem]:
 
 def _link(annot, number, where, wanted, drawn, reader, rtl) -> Iterator[Problem]:
     subtype = annot.get("/Subtype")
+    if subtype == pikepdf.Name.Widget and _signature_field(annot):
+        return  # a signature widget: PDF-SIGNATURE-FORM judges it
     action = annot.get("/A")
     uri = action.get("/URI") if isinstance(action, pikepdf.Dictionary) else None
     if subtype != pikepdf.Name.Link or not isinstance(uri, pikepdf.String) or "/Dest" in annot:
@@ -219,6 +222,17 @@ def _link(annot, number, where, wanted, drawn, reader, rtl) -> Iterator[Problem]
             f"the link to {target[:80]!r} lies on {under.strip()[:60]!r}, not on its link text",
             where,
         )
+
+
+def _signature_field(annot) -> bool:
+    field = annot
+    for _ in range(8):  # the field type may sit on the widget or a parent field
+        if not isinstance(field, pikepdf.Dictionary):
+            return False
+        if field.get("/FT") == pikepdf.Name.Sig:
+            return True
+        field = field.get("/Parent")
+    return False
 
 
 def _part_of(got: str, text: str, rtl: bool) -> bool:
