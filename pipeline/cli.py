@@ -187,10 +187,11 @@ def render(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["dir", "zip", "tgz"]),
+    type=click.Choice(["dir", "zip", "tgz", "ocfl"]),
     default="dir",
     show_default=True,
-    help="Write each bag as a folder or as a reproducible archive with a .sha256 sidecar.",
+    help="Write each bag as a folder, as a reproducible archive with a .sha256 sidecar, or "
+    "(ocfl) as an object in the OCFL 1.1 storage root OUTPUT: a changed document adds a version.",
 )
 @config_option("organization values, emblem, styles folder")
 @click.option(
@@ -201,6 +202,11 @@ def render(
     help="Worker processes (default: one per core).",
 )
 @click.option("--force", is_flag=True, help="Rebuild bags that are up to date.")
+@click.option(
+    "--no-replace",
+    is_flag=True,
+    help="Refuse to replace a bag (or archive) built from different content: exit 1, naming it.",
+)
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0, min_open=True),
@@ -263,6 +269,7 @@ def build(
     config_file: Path | None,
     jobs: int | None,
     force: bool,
+    no_replace: bool,
     timeout: float,
     max_tasks: int,
     max_memory: int,
@@ -301,6 +308,7 @@ def build(
         max_rss_mb=float(max_memory),
         executor=executor,
         scheduler=scheduler,
+        replace=not no_replace,
     )
     summary = batch.run(list(sources), options, json_output=as_json)
     if as_json:
@@ -366,7 +374,7 @@ def _signer(key: Path | None, cert: Path | None, chain: Path | None, p12: Path |
     "--profile",
     "profile_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="BagIt Profile to check against (default: the shipped schemas/bag-profile.json).",
+    help="BagIt Profile to check against (default: the shipped profile of each bag's layout).",
 )
 @config_option("the profile_identifier the bags claim; not used with --profile")
 @click.option(
@@ -388,6 +396,11 @@ def _signer(key: Path | None, cert: Path | None, chain: Path | None, p12: Path |
     help="Fail a bag that is not signed (the only defence against a stripped signature).",
 )
 @click.option(
+    "--every-version",
+    is_flag=True,
+    help="OCFL objects: verify the bag of every version, not only the head's.",
+)
+@click.option(
     "--no-reproduce",
     is_flag=True,
     help="Do not re-render the bagged source to compare it with the bagged PDF.",
@@ -404,6 +417,7 @@ def verify(
     no_reproduce: bool,
     trust_files: tuple[Path, ...],
     require_signature: bool,
+    every_version: bool,
 ) -> int:
     """Check bags (folders, .zip or .tar.gz) and name every broken file.
 
@@ -411,7 +425,7 @@ def verify(
     """
     from pipeline import config as config_module
     from pipeline.config import DEFAULT_PROFILE_IDENTIFIER
-    from pipeline.verify import Options, consistency, profile, signature, verify_target
+    from pipeline.verify import Options, consistency, family, profile, signature, verify_target
     from pipeline.verify.report import as_json as json_report
     from pipeline.verify.report import text_lines
 
@@ -424,14 +438,17 @@ def verify(
         )
     identifier = None
     anchors: tuple = ()
-    loaded = None
+    issuer = None  # the configuration bag-info must agree with, when there is one
     if not bagit_only:
-        config = loaded = config_module.load(config_file)
+        given = config_file is not None or (Path.cwd() / config_module.CONFIG_NAME).is_file()
+        loaded = config_module.load(config_file)
+        issuer = loaded if given else None
         if profile_file is None:
-            configured = config.profile_identifier
-            identifier = None if configured == DEFAULT_PROFILE_IDENTIFIER else configured
-        anchors = tuple(signature.load_anchors(trust_files or config.signing.trust))
-        require_signature = require_signature or config.signing.require_signature
+            shipped = profile.shipped_identifiers() | {DEFAULT_PROFILE_IDENTIFIER}
+            configured = loaded.profile_identifier
+            identifier = None if configured in shipped else configured
+        anchors = tuple(signature.load_anchors(trust_files or loaded.signing.trust))
+        require_signature = require_signature or loaded.signing.require_signature
     options = Options(
         trust=anchors,
         require_signature=require_signature,
@@ -442,19 +459,31 @@ def verify(
         profile_identifier=identifier,
         second_opinions=not no_second_opinions,
         reproduce=not no_reproduce,
-        config=loaded,
+        config=issuer,
+        every_version=every_version,
     )
     if not bagit_only:  # a bad profile or XSD is a usage error, found before any bag is read
         profile.load_profile(profile_file)
         if premis_xsd is not None:
             consistency.load_xsd(premis_xsd)
     reports = []
-    for target in targets:
+    members = []  # one small record per target, for the language-family check
+    from pipeline.verify.ocfl import expand  # an OCFL storage root stands for its objects
+
+    for target in [path for given in targets for path in expand(given)]:
         report = verify_target(target, options)
         reports.append(report)
+        if report.family is not None:
+            members.append(report.family)
         if not as_json:
             for line in text_lines(report, options):
                 click.echo(line)
+    for path, finding in family.check(members):
+        report = next(r for r in reports if r.path == path)
+        report.findings.append(finding)
+        if not as_json:
+            click.echo(f"{path}: invalid (language family)")
+            click.echo(f"  {finding}")
     if as_json:
         click.echo(json.dumps(json_report(reports, options), ensure_ascii=False, indent=2))
     elif len(reports) > 1:

@@ -8,7 +8,7 @@ They are read from ``unfolio.toml`` in the working folder, or from the file give
     source_organization = "United Nations"          # bag-info Source-Organization
     contact_name = "Records Officer"                 # bag-info Contact-Name (omitted if unset)
     contact_email = "records@example.org"           # bag-info Contact-Email (omitted if unset)
-    profile_identifier = "https://unfolio.example/bagit-profiles/un-document-v1.json"
+    profile_identifier = "https://unfolio.example/bagit-profiles/un-document-v2.json"
     emblem = "emblem.svg"                            # SVG printed instead of the placeholder
     styles = "my-styles"                             # overlay: its css/, templates/, SVGs win
 
@@ -47,7 +47,7 @@ from pathlib import Path
 from pipeline.errors import Problem, UserError
 
 #: The identifier of ``schemas/bag-profile.json``; bags claim it in ``BagIt-Profile-Identifier``.
-DEFAULT_PROFILE_IDENTIFIER = "https://unfolio.example/bagit-profiles/un-document-v1.json"
+DEFAULT_PROFILE_IDENTIFIER = "https://unfolio.example/bagit-profiles/un-document-v2.json"
 DEFAULT_SOURCE_ORGANIZATION = "United Nations"
 CONFIG_NAME = "unfolio.toml"
 

@@ -10,6 +10,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "A_75_9001--S_2021_9001-ZH"
+#: The project's shared test data: beside the checkout, or beside the worktrees' folder.
+SHARED = next(
+    (p for p in (REPO.parent / "shared", REPO.parent.parent / "shared") if p.is_dir()),
+    REPO.parent / "shared",
+)
 
 MINIMAL = REPO / "tests" / "fixtures" / "minimal"  # shared with stress/harness.py
 MINIMAL_DOCUMENT = json.loads((MINIMAL / "document.json").read_text(encoding="utf-8"))

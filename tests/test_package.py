@@ -19,11 +19,12 @@ from pipeline.package import build_bag, recover, write
 from pipeline.package.buildkey import build_key
 from pipeline.resources import styles_dir
 
-from .conftest import EXAMPLE, REPO
+from .conftest import EXAMPLE, REPO, SHARED
 
 EPOCH = "1614902400"  # 2021-03-05T00:00:00Z
-PREMIS_XSD = REPO.parent / "shared" / "xsd" / "premis-3.0.xsd"
+PREMIS_XSD = SHARED / "xsd" / "premis-3.0.xsd"
 PROFILE = REPO / "schemas" / "bag-profile.json"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
 BAG_INFO_ORDER = [
     "Source-Organization",
     "External-Identifier",
@@ -84,6 +85,7 @@ def test_bag_is_named_after_the_symbol_and_holds_the_layout(bag):
     assert sorted(_files(bag)) == [
         "bag-info.txt",
         "bagit.txt",
+        "data/metadata/metadata.csv",
         "data/metadata/premis.xml",
         "data/objects/A_75_9001--S_2021_9001-ZH.pdf",
         "data/objects/source/annex-1.md",
@@ -146,7 +148,7 @@ def test_bag_info_elements_are_in_the_fixed_order(bag, document):
     info = _info(bag)
     assert [label for label, _ in info] == BAG_INFO_ORDER
     values = dict(info)
-    assert values["External-Identifier"] == "A/75/9001–S/2021/9001"
+    assert values["External-Identifier"] == "https://undocs.org/ch/A/75/9001"
     assert values["External-Description"] == document.title
     assert values["Bagging-Date"] == "2021-03-05"
     assert values["Bag-Group-Identifier"] == "A/75/9001"
@@ -186,13 +188,13 @@ def test_premis_describes_every_payload_file_but_itself_with_manifest_fixity(bag
     ns = {"p": "http://www.loc.gov/premis/v3"}
     tree = etree.parse(str(bag / "data/metadata/premis.xml"))
     files = _files(bag)
-    objects = tree.findall("p:object", ns)
+    objects = tree.findall('p:object[@xsi:type="premis:file"]', {**ns, "xsi": XSI})
     names = sorted(o.findtext("p:originalName", namespaces=ns) for o in objects)
-    expected = sorted(p.removeprefix("data/") for p in files if p.startswith("data/"))
-    expected.remove("metadata/premis.xml")
+    expected = sorted(p for p in files if p.startswith("data/"))
+    expected.remove("data/metadata/premis.xml")
     assert names == expected
     for obj in objects:
-        path = "data/" + obj.findtext("p:originalName", namespaces=ns)
+        path = obj.findtext("p:originalName", namespaces=ns)
         digests = {
             f.findtext("p:messageDigestAlgorithm", namespaces=ns): f.findtext(
                 "p:messageDigest", namespaces=ns
@@ -205,7 +207,8 @@ def test_premis_describes_every_payload_file_but_itself_with_manifest_fixity(bag
         }
         assert obj.findtext(".//p:size", namespaces=ns) == str(len(files[path]))
         puid = obj.findtext(".//p:formatRegistryKey", namespaces=ns)
-        assert puid == {".pdf": "fmt/478", ".json": "fmt/817", ".md": "fmt/1149"}[Path(path).suffix]
+        puids = {".pdf": "fmt/478", ".json": "fmt/817", ".md": "fmt/1149", ".csv": "x-fmt/18"}
+        assert puid == puids[Path(path).suffix]
     events = {e.findtext("p:eventType", namespaces=ns) for e in tree.iterfind("p:event", ns)}
     assert events == {"creation", "validation", "message digest calculation"}
     agent_ids = {

@@ -32,10 +32,10 @@ from pipeline.verify import opinions as opinions_module
 from pipeline.verify.opinions import Opinion
 from pipeline.verify.pdf import check_masthead
 
-from .conftest import EXAMPLE, REPO
+from .conftest import EXAMPLE, REPO, SHARED
 
 EPOCH = "1614902400"
-PREMIS_XSD = REPO.parent / "shared" / "xsd" / "premis-3.0.xsd"
+PREMIS_XSD = SHARED / "xsd" / "premis-3.0.xsd"
 FIXTURES = REPO / "tests" / "fixtures" / "documents"
 NAME = "A_75_9001--S_2021_9001-ZH"
 PDF = f"data/objects/{NAME}.pdf"
@@ -102,7 +102,7 @@ def replace_payload(bag: Path, relative: str, data: bytes) -> None:
         premis = premis.replace(
             hashlib.new(algorithm, old).hexdigest(), hashlib.new(algorithm, data).hexdigest()
         )
-    premis = premis.replace(f"<size>{len(old)}</size>", f"<size>{len(data)}</size>")
+    premis = premis.replace(f"size>{len(old)}</", f"size>{len(data)}</")  # premis: or not
     (bag / PREMIS).write_text(premis, encoding="utf-8")
     (bag / relative).write_bytes(data)
 
@@ -165,7 +165,7 @@ def _info(bag: Path) -> list[tuple[str, str]]:
 
 
 def test_a_bag_claiming_another_profile_fails_meta_profile_identifier(bag):
-    edit(bag, "bag-info.txt", "un-document-v1.json", "other-profile.json")
+    edit(bag, "bag-info.txt", "un-document-v2.json", "other-profile.json")
     reseal(bag)
     assert findings(bag) == [("META-PROFILE-IDENTIFIER", "bag-info.txt")]
 
@@ -185,7 +185,7 @@ def test_a_missing_element_is_caught_even_by_a_profile_that_does_not_require_it(
     del profile["Bag-Info"]["External-Identifier"]
     custom = tmp_path / "profile.json"
     custom.write_text(json.dumps(profile), encoding="utf-8")
-    edit(bag, "bag-info.txt", "External-Identifier: A/75/9001–S/2021/9001\n", "")
+    edit(bag, "bag-info.txt", "External-Identifier: https://undocs.org/ch/A/75/9001\n", "")
     reseal(bag)
     assert findings(bag, dataclasses.replace(QUICK, profile=custom)) == [
         ("META-BAG-INFO", "bag-info.txt")
@@ -293,19 +293,22 @@ def test_premis_breaking_the_xsd_fails_meta_premis_xsd_only_when_asked(bag):
     edit(
         bag,
         PREMIS,
-        "<compositionLevel>0</compositionLevel>",
-        "<compositionLevel>0</compositionLevel><bogus/>",
+        "<premis:compositionLevel>0</premis:compositionLevel>",
+        "<premis:compositionLevel>0</premis:compositionLevel><premis:bogus/>",
     )
     reseal(bag)
-    assert findings(bag) == []  # the checks without the XSD do not look at unknown elements
+    # without the XSD only the re-derivation (0.2 bags) sees the element unfolio never writes
+    assert findings(bag) == [("META-PREMIS-DERIVED", PREMIS)]
     codes = findings(bag, Options(premis_xsd=PREMIS_XSD, second_opinions=False))
-    assert codes and set(codes) == {("META-PREMIS-XSD", PREMIS)}
+    assert set(codes) == {("META-PREMIS-DERIVED", PREMIS), ("META-PREMIS-XSD", PREMIS)}
 
 
 def test_a_payload_file_without_premis_object_fails_meta_premis_objects(bag):
     premis = (bag / PREMIS).read_text(encoding="utf-8")
-    first = premis.index('<object xsi:type="file">')
-    last = premis.index("</object>", first) + len("</object>")
+    first = premis.index('<premis:object xsi:type="premis:file">')
+    first = premis.index("<premis:originalName>data/objects/A_", first)
+    first = premis.rindex('<premis:object xsi:type="premis:file">', 0, first)
+    last = premis.index("</premis:object>", first) + len("</premis:object>")
     (bag / PREMIS).write_text(premis[:first] + premis[last:], encoding="utf-8")
     reseal(bag)
     assert ("META-PREMIS-OBJECTS", PDF) in findings(bag)
@@ -313,7 +316,7 @@ def test_a_payload_file_without_premis_object_fails_meta_premis_objects(bag):
 
 def test_a_premis_size_that_is_not_the_files_fails_meta_premis_fixity(bag):
     size = (bag / PDF).stat().st_size
-    edit(bag, PREMIS, f"<size>{size}</size>", f"<size>{size + 1}</size>")
+    edit(bag, PREMIS, f"size>{size}</", f"size>{size + 1}</")
     reseal(bag)
     assert findings(bag) == [("META-PREMIS-FIXITY", PDF)]
 
@@ -325,7 +328,7 @@ def test_a_premis_puid_that_is_not_the_pdfs_claim_fails_meta_premis_format(bag):
 
 
 def test_a_failed_premis_event_fails_meta_premis_events(bag):
-    edit(bag, PREMIS, "<eventOutcome>pass</eventOutcome>", "<eventOutcome>fail</eventOutcome>")
+    edit(bag, PREMIS, "eventOutcome>success</", "eventOutcome>fail</")
     reseal(bag)
     assert findings(bag) == [("META-PREMIS-EVENTS", PREMIS)]
 
@@ -524,7 +527,7 @@ def test_a_bad_premis_xsd_or_profile_is_a_usage_error(built, tmp_path, capsys):
 
 def test_bags_claiming_the_configured_profile_identifier_pass(bag, tmp_path, monkeypatch):
     uri = "https://records.example/profiles/un.json"
-    edit(bag, "bag-info.txt", "https://unfolio.example/bagit-profiles/un-document-v1.json", uri)
+    edit(bag, "bag-info.txt", "https://unfolio.example/bagit-profiles/un-document-v2.json", uri)
     reseal(bag)
     assert main(["verify", "--no-second-opinions", str(bag)]) == 1  # not what the shipped says
     config = tmp_path / "unfolio.toml"
@@ -613,14 +616,14 @@ def test_premis_the_xsd_validator_cannot_judge_is_a_premis_xsd_failure(bag):
     ("change", "says"),
     [
         (lambda block: block.replace("SHA-256", "MD5"), "a 'MD5' fixity unfolio never writes"),
-        (lambda block: re.sub(r"<messageDigest>[0-9a-f]+", "<messageDigest>" + "0" * 64, block),
+        (lambda block: re.sub(r"messageDigest>[0-9a-f]+", "messageDigest>" + "0" * 64, block),
          "gives 2 SHA-256 fixities"),
     ],
     ids=["extra-algorithm", "second-wrong-value"],
 )  # fmt: skip
 def test_every_premis_fixity_is_judged_not_only_the_last_per_algorithm(bag, change, says):
     text = (bag / PREMIS).read_text(encoding="utf-8")
-    block = re.search(r"<fixity>.*?</fixity>", text, re.S).group()
+    block = re.search(r"<premis:fixity>.*?</premis:fixity>", text, re.S).group()
     (bag / PREMIS).write_text(text.replace(block, change(block) + block, 1), encoding="utf-8")
     reseal(bag)
     found = [f for f in verify_target(bag, QUICK).findings if f.code == "META-PREMIS-FIXITY"]
@@ -630,9 +633,12 @@ def test_every_premis_fixity_is_judged_not_only_the_last_per_algorithm(bag, chan
 @pytest.mark.parametrize(
     ("remove", "says"),
     [
-        (r"<eventOutcomeInformation>.*?</eventOutcomeInformation>", "event has no outcome"),
-        (r"<linkingObjectIdentifier>.*?</linkingObjectIdentifier>", "event links no object"),
-        (r"<linkingAgentIdentifier>.*?</linkingAgentIdentifier>", "event links no agent"),
+        (r"<premis:eventOutcomeInformation>.*?</premis:eventOutcomeInformation>", "no outcome"),
+        (
+            r"<premis:linkingObjectIdentifier>.*?</premis:linkingObjectIdentifier>",
+            "links no object",
+        ),
+        (r"<premis:linkingAgentIdentifier>.*?</premis:linkingAgentIdentifier>", "links no agent"),
     ],
     ids=["outcomes", "objects", "agents"],
 )

@@ -65,6 +65,7 @@ class Options:
     scheduler: str | None = None
     #: a signed build's pipeline.sign.Signer; it stays in this process (see worker.finish)
     signer: object | None = None
+    replace: bool = True  # False: --no-replace, a bag built from different content stays
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -78,6 +79,7 @@ class Options:
             "max_tasks_per_worker": self.max_tasks,
             "max_worker_memory_mb": self.max_rss_mb,
             "signed": self.signer is not None,
+            "replace": self.replace,
         }
 
 
@@ -90,7 +92,12 @@ class Reporter:
 
     def __call__(self, result: Result) -> None:
         lines: list[tuple[str, bool]] = []
-        if result.status == "built" and not self.quiet_stdout:
+        if result.status == "built" and result.replaced and not self.quiet_stdout:
+            old, new = result.replaced["old_digest"], result.replaced["new_digest"]
+            lines.append((f"replaced {result.bag} (was {old}, now {new})", False))
+        elif result.status == "built" and result.version and not self.quiet_stdout:
+            lines.append((f"built {result.bag} ({result.version})", False))
+        elif result.status == "built" and not self.quiet_stdout:
             lines.append((f"built {result.bag}", False))
         elif result.status == "invalid":
             lines += [(f"error: {_about(result.source, m)}", True) for m in result.messages]
@@ -188,6 +195,7 @@ def run(
                 timeout=options.timeout,
                 environ=(("SOURCE_DATE_EPOCH", epoch),),
                 signing=signing,
+                replace=options.replace,
             )
             verdict = plan(task, force=options.force)
             if verdict.name is not None:

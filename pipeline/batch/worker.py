@@ -51,6 +51,7 @@ class Task:
     # A signed build: what the build key records of the signing (never the key). The worker
     # then returns the unsigned PDF (Result.staged) for the main process to sign and write.
     signing: tuple[tuple[str, str], ...] = ()
+    replace: bool = True  # False: refuse to replace a bag built from different content
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,9 @@ class Result:
     rss_mb: float | None = None  # its resident memory after the document
     retire: bool = False  # the worker should be replaced after this document
     staged: Staged | None = None  # a signed build's unsigned PDF, until the main process signs
+    #: {"old_digest", "new_digest"} when the bag replaced one built from different content
+    replaced: dict[str, str] | None = None
+    version: str | None = None  # --format ocfl: the OCFL version the build added
 
     @property
     def messages(self) -> list[str]:
@@ -96,9 +100,12 @@ class Result:
             "problems": self.problems,
             "seconds": round(self.seconds, 3),
             "worker": self.worker,
+            "replaced": self.replaced,
         }
         if self.rss_mb is not None:
             data["rss_mb"] = round(self.rss_mb, 1)
+        if self.version is not None:
+            data["ocfl_version"] = self.version
         return data
 
 
@@ -151,7 +158,8 @@ def plan(task: Task, *, force: bool = False) -> Plan:
         )
     except OSError as exc:  # an emblem or styles file vanished
         return Plan(name, None, failed(task.source, f"cannot compute the build key: {exc}"))
-    if not force and buildkey.existing_key(task.output, name, task.fmt) == key:
+    existing = buildkey.existing_key(task.output, name, task.fmt)
+    if not force and existing == key:
         bag = buildkey.destination(task.output, name, task.fmt)
         skipped = Result(
             str(task.source), "skipped", bag=str(bag), name=name, key=key,
@@ -165,6 +173,15 @@ def plan(task: Task, *, force: bool = False) -> Plan:
             check_replaceable(buildkey.destination(task.output, name, task.fmt))
         except NotABag as refused:
             return Plan(name, key, failed(task.source, str(refused), name=name))
+    if not task.replace and task.fmt != "ocfl" and existing is not None and existing != key:
+        # another build key is other content: refused before a render (the writer checks
+        # the digests again under the lock, for what this cannot see)
+        bag = buildkey.destination(task.output, name, task.fmt)
+        reason = (
+            f"{bag}: a bag built from different content is there (UN-Build-Key {existing}; "
+            f"the new one's would be {key}); --no-replace keeps it: nothing was written"
+        )
+        return Plan(name, key, failed(task.source, reason, name=name))
     return Plan(name, key, None)
 
 
@@ -301,7 +318,7 @@ def _build(task: Task) -> Result:
             return failed(src, str(exc), name=name, key=key)
         if task.signing:  # the main process signs and writes
             return Result(str(src), "built", name=name, key=key, staged=Staged(document, pdf))
-        bag = write_bag(document, pdf, task, key)
+        built = write_bag(document, pdf, task, key)
     except UserError as exc:
         return invalid(src, exc)
     except OSError as exc:  # package.WriteFailed says where, why and what is left
@@ -310,14 +327,21 @@ def _build(task: Task) -> Result:
         return failed(src, str(exc))
     except Exception as exc:  # a bug in unfolio or a library: report it, keep the batch going
         return failed(src, f"internal error: {type(exc).__name__}: {exc}", retire=True)
-    return Result(str(src), "built", bag=str(bag), name=name, key=key)
+    replaced = built.replaced.as_dict() if built.replaced else None
+    return Result(
+        str(src), "built", bag=str(built.path), name=name, key=key, replaced=replaced,
+        version=built.version,
+    )  # fmt: skip
 
 
-def write_bag(document, pdf: bytes, task: Task, key: str) -> Path:
-    """``package.build_bag`` with the key computed from what this worker read."""
-    from pipeline.package import build_bag
+def write_bag(document, pdf: bytes, task: Task, key: str):
+    """``package.build`` with the key computed from what this worker read."""
+    from pipeline.package.write import build
 
-    return build_bag(document, pdf, task.flavour, task.output, task.config, key=key, fmt=task.fmt)
+    return build(
+        document, pdf, task.flavour, task.output, task.config,
+        key=key, fmt=task.fmt, replace_old=task.replace,
+    )  # fmt: skip
 
 
 def finish(result: Result, task: Task, signer) -> Result:
@@ -330,7 +354,7 @@ def finish(result: Result, task: Task, signer) -> Result:
     if staged is None:
         return result
     result.staged = None
-    from pipeline.package import build_bag
+    from pipeline.package.write import build
     from pipeline.typeset import gate
 
     src = task.source
@@ -347,14 +371,17 @@ def finish(result: Result, task: Task, signer) -> Result:
             problems = [{"file": str(src), "message": f"signed PDF: {f}"} for f in findings]
             return failed(src, f"signed PDF: {findings[0]}", name=result.name, key=result.key,
                           problems=problems)  # fmt: skip
-        bag = build_bag(
+        built = build(
             staged.document, signed, task.flavour, task.output, task.config,
-            key=result.key, fmt=task.fmt, sign_tag_manifest=signer.sign_tag_manifest,
+            key=result.key, fmt=task.fmt, replace_old=task.replace,
+            sign_tag_manifest=signer.sign_tag_manifest,
         )  # fmt: skip
     except OSError as exc:
         return failed(src, str(exc), name=result.name, key=result.key)
     except Exception as exc:  # a bug in unfolio or pyHanko: report it, keep the batch going
         return failed(src, f"internal error while signing: {type(exc).__name__}: {exc}",
                       name=result.name, key=result.key)  # fmt: skip
-    result.bag = str(bag)
+    result.bag = str(built.path)
+    result.replaced = built.replaced.as_dict() if built.replaced else None
+    result.version = built.version
     return result

@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 
 KEY_VERSION = "3"
 KEY_ELEMENT = "UN-Build-Key"
-FORMATS = ("dir", "zip", "tgz")
+FORMATS = ("dir", "zip", "tgz", "ocfl")
 
 #: Python distributions whose code shapes the bytes of a bag.
 LIBRARIES = (
@@ -318,7 +318,20 @@ def destination(out_dir: Path, name: str, fmt: str) -> Path:
 
     if fmt == "dir":
         return Path(out_dir) / name
+    if fmt == "ocfl":
+        return ocfl_object(out_dir, name) or Path(out_dir)
     return Path(out_dir) / archive.archive_name(name, fmt)  # type: ignore[arg-type]
+
+
+def ocfl_object(root: Path, name: str) -> Path | None:
+    """The object folder of the bag ``name`` in the OCFL storage root ``root`` (None: no root)."""
+    from pipeline.package import ocfl
+    from pipeline.symbols import parse_file_stem, undocs_url
+
+    if not ocfl.is_storage_root(root):
+        return None
+    symbols, language = parse_file_stem(name)
+    return ocfl.object_path(root, undocs_url(symbols[0], language))
 
 
 def _key_in(info: bytes) -> str | None:
@@ -344,6 +357,11 @@ def existing_key(out_dir: Path, name: str, fmt: str) -> str | None:
             if not (bag / "bagit.txt").is_file():
                 return None
             return _key_in(_small_regular_file(bag / "bag-info.txt"))
+        if fmt == "ocfl":
+            from pipeline.package import ocfl
+
+            obj = ocfl_object(out_dir, name)
+            return None if obj is None or not ocfl.is_object(obj) else ocfl.head_key(obj)
         from pipeline.package.archive import sidecar_name
 
         bundle = destination(out_dir, name, fmt)

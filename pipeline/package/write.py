@@ -39,6 +39,11 @@ it must not become part of the bag). A run removes or restores only entries whos
 process is dead, so runs that do not take the lock (older versions) never remove a live run's
 work either. A reused pid only makes a run keep a stale entry longer, never remove a live one.
 
+**Replacing.** Under the lock, before anything is written, the digest of the bag already at
+the destination (:mod:`pipeline.package.replace`) is compared with the new one's: a different
+one is a replacement, returned to the caller (:class:`Built`) to report; with
+``replace=False`` it is :class:`ReplaceRefused` instead, and the old bag is not touched.
+
 **Faults.** Any ``OSError`` while writing (full file system, permission refused, read-only
 file system, lock not obtained) is raised as :class:`WriteFailed` — still an ``OSError`` —
 whose message names the destination, the cause and what is left there, e.g.
@@ -58,16 +63,18 @@ import shutil
 import stat
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from pipeline import atomic
 from pipeline.config import Config
 from pipeline.model import Document
-from pipeline.package import archive, buildkey, contents
+from pipeline.package import archive, buildkey, contents, ocfl, replace
+from pipeline.package.replace import Replaced
 
-Format = Literal["dir", "zip", "tgz"]
-FORMATS: tuple[str, ...] = ("dir", "zip", "tgz")
+Format = Literal["dir", "zip", "tgz", "ocfl"]
+FORMATS: tuple[str, ...] = ("dir", "zip", "tgz", "ocfl")
 
 LOCK_TIMEOUT = 600.0
 """Seconds a write waits for another run writing the same destination before giving up."""
@@ -135,6 +142,27 @@ def check_replaceable(dest: Path) -> None:
             "checking the destination",
             "it is untouched: move it away or build into another folder",
         )
+
+
+class ReplaceRefused(WriteFailed):
+    """``--no-replace``: a bag built from different content is at the destination."""
+
+    def __str__(self) -> str:
+        return f"{self.dest}: {self.reason}; {self.left}"
+
+
+def _check_replacement(dest: Path, old: str | None, new: str, allowed: bool) -> Replaced | None:
+    """The replacement this write makes, or :class:`ReplaceRefused` when it may not."""
+    if old is None or old == new:
+        return None
+    if not allowed:
+        raise ReplaceRefused(
+            dest,
+            replace.refusal(dest, old, new),
+            "checking the destination",
+            "--no-replace keeps it: nothing was written",
+        )
+    return Replaced(old, new)
 
 
 class BagLocked(WriteFailed):
@@ -304,16 +332,27 @@ def _reporting(dest: Path, left: Callable[[Path, _Progress], str]) -> Iterator[_
         raise WriteFailed(dest, exc, progress.step, left(dest, progress)) from exc
 
 
-def write_bag(files: Mapping[str, bytes], dest: Path) -> Path:
+def write_bag(files: Mapping[str, bytes], dest: Path, *, replace_old: bool = True) -> Path:
     """Write the bag ``files`` to the folder ``dest``, replacing any bag there atomically."""
+    return write_bag_replacing(files, dest, replace_old=replace_old)[0]
+
+
+def write_bag_replacing(
+    files: Mapping[str, bytes], dest: Path, *, replace_old: bool = True
+) -> tuple[Path, Replaced | None]:
+    """:func:`write_bag`, and the replacement it made (None: no bag, or the same bag, was
+    there); :class:`ReplaceRefused` when ``replace_old`` is False and one would be made."""
     dest = Path(dest)
     with _reporting(dest, _left_folder) as progress, destination_lock(dest):
         progress.step = "recovering what an earlier run left"
         recover(dest)
         progress.had_old = os.path.lexists(dest)
         check_replaceable(dest)
+        replaced = _check_replacement(
+            dest, replace.folder_digest(dest), replace.files_digest(files), replace_old
+        )
         _replace_folder(files, dest, progress)
-    return dest
+    return dest, replaced
 
 
 def _replace_folder(files: Mapping[str, bytes], dest: Path, progress: _Progress) -> None:
@@ -348,9 +387,21 @@ def _replace_folder(files: Mapping[str, bytes], dest: Path, progress: _Progress)
             owner.unlink()
 
 
-def write_archive(data: bytes, dest: Path) -> Path:
+def write_archive(
+    data: bytes, dest: Path, *, digest: str | None = None, name: str | None = None,
+    replace_old: bool = True,
+) -> Path:  # fmt: skip
     """Write the archive ``data`` to the file ``dest`` and its sidecar ``dest.sha256`` beside
     it, replacing any there in the order the module docstring describes."""
+    return write_archive_replacing(data, dest, digest=digest, name=name, replace_old=replace_old)[0]
+
+
+def write_archive_replacing(
+    data: bytes, dest: Path, *, digest: str | None = None, name: str | None = None,
+    replace_old: bool = True,
+) -> tuple[Path, Replaced | None]:  # fmt: skip
+    """:func:`write_archive`, and the replacement it made; ``digest`` is the new bag's and
+    ``name`` its folder inside the archive (without them nothing is compared)."""
     dest = Path(dest)
     sidecar = dest.with_name(archive.sidecar_name(dest.name))
     line = archive.sidecar_text(data, dest.name)
@@ -359,8 +410,12 @@ def write_archive(data: bytes, dest: Path) -> Path:
         recover(dest)
         recover(sidecar)
         progress.had_old = dest.exists()
+        replaced = None
+        if digest is not None and name is not None:
+            old = replace.archive_digest(dest, name)
+            replaced = _check_replacement(dest, old, digest, replace_old)
         _replace_pair(data, dest, line, sidecar, progress)
-    return dest
+    return dest, replaced
 
 
 def _replace_pair(data: bytes, dest: Path, line: bytes, sidecar: Path, progress: _Progress) -> None:
@@ -412,28 +467,66 @@ def build_bag(
     fmt: Format = "dir",
     sign_tag_manifest: Callable[[bytes], bytes] | None = None,
 ) -> Path:
-    """Package ``document`` and its rendered ``pdf`` as a bag in ``out_dir``; its path.
+    """Package ``document`` and its rendered ``pdf`` as a bag in ``out_dir``; its path
+    (:func:`build` says what it replaced)."""
+    return build(
+        document, pdf, flavour, out_dir, config, key=key, fmt=fmt,
+        sign_tag_manifest=sign_tag_manifest,
+    ).path  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Built:
+    path: Path
+    replaced: Replaced | None = None
+    version: str | None = None  # --format ocfl: the version added (None: unchanged)
+
+
+def build(
+    document: Document,
+    pdf: bytes,
+    flavour: str,
+    out_dir: Path,
+    config: Config,
+    *,
+    key: str | None = None,
+    fmt: Format = "dir",
+    replace_old: bool = True,
+    sign_tag_manifest: Callable[[bytes], bytes] | None = None,
+) -> Built:
+    """Package ``document`` and its rendered ``pdf`` as a bag in ``out_dir``.
 
     ``key`` is the build key (``UN-Build-Key``) when the caller has computed it already
     (:func:`pipeline.package.buildkey.key_for` with the same flavour, config and format);
     ``fmt`` writes the folder ``NAME``, or ``NAME.zip`` / ``NAME.tar.gz`` with a
-    ``.sha256`` sidecar. ``sign_tag_manifest`` (a signed build's
+    ``.sha256`` sidecar. ``replace_old=False`` refuses to replace a bag built from different
+    content (:class:`ReplaceRefused`). ``sign_tag_manifest`` (a signed build's
     :meth:`pipeline.sign.Signer.sign_tag_manifest`) makes the detached signature of
-    ``tagmanifest-sha512.txt``, written as the tag file ``tagmanifest-sha512.txt.p7s``. Raises :class:`WriteFailed` (an ``OSError``) when the output cannot
-    be written, ``ValueError`` for a bad ``fmt`` or ``SOURCE_DATE_EPOCH``.
+    ``tagmanifest-sha512.txt``, written as the tag file ``tagmanifest-sha512.txt.p7s``.
+    Raises :class:`WriteFailed` (an ``OSError``) when the output cannot be written,
+    ``ValueError`` for a bad ``fmt`` or ``SOURCE_DATE_EPOCH``.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown output format {fmt!r} (one of {', '.join(FORMATS)})")
     if key is None:
         key = buildkey.key_for(document, flavour=flavour, config=config, fmt=fmt)
+    when = contents.build_time()
     files = contents.bag_files(
-        document, pdf, flavour=flavour, config=config, when=contents.build_time(), build_key=key
+        document, pdf, flavour=flavour, config=config, when=when, build_key=key
     )
     if sign_tag_manifest is not None:
         files = contents.with_signature(files, sign_tag_manifest)
     name = contents.bag_name(document)
+    if fmt == "ocfl":  # versions accumulate: nothing is replaced, nothing deleted
+        added = ocfl.add_bag(
+            Path(out_dir), contents.external_identifier(document), files, key=key, when=when
+        )
+        return Built(added.path, None, added.version)
     dest = destination(out_dir, name, fmt)
     if fmt == "dir":
-        return write_bag(files, dest)
+        return Built(*write_bag_replacing(files, dest, replace_old=replace_old))
     data = archive.archive_bytes(files, name, fmt, archive.member_time())
-    return write_archive(data, dest)
+    path, replaced = write_archive_replacing(
+        data, dest, digest=replace.files_digest(files), name=name, replace_old=replace_old
+    )
+    return Built(path, replaced)

@@ -413,7 +413,9 @@ def _fits(value: XmpValue | None, value_type: str) -> bool:
     return item in ("Text", "URI", "Date") and isinstance(value, _FORMS.get(kind, ()))
 
 
-def _xmp(pdf: pikepdf.Pdf, document: Document, flavour: Flavour) -> Iterator[Finding]:
+def _xmp(
+    pdf: pikepdf.Pdf, document: Document, flavour: Flavour, creator: str | None
+) -> Iterator[Finding]:
     metadata = pdf.Root.get("/Metadata")
     if not isinstance(metadata, pikepdf.Stream):
         yield Finding("PDF-METADATA", "no XMP metadata stream")
@@ -427,7 +429,7 @@ def _xmp(pdf: pikepdf.Pdf, document: Document, flavour: Flavour) -> Iterator[Fin
     info = pdf.trailer.get("/Info", pikepdf.Dictionary())
     producer = info.get("/Producer") if isinstance(info, pikepdf.Dictionary) else None
     raw_producer = str(producer).rpartition("; pikepdf ")[0] if producer is not None else None
-    expected = postpass.xmp_properties(document, flavour, raw_producer or None)
+    expected = postpass.xmp_properties(document, flavour, raw_producer or None, creator)
     # PDF-METADATA: exactly the properties the post-pass writes, with its values
     for key, want in expected.items():
         got = _value(props[key]) if key in props else None
@@ -435,7 +437,7 @@ def _xmp(pdf: pikepdf.Pdf, document: Document, flavour: Flavour) -> Iterator[Fin
             yield Finding("PDF-METADATA", f"XMP {key[1]} ({key[0]}) is {got!r}, expected {want!r}")
     for key in props.keys() - expected.keys() - {(NAMESPACES["pdfaExtension"], "schemas")}:
         yield Finding("PDF-METADATA", f"unexpected XMP property {key[1]} ({key[0]})")
-    want_info = postpass.info_entries(document, raw_producer or None)
+    want_info = postpass.info_entries(document, raw_producer or None, creator)
     got_info = (
         {str(k): str(v) for k, v in info.items()} if isinstance(info, pikepdf.Dictionary) else {}
     )
@@ -483,12 +485,15 @@ def check(
     document: Document,
     flavour: Flavour,
     *,
+    creator: str | None = None,
     exact: bool = True,
     signature_allowed: bool = False,
     styles: Path | None = None,
 ) -> list[Finding]:
     """Every finding on a written PDF; an empty list means it may be shipped.
 
+    ``creator`` is the ``unfolio X.Y.Z`` the PDF must name (default this release): verify
+    passes the release that wrote the bag, whose ``Bag-Software-Agent`` it checks elsewhere.
     ``exact`` adds the exact-content checks; ``signature_allowed`` accepts one incremental
     update carrying a signature; ``styles`` is the overlay whose template printed the PDF.
     """
@@ -514,7 +519,7 @@ def check(
         findings += _guarded(
             "PDF-ATTACHMENTS", lambda: _attachments(opened, embedded, document, flavour)
         )
-        findings += _guarded("PDF-METADATA", lambda: _xmp(opened, document, flavour))
+        findings += _guarded("PDF-METADATA", lambda: _xmp(opened, document, flavour, creator))
         findings += _guarded("PDF-SYNTAX", lambda: _file_structure(pdf, opened))
         findings += _guarded("PDF-SIGNATURE-FORM", lambda: _signature_form(opened))
     findings += _guarded("PDF-PDFA-VALIDATOR", lambda: _validator(pdf, flavour))

@@ -136,8 +136,9 @@ def xmp_date(day: date) -> str:
     return f"{day:%Y-%m-%d}T00:00:00+00:00"
 
 
-def creator_tool() -> str:
-    return f"unfolio {pipeline.__version__}"
+def creator_tool(agent: str | None = None) -> str:
+    """``unfolio X.Y.Z``: this release, or (verifying an older bag) the release that wrote it."""
+    return agent or f"unfolio {pipeline.__version__}"
 
 
 def producer(raw_producer: str | None) -> str:
@@ -180,7 +181,7 @@ def un_values(document: Document) -> dict[str, XmpValue]:
 
 
 def xmp_properties(
-    document: Document, flavour: Flavour, raw_producer: str | None
+    document: Document, flavour: Flavour, raw_producer: str | None, creator: str | None = None
 ) -> dict[tuple[str, str], XmpValue]:
     """Every property of the XMP packet except the extension schema, keyed by (namespace, name).
 
@@ -201,7 +202,7 @@ def xmp_properties(
         (ns["xmp"], "CreateDate"): xmp_date(document.date),
         (ns["xmp"], "ModifyDate"): xmp_date(document.date),
         (ns["xmp"], "MetadataDate"): xmp_date(document.date),
-        (ns["xmp"], "CreatorTool"): creator_tool(),
+        (ns["xmp"], "CreatorTool"): creator_tool(creator),
         (ns["pdf"], "Producer"): producer(raw_producer),
     }
     if document.subtitle:
@@ -215,13 +216,15 @@ def xmp_properties(
     return props
 
 
-def info_entries(document: Document, raw_producer: str | None) -> dict[str, str]:
+def info_entries(
+    document: Document, raw_producer: str | None, creator: str | None = None
+) -> dict[str, str]:
     """The Info dictionary, the same facts as the XMP (PDF/A keeps the two equivalent)."""
     info = {"/Title": document.title}
     if document.subtitle:
         info["/Subject"] = document.subtitle
     info |= {
-        "/Creator": creator_tool(),
+        "/Creator": creator_tool(creator),
         "/Producer": producer(raw_producer),
         "/CreationDate": pdf_date(document.date),
         "/ModDate": pdf_date(document.date),

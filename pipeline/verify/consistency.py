@@ -27,15 +27,20 @@ from lxml import etree
 from pipeline import source
 from pipeline.errors import Problem, UserError
 from pipeline.model import Document
-from pipeline.package import contents, premis
+from pipeline.package import contents, descriptive, premis
 from pipeline.typeset.postpass import job_number
 from pipeline.verify.bagit import BagReading
 from pipeline.verify.findings import Finding, rule
+from pipeline.verify.layouts import LAYOUT_1
 
 LAYOUT = rule("META-LAYOUT", "error", "the payload holds exactly the PDF, its source and PREMIS")
 NAME = rule("META-NAME", "error", "the bag and PDF are named after the symbol and language")
 SOURCE = rule("META-SOURCE", "error", "the bagged source is a valid document source")
-BAG_INFO = rule("META-BAG-INFO", "error", "bag-info.txt agrees with document.json")
+BAG_INFO = rule(
+    "META-BAG-INFO",
+    "error",
+    "bag-info.txt agrees with document.json (and, from 0.2, config and PREMIS)",
+)
 PREMIS_SYNTAX = rule("META-PREMIS-SYNTAX", "error", "premis.xml is well-formed PREMIS 3")
 PREMIS_XSD = rule("META-PREMIS-XSD", "error", "premis.xml is valid against the given XSD")
 PREMIS_OBJECTS = rule(
@@ -115,10 +120,15 @@ def pdf_path(document: Document) -> str:
     return f"data/objects/{contents.bag_name(document)}.pdf"
 
 
-def check_layout(root: Path, reading: BagReading, document: Document) -> list[Finding]:
-    """The payload files are exactly those unfolio writes for ``document``."""
+def check_layout(
+    root: Path, reading: BagReading, document: Document, layout: int = LAYOUT_1
+) -> list[Finding]:
+    """The payload files are exactly those unfolio writes for ``document`` in ``layout``
+    (LAYOUT_2 adds ``data/metadata/metadata.csv``)."""
     findings = []
     expected = {pdf_path(document), premis.PREMIS_PATH}
+    if layout != LAYOUT_1:
+        expected.add(descriptive.METADATA_CSV_PATH)
     expected |= {f"{SOURCE_DIR}/{f.name}" for f in document.files}
     present = set(reading.payload)
     for path in sorted(expected - present):
@@ -133,7 +143,8 @@ def check_layout(root: Path, reading: BagReading, document: Document) -> list[Fi
 
 
 def check_bag_info(reading: BagReading, document: Document) -> list[Finding]:
-    """Each bag-info element that restates document.json says the same."""
+    """Each bag-info element that restates document.json says the same (LAYOUT_1; a LAYOUT_2
+    bag's bag-info is derived again in full by :mod:`pipeline.verify.derived`)."""
     info: dict[str, list[str]] = {}
     for label, value in reading.info:
         info.setdefault(label, []).append(value)
@@ -179,8 +190,15 @@ class _Object:
     events: list[str] = field(default_factory=list)
 
 
-def _objects(root: etree._Element) -> Iterator[_Object]:
+_XSI_TYPE = f"{{{premis.XSI_NS}}}type"
+
+
+def _objects(root: etree._Element, layout: int = LAYOUT_1) -> Iterator[_Object]:
+    """The file objects: every ``object`` in LAYOUT_1; in LAYOUT_2 those Archivematica
+    selects, ``premis:object[@xsi:type="premis:file"]`` (a literal match)."""
     for element in root.iterfind("p:object", _NS):
+        if layout != LAYOUT_1 and element.get(_XSI_TYPE) != "premis:file":
+            continue
         found = _Object(
             identifier=element.findtext("p:objectIdentifier/p:objectIdentifierValue", "", _NS),
             name=element.findtext("p:originalName", "", _NS),
@@ -266,26 +284,34 @@ def check_premis_xsd(root: Path, xsd: Path) -> list[Finding]:
     return []
 
 
-def check_premis(root: Path, reading: BagReading, pdf_flavour: str | None) -> list[Finding]:
-    """PREMIS against the payload as it is: objects, fixity, sizes, formats and events."""
+def check_premis(
+    root: Path, reading: BagReading, pdf_flavour: str | None, layout: int = LAYOUT_1
+) -> list[Finding]:
+    """PREMIS against the payload as it is: objects, fixity, sizes, formats and events.
+
+    ``originalName`` is the path under ``data/`` in LAYOUT_1 (``objects/…``), the path in the
+    bag in LAYOUT_2 (``data/objects/…``, what Archivematica matches for a bag transfer).
+    """
     tree, findings = _parse_premis(root)
     if tree is None:
         return findings
     where = premis.PREMIS_PATH
-    objects = list(_objects(tree))
+    objects = list(_objects(tree, layout))
+    prefix = "data/" if layout == LAYOUT_1 else ""
     by_name: dict[str, _Object] = {}
     for obj in objects:
         if obj.name in by_name:
             findings.append(PREMIS_OBJECTS(where, f"two objects name {obj.name!r}"))
         by_name[obj.name] = obj
-    described = {f"data/{name}" for name in by_name}
+    described = {f"{prefix}{name}" for name in by_name}
     payload = set(reading.payload) - {premis.PREMIS_PATH}
     for path in sorted(payload - described):
         findings.append(PREMIS_OBJECTS(path, "payload file has no PREMIS object"))
     for path in sorted(described - payload):
-        findings.append(PREMIS_OBJECTS(where, f"object {path[5:]!r} names no payload file"))
+        shown = path.removeprefix(prefix)
+        findings.append(PREMIS_OBJECTS(where, f"object {shown!r} names no payload file"))
     for path in sorted(payload & described):
-        obj = by_name[path[5:]]
+        obj = by_name[path.removeprefix(prefix)]
         findings += _object_findings(root, path, obj, pdf_flavour)
     findings += _event_findings(tree, objects)
     return findings

@@ -122,11 +122,13 @@ def check_pdf(
     document: Document,
     path: str,
     *,
+    creator: str | None = None,
     exact: bool = True,
     styles: Path | None = None,
 ) -> tuple[Flavour | None, list[Finding]]:
     """The flavour the PDF claims and every finding on it, each naming ``path``.
 
+    ``creator`` is the release that wrote the bag (its PDF names it), default this one.
     ``exact``: the exact-content checks of bags written by this release (LAYOUT_2); bags of
     unfolio 0.1.x get the round trip alone, as that release judged them.
     """
@@ -157,6 +159,7 @@ def check_pdf(
             pdf,
             document,
             flavour or DEFAULT_FLAVOUR,
+            creator=creator,
             exact=exact,
             signature_allowed=True,
             styles=styles,

@@ -5,6 +5,11 @@ often and with which values, which manifest algorithms are required or allowed, 
 files may exist, whether ``fetch.txt`` is allowed and which BagIt versions are accepted.
 What the profile language cannot express about unfolio's bags (which payload files, and that
 they agree with each other) is :mod:`pipeline.verify.consistency`'s job.
+
+Each unfolio layout has its own profile (:data:`PROFILE_FILES`): a bag written by 0.1.x is
+checked against ``bag-profile-v1.json``, the profile that release shipped, so the archive
+already built never fails a rule that came later. A bag whose ``Bag-Software-Agent`` names no
+layout this unfolio knows is :data:`LAYOUT` (``--bagit-only`` judges such bags).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from pipeline.errors import Problem, UserError
 from pipeline.resources import schemas_dir
 from pipeline.verify.bagit import BagReading
 from pipeline.verify.findings import Finding, rule
+from pipeline.verify.layouts import CURRENT_LAYOUT, LAYOUT_1, LAYOUT_2, layout_of
 
 IDENTIFIER = rule(
     "META-PROFILE-IDENTIFIER", "error", "bag-info names the profile the bag is checked against"
@@ -34,13 +40,50 @@ MANIFESTS = rule(
 TAG_FILES = rule("META-PROFILE-TAG-FILES", "error", "only the tag files the profile allows")
 FETCH = rule("META-PROFILE-FETCH", "error", "no fetch.txt unless the profile allows it")
 VERSION = rule("META-PROFILE-VERSION", "error", "the BagIt version is one the profile accepts")
+LAYOUT = rule(
+    "META-PROFILE-LAYOUT",
+    "error",
+    "Bag-Software-Agent names an unfolio release whose layout this unfolio knows",
+)
+
+#: The shipped profile of each layout, in ``schemas/``.
+PROFILE_FILES = {LAYOUT_1: "bag-profile-v1.json", LAYOUT_2: "bag-profile.json"}
 
 #: Tag files every bag may have whatever the profile lists (bagit-profiles 1.3).
 _ALWAYS_ALLOWED = ("bagit.txt", "bag-info.txt", "fetch.txt")
 
 
-def default_profile_path() -> Path:
-    return schemas_dir() / "bag-profile.json"
+def default_profile_path(layout: int | None = CURRENT_LAYOUT) -> Path:
+    """The shipped profile for ``layout`` (the current one for a layout unfolio does not know,
+    whose bag :func:`check_layout` already fails)."""
+    return schemas_dir() / PROFILE_FILES.get(
+        layout or CURRENT_LAYOUT, PROFILE_FILES[CURRENT_LAYOUT]
+    )
+
+
+def shipped_identifiers() -> frozenset[str]:
+    """The ``BagIt-Profile-Identifier`` of every shipped profile: none of them is "custom"."""
+    return frozenset(
+        load_profile(schemas_dir() / name)["BagIt-Profile-Info"]["BagIt-Profile-Identifier"]
+        for name in PROFILE_FILES.values()
+    )
+
+
+def check_layout(info: tuple[tuple[str, str], ...]) -> tuple[int, list[Finding]]:
+    """The layout whose rules judge the bag, and a finding when the bag claims none unfolio
+    knows (no unfolio agent, or a newer release): such a bag is judged by the current rules."""
+    layout = layout_of(info)
+    if layout is not None:
+        return layout, []
+    agents = [value for label, value in info if label.lower() == "bag-software-agent"]
+    claimed = ", ".join(map(repr, agents)) or "absent"
+    return CURRENT_LAYOUT, [
+        LAYOUT(
+            "bag-info.txt",
+            f"Bag-Software-Agent is {claimed}: not an unfolio release whose layout this "
+            "unfolio knows (judge bags from elsewhere with --bagit-only)",
+        )
+    ]
 
 
 def load_profile(path: Path | None = None, *, identifier: str | None = None) -> dict[str, Any]:

@@ -23,7 +23,10 @@ from pipeline.verify import (
     archive,
     bagit,
     consistency,
+    derived,
+    family,
     layouts,
+    ocfl,
     opinions,
     pdf,
     profile,
@@ -32,7 +35,7 @@ from pipeline.verify import (
 )
 from pipeline.verify.findings import Finding, rule
 
-Kind = Literal["dir", "zip", "tgz", "file"]
+Kind = Literal["dir", "zip", "tgz", "file", "ocfl"]
 Status = Literal["valid", "warnings", "invalid"]
 
 #: BagIt findings that make a bag unsafe to hand to third-party tools, which follow links
@@ -50,14 +53,19 @@ class Options:
     bagit_only: bool = False
     strict: bool = False
     premis_xsd: Path | None = None
-    profile: Path | None = None  # None: the shipped schemas/bag-profile.json
+    profile: Path | None = None  # None: the shipped profile of the bag's layout
     profile_identifier: str | None = None  # the configured one, if not the profile's own
     second_opinions: bool = True
     reproduce: bool = True  # re-render and compare (skipped when the environment differs)
-    config: Config | None = None  # the --config in force: emblem and styles overlay
     #: trust anchors (asn1crypto certificates, :func:`signature.load_anchors`); () : none given
     trust: tuple[Any, ...] = ()
     require_signature: bool = False
+    #: The issuer's configuration when one is given (``--config`` or ``unfolio.toml``): bag-info
+    #: must then carry its Source-Organization and contacts, and reproduction renders with its
+    #: emblem and styles overlay. None: no configuration (the defaults).
+    config: Config | None = None
+    #: An OCFL object: verify the bag of every version, not only the head's.
+    every_version: bool = False
 
 
 @dataclass
@@ -69,6 +77,8 @@ class TargetReport:
     opinions: list[opinions.Opinion] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
     signatures: list[signature.Signature] = field(default_factory=list)
+    #: What the bag says its language family shares (LAYOUT_2 bags with a loaded source)
+    family: family.Member | None = None
 
     @property
     def errors(self) -> int:
@@ -89,7 +99,7 @@ class TargetReport:
 
 def kind_of(path: Path) -> Kind:
     if path.is_dir():
-        return "dir"
+        return "ocfl" if ocfl.store.is_object(path) else "dir"
     name = path.name.lower()
     if name.endswith(".zip"):
         return "zip"
@@ -118,6 +128,9 @@ def _verify_target(path: Path, options: Options, report: TargetReport) -> None:
     if report.kind == "dir":
         _verify_bag(path, options, report)
         return
+    if report.kind == "ocfl":
+        _verify_ocfl_object(path, options, report)
+        return
     report.checks.append("archive")
     scratch = Path(tempfile.mkdtemp(prefix="unfolio-verify-"))
     try:
@@ -131,6 +144,35 @@ def _verify_target(path: Path, options: Options, report: TargetReport) -> None:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def _verify_ocfl_object(path: Path, options: Options, report: TargetReport) -> None:
+    """The object (ocfl-py's validator), then the bag of its head version (or every one)."""
+    report.checks.append("ocfl")
+    report.findings += ocfl.validate_object(path)
+    if report.findings:
+        return  # a broken object's versions cannot be trusted to extract
+    scratch = ocfl.scratch_folder()
+    try:
+        chosen = ocfl.versions(path, options.every_version)
+        for version in chosen:
+            bag, found = ocfl.extract(path, version, scratch)
+            report.findings += found
+            if bag is None:
+                continue
+            inner = TargetReport(report.path, "dir")
+            _verify_bag(bag, options, inner)
+            prefix = f"{version}/" if len(chosen) > 1 else ""
+            report.findings += [
+                dataclasses.replace(f, file=prefix + f.file) if prefix else f
+                for f in inner.findings
+            ]
+            report.opinions += inner.opinions
+            report.bagit_version = inner.bagit_version
+            report.family = inner.family
+            report.checks += [c for c in inner.checks if c not in report.checks]
+    finally:
+        ocfl.remove(scratch)
+
+
 def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
     report.checks.append("bagit")
     reading, found = bagit.check_bag(root, unfolio_layout=not options.bagit_only)
@@ -138,8 +180,13 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
     report.bagit_version = reading.version
     if options.bagit_only:
         return
-    bag_profile = profile.load_profile(options.profile, identifier=options.profile_identifier)
     report.checks.append("profile")
+    layout, found = profile.check_layout(reading.info)
+    report.findings += found
+    bag_profile = profile.load_profile(
+        options.profile or profile.default_profile_path(layout),
+        identifier=options.profile_identifier,
+    )
     report.findings += profile.check_profile(reading, bag_profile)
 
     report.checks.append("consistency")
@@ -149,21 +196,28 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
     pdf_file = None
     pdf_data = None
     pdf_relative = ""
+    producer = None
     if document is not None:
-        report.findings += consistency.check_layout(root, reading, document)
-        report.findings += consistency.check_bag_info(reading, document)
+        report.findings += consistency.check_layout(root, reading, document, layout)
+        if layout == layouts.LAYOUT_1:
+            report.findings += consistency.check_bag_info(reading, document)
         pdf_relative = consistency.pdf_path(document)
         data = pdf_data = consistency.read_file(root, pdf_relative)
-        layout = layouts.layout_of(reading.info)
         config = options.config or Config()
         overlay = _overlay(config)
         if data is not None:
             report.checks.append("pdf")
             flavour, found = pdf.check_pdf(
-                data, document, pdf_relative, exact=layout != layouts.LAYOUT_1, styles=overlay
+                data,
+                document,
+                pdf_relative,
+                creator=_writer(reading.info, layout),
+                exact=layout != layouts.LAYOUT_1,
+                styles=overlay,
             )
             report.findings += found
             pdf_file = root / pdf_relative
+            producer = derived.pdf_producer(data)
             if not any(f.code == "PDF-TOO-LARGE" for f in found):  # one cause, one finding
                 report.findings += _reproduce(
                     root, document, data, pdf_relative, flavour, layout, options, report
@@ -191,7 +245,20 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
             message = f"openssl rejects it: {opinion.detail}"
             report.findings.append(opinions.OPENSSL(signature.SIGNATURE_NAME, message))
     report.checks.append("premis")
-    report.findings += consistency.check_premis(root, reading, flavour)
+    found = consistency.check_premis(root, reading, flavour, layout)
+    report.findings += found
+    if document is not None and layout != layouts.LAYOUT_1:
+        report.family = family.member_of(report.path, document, reading.info)
+        report.checks.append("derived")
+        report.findings += derived.check(
+            root,
+            reading,
+            document,
+            flavour,
+            options.config,
+            premis_checked=not found,
+            producer=producer,
+        )
     if options.premis_xsd is not None:
         report.checks.append("premis-xsd")
         report.findings += consistency.check_premis_xsd(root, options.premis_xsd)
@@ -230,6 +297,14 @@ def _reproduce(
         root, document, data, pdf_relative, record, options.config or Config(), flavour
     )
     return findings
+
+
+def _writer(info: tuple[tuple[str, str], ...], layout: int) -> str | None:
+    """The ``unfolio X.Y.Z`` that wrote a bag of a layout this unfolio knows, else None (the
+    current release: a bag of unknown layout already failed)."""
+    if layouts.layout_of(info) != layout:
+        return None
+    return next(value.strip() for label, value in info if label.lower() == "bag-software-agent")
 
 
 def _second_opinions(
