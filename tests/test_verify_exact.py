@@ -1,8 +1,9 @@
 """`unfolio verify` proves the document unchanged: reproduction and exact content.
 
-Each forgery is made the way a forger would: edit the PDF or the source, then recompute
-PREMIS fixity and size, the manifests, the tag manifests and Payload-Oxum (``reseal``), so
-the BagIt, profile and PREMIS layers are satisfied. Each must fail ``unfolio verify`` with
+Each forgery is made the way the most careful forger would: edit the PDF or the source, then
+re-make every other file with unfolio's own writer (``remake``: manifests, Payload-Oxum,
+PREMIS with its identifiers, bag-info, the environment record), so the BagIt, profile, PREMIS
+and derived-metadata layers are satisfied and only the PDF and the source disagree. Each must fail ``unfolio verify`` with
 default options (exit 1) with a finding of the expected code that names the file. Where a
 forgery is caught by reproduction too, the same forgery is also checked with
 ``--no-reproduce`` — the environment-independent checks must catch it alone.
@@ -19,7 +20,6 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from lxml import etree
 
 from pipeline import source
 from pipeline.cli import main
@@ -29,13 +29,12 @@ from pipeline.package.environment import RECORD_PATH
 from pipeline.typeset import drawing, exacttext, render_pdf, textcheck
 
 from .conftest import EXAMPLE, REPO
-from .test_verify import EPOCH, edit, replace_payload, reseal
+from .test_verify import EPOCH, edit, reseal
 
 FIXTURES = REPO / "tests" / "fixtures" / "documents"
 ZH = "A_75_9001--S_2021_9001-ZH"
 RU = "A_77_9103-RU"
 SRC = "data/objects/source"
-PREMIS_NS = {"p": "http://www.loc.gov/premis/v3"}
 
 
 def _build(folder: Path, out: Path, flavour: str) -> Path:
@@ -84,9 +83,38 @@ def assert_caught(bag: Path, capsys, code: str, file: str, *options: str) -> lis
     return found
 
 
+def remake(bag: Path, pdf: bytes | None = None) -> None:
+    """Re-make every file but the source from the bag's (edited) source and ``pdf`` with
+    unfolio's own writer — manifests, Payload-Oxum, PREMIS with its identifiers, bag-info,
+    metadata.csv, the environment record: the most careful forger, who leaves only the PDF
+    and the source to disagree."""
+    from datetime import UTC, datetime
+
+    from pipeline.package import contents
+
+    document = source.load(bag / SRC)
+    pdf = (bag / pdf_of(bag)).read_bytes() if pdf is None else pdf
+    info = (bag / "bag-info.txt").read_text(encoding="utf-8")
+    key = re.search(r"(?m)^UN-Build-Key: (.*)$", info).group(1)
+    flavour = json.loads((bag / RECORD_PATH).read_text(encoding="utf-8"))["pdf"]["flavour"]
+    files = contents.bag_files(
+        document,
+        pdf,
+        flavour=flavour,
+        config=Config(),
+        when=datetime.fromtimestamp(int(EPOCH), tz=UTC),
+        build_key=key,
+    )
+    for path in [p for p in bag.rglob("*") if p.is_file()]:
+        if path.relative_to(bag).as_posix() not in files:
+            path.unlink()
+    for relative, data in files.items():
+        (bag / relative).parent.mkdir(parents=True, exist_ok=True)
+        (bag / relative).write_bytes(data)
+
+
 def swap_pdf(bag: Path, data: bytes) -> None:
-    replace_payload(bag, pdf_of(bag), data)
-    reseal(bag)
+    remake(bag, data)
 
 
 def rewrite_pdf(bag: Path, change) -> None:
@@ -98,12 +126,12 @@ def rewrite_pdf(bag: Path, change) -> None:
 
 
 def edit_source(bag: Path, name: str, old: str, new: str, count: int = 1) -> None:
-    """Change a bagged source file and make PREMIS, the manifests and Payload-Oxum agree."""
+    """Change a bagged source file and re-make the rest of the bag around it (``remake``)."""
     path = bag / SRC / name
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {name}"
-    replace_payload(bag, f"{SRC}/{name}", text.replace(old, new, count).encode("utf-8"))
-    reseal(bag)
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+    remake(bag)
 
 
 # -- the good bags ------------------------------------------------------------------------
@@ -411,30 +439,13 @@ def test_a_paragraph_deleted_fails_naming_the_part(copy, capsys):
     assert_caught(bag, capsys, "PDF-TEXT-EXACT", f"{SRC}/note.md", "--no-reproduce")
 
 
-def _remove_premis_object(bag: Path, original_name: str) -> None:
-    """Drop a file's PREMIS object and every link to it, as a forger removing a file would."""
-    path = bag / "data/metadata/premis.xml"
-    tree = etree.parse(str(path))
-    for obj in tree.getroot().findall("p:object", PREMIS_NS):
-        if obj.findtext("p:originalName", namespaces=PREMIS_NS) == original_name:
-            ident = obj.findtext("p:objectIdentifier/p:objectIdentifierValue", namespaces=PREMIS_NS)
-            obj.getparent().remove(obj)
-            for link in tree.getroot().iter(f"{{{PREMIS_NS['p']}}}linkingObjectIdentifier"):
-                if link.findtext("p:linkingObjectIdentifierValue", namespaces=PREMIS_NS) == ident:
-                    link.getparent().remove(link)
-    path.write_bytes(etree.tostring(tree, xml_declaration=True, encoding="UTF-8"))
-
-
 def _drop_annex(bag: Path) -> None:
     path = bag / SRC / "document.json"
     document = json.loads(path.read_text(encoding="utf-8"))
     document["parts"] = [p for p in document["parts"] if p["text"] != "annex-2.md"]
-    replace_payload(
-        bag, f"{SRC}/document.json", json.dumps(document, ensure_ascii=False).encode("utf-8")
-    )
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     (bag / SRC / "annex-2.md").unlink()
-    _remove_premis_object(bag, "objects/source/annex-2.md")
-    reseal(bag)
+    remake(bag)  # PREMIS without the annex's object and its links, as unfolio writes it
 
 
 def test_an_annex_removed_from_document_json_while_the_pdf_prints_it_fails(copy, capsys):
