@@ -47,10 +47,7 @@ demo: setup
 
 # Every bag under build/: folders holding bagit.txt, and .zip / .tar.gz archives.
 verify: setup
-	@targets=$$(find $(OUT) -name bagit.txt -not -path '*/data/*' -not -path '*/.*' -printf '%h\n' 2>/dev/null; \
-	            find $(OUT) -not -path '*/.*' \( -name '*.zip' -o -name '*.tar.gz' \) 2>/dev/null); \
-	if [ -z "$$targets" ]; then echo "no bags under $(OUT)/ (run make demo first)" >&2; exit 1; fi; \
-	$(BIN)/unfolio verify $$targets
+	$(BIN)/unfolio verify $(OUT)
 
 # Every source folder under examples/ → build/bags; unchanged documents are skipped (build key).
 examples: setup
@@ -72,8 +69,10 @@ bench: setup
 stress: setup
 	$(BIN)/python -m stress.run
 
+# The bag's own PDF, page by page (the bag is built first, or skipped if up to date).
 preview: setup
-	$(BIN)/python scripts/preview.py $(EXAMPLE) -o $(OUT)/preview
+	$(BIN)/unfolio build $(EXAMPLE) -o $(OUT)/bags
+	$(BIN)/unfolio preview $(OUT)/bags/$(notdir $(EXAMPLE)) -o $(OUT)/preview
 
 clean:
 	rm -rf $(OUT) .pytest_cache .ruff_cache .hypothesis dist

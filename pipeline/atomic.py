@@ -66,6 +66,41 @@ def write_bytes(path: Path, data: bytes) -> None:
     fsync_dir(path.parent)
 
 
+class Replacing:
+    """A text file written as it goes, in a temporary file beside ``path``, and put in place
+    by one rename on :meth:`publish` (:meth:`discard` removes it): for outputs too large to
+    hold in memory, such as the report of a long batch, that a reader must never see half
+    written."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        fd, name = tempfile.mkstemp(
+            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".part"
+        )
+        self.temp = Path(name)
+        self.handle = os.fdopen(fd, "w", encoding="utf-8", newline="")
+
+    def write(self, text: str) -> None:
+        self.handle.write(text)
+
+    def publish(self) -> None:
+        try:
+            self.handle.flush()
+            os.fsync(self.handle.fileno())
+            os.fchmod(self.handle.fileno(), 0o644)
+            self.handle.close()
+            os.replace(self.temp, self.path)
+        except BaseException:
+            self.discard()
+            raise
+        fsync_dir(self.path.parent)
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            self.handle.close()
+        self.temp.unlink(missing_ok=True)
+
+
 def fsync_path(path: Path) -> None:
     """fsync a file written earlier (with ``write_new(..., sync=False)``); errors propagate."""
     fd = os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0))

@@ -11,6 +11,7 @@ import dataclasses
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -21,6 +22,7 @@ from pipeline.resources import schemas_dir
 from pipeline.typeset import DEFAULT_FLAVOUR, FLAVOURS
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
 REPORT_VERSION = 1
 pdfa_option = click.option(
     "--pdfa",
@@ -39,6 +41,18 @@ def config_option(used_for: str):
         type=click.Path(dir_okay=False, path_type=Path),
         help=f"Configuration file ({used_for}; default: unfolio.toml in the working folder, "
         "if any).",
+    )
+
+
+def report_option(what: str):
+    """``--report FILE`` (repeatable): a CSV, HTML or JUnit XML report, one row per {what}."""
+    return click.option(
+        "--report",
+        "report_files",
+        multiple=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=f"Also write a report, one row per {what}: FILE.csv, FILE.html (offline, no "
+        "script) or FILE.xml (JUnit). Repeatable.",
     )
 
 
@@ -61,17 +75,23 @@ def _in_folder(folder: Path, problem: Problem) -> Problem:
 
 
 @cli.command()
-@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("sources", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report.")
-def validate(sources: tuple[Path, ...], as_json: bool) -> int:
+def validate(sources: tuple[str, ...], as_json: bool) -> int:
     """Check document source folders without rendering anything: the contract, the limits,
-    and that the pinned fonts draw every character to be printed."""
-    from pipeline import source
+    and that the pinned fonts draw every character to be printed.
+
+    SOURCES are folders, globs ('backlog/*', quoted) or @LIST files, as for build."""
+    from pipeline import placeholders, source
+    from pipeline.batch.sources import expand
     from pipeline.typeset import coverage  # fontTools only: no WeasyPrint, nothing rendered
 
     results = []
-    for folder in sources:
+    for entry in expand(sources):
+        folder = entry.source
         try:
+            if entry.problem is not None:
+                raise UserError(Problem(str(folder), entry.problem))
             document = source.load(folder)
             try:
                 coverage.check(document)  # what build would refuse, validate refuses too
@@ -89,6 +109,7 @@ def validate(sources: tuple[Path, ...], as_json: bool) -> int:
                 for problem in exc.problems:
                     click.echo(f"error: {problem}", err=True)
             continue
+        to_fill = placeholders.find(document, str(folder))
         results.append(
             {
                 "source": str(folder),
@@ -96,12 +117,17 @@ def validate(sources: tuple[Path, ...], as_json: bool) -> int:
                 "symbol": document.symbol,
                 "language": document.language,
                 "problems": [],
+                "warnings": [w.as_dict() for w in to_fill],
             }
         )
         if not as_json:
+            for warning in to_fill:
+                click.echo(f"warning: {warning}; build refuses it until it is filled", err=True)
+            draft = f", a draft: {len(to_fill)} placeholder{'s' * (len(to_fill) != 1)} left"
             click.echo(
                 f"ok: {printable(str(folder))} ({document.symbol}, {document.language}, "
-                f"{len(document.parts)} part{'s' * (len(document.parts) != 1)})"
+                f"{len(document.parts)} part{'s' * (len(document.parts) != 1)}"
+                f"{draft if to_fill else ''})"
             )
     if as_json:
         report = {
@@ -146,8 +172,8 @@ def render(
     from pipeline.typeset.engine import RenderError
     from pipeline.typeset.gate import GateFailed
 
-    if not output.parent.is_dir():
-        raise UserError(f"{output.parent}: the output folder does not exist")
+    if os.path.lexists(output.parent) and not output.parent.is_dir():
+        raise UserError(f"{output.parent}: not a folder")
     config = config_module.load(config_file)
     document = source.load(src)
     try:
@@ -161,6 +187,12 @@ def render(
     except RenderError as exc:
         click.echo(f"failed: {src}: {exc}", err=True)
         return EXIT_FAILED
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)  # as build creates its folder
+    except OSError as exc:
+        raise UserError(
+            f"{output.parent}: cannot create the output folder: {exc.strerror}"
+        ) from None
     atomic.write_bytes(output, pdf)
     click.echo(f"wrote {output} (PDF/A-{pdfa.upper()}, {len(pdf):,} bytes)")
     if make_deps is not None:
@@ -261,6 +293,7 @@ def render(
     help="Sign with the key and certificates of this PKCS#12 file instead.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+@report_option("document")
 def build(
     sources: tuple[str, ...],
     output: Path,
@@ -280,6 +313,7 @@ def build(
     sign_chain: Path | None,
     sign_p12: Path | None,
     as_json: bool,
+    report_files: tuple[Path, ...],
 ) -> int:
     """Validate, typeset and package each document source folder as a BagIt bag in OUTPUT.
 
@@ -310,13 +344,36 @@ def build(
         scheduler=scheduler,
         replace=not no_replace,
     )
+    from pipeline.report.writers import check_paths
+
+    check_paths(report_files)  # before any work
     summary = batch.run(list(sources), options, json_output=as_json)
+    if as_json or report_files:
+        _write_build_reports(summary, report_files)
     if as_json:
         click.echo(json.dumps(summary.report(), ensure_ascii=False, indent=2))
-    if len(summary.results) > 1 or summary.count("skipped"):  # one built or failed: said above
+    if len(summary.results) > 1 or summary.count("skipped") or summary.interrupted:
         for line in summary.closing_lines():
             click.echo(printable(line), err=True)
     return summary.exit_code
+
+
+def _write_build_reports(summary, report_files: tuple[Path, ...]) -> None:
+    from pipeline.report import open_reports, rows
+
+    for result in summary.results:
+        if result is not None:
+            rows.complete(result)  # a skipped bag's size, digest and pages
+    reports = open_reports("build", report_files)
+    try:
+        for source, result in zip(summary.sources, summary.results, strict=False):
+            # None: not started (an interrupted build)
+            reports.add(rows.from_build(result) if result is not None else rows.not_started(source))
+        totals = rows.build_totals(summary.counts(), summary.results.count(None))
+        reports.close({"headline": summary.line(), "totals": totals})
+    except BaseException:
+        reports.discard()
+        raise
 
 
 def _ask_passphrase(name: str) -> bytes | None:
@@ -357,7 +414,7 @@ def _signer(key: Path | None, cert: Path | None, chain: Path | None, p12: Path |
 
 
 @cli.command()
-@click.argument("targets", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("targets", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
 @click.option("--strict", is_flag=True, help="Warnings fail too.")
 @click.option(
@@ -405,6 +462,15 @@ def _signer(key: Path | None, cert: Path | None, chain: Path | None, p12: Path |
     is_flag=True,
     help="Do not re-render the bagged source to compare it with the bagged PDF.",
 )
+@report_option("bag")
+@click.option(
+    "--junit",
+    "junit_files",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write JUnit XML for CI dashboards: one test case per bag, failures with their "
+    "codes.",
+)
 def verify(
     targets: tuple[Path, ...],
     as_json: bool,
@@ -415,27 +481,31 @@ def verify(
     config_file: Path | None,
     no_second_opinions: bool,
     no_reproduce: bool,
+    report_files: tuple[Path, ...],
+    junit_files: tuple[Path, ...],
     trust_files: tuple[Path, ...],
     require_signature: bool,
     every_version: bool,
 ) -> int:
     """Check bags (folders, .zip or .tar.gz) and name every broken file.
 
+    TARGETS are bags, archives, OCFL roots, folders holding any of them (searched
+    recursively, each bag judged alone), globs ('bags/*.zip', quoted) or @LIST files.
+
     Exit 0 when every target passed (warnings alone pass unless --strict), 1 otherwise.
     """
     from pipeline import config as config_module
     from pipeline.config import DEFAULT_PROFILE_IDENTIFIER
     from pipeline.verify import Options, consistency, family, profile, signature, verify_target
+    from pipeline.verify.discover import expand_targets
     from pipeline.verify.report import as_json as json_report
     from pipeline.verify.report import text_lines
 
-    missing = [str(t) for t in targets if not t.exists()]  # a link to nowhere too
-    if missing:
-        raise UserError(f"no such bag or archive: {', '.join(missing)}")
     if bagit_only and (trust_files or require_signature):
         raise click.UsageError(
             "--trust and --require-signature are unfolio checks, not --bagit-only"
         )
+    targets = tuple(expand_targets(targets))  # folders of bags, globs, @LIST; exit 2 if empty
     identifier = None
     anchors: tuple = ()
     issuer = None  # the configuration bag-info must agree with, when there is one
@@ -466,30 +536,158 @@ def verify(
         profile.load_profile(profile_file)
         if premis_xsd is not None:
             consistency.load_xsd(premis_xsd)
+    from pipeline.report import open_reports, rows
+
+    files = open_reports("verify", report_files, junit=junit_files)
     reports = []
     members = []  # one small record per target, for the language-family check
     from pipeline.verify.ocfl import expand  # an OCFL storage root stands for its objects
 
-    for target in [path for given in targets for path in expand(given)]:
-        report = verify_target(target, options)
-        reports.append(report)
-        if report.family is not None:
-            members.append(report.family)
-        if not as_json:
-            for line in text_lines(report, options):
-                click.echo(line)
-    for path, finding in family.check(members):
-        report = next(r for r in reports if r.path == path)
-        report.findings.append(finding)
-        if not as_json:
-            click.echo(f"{path}: invalid (language family)")
-            click.echo(f"  {finding}")
+    try:
+        seconds = []
+        for target in [path for given in targets for path in expand(given)]:
+            started = time.perf_counter()
+            report = verify_target(target, options)
+            reports.append(report)
+            seconds.append(time.perf_counter() - started)
+            if report.family is not None:
+                members.append(report.family)
+            if not as_json:
+                for line in text_lines(report, options):
+                    click.echo(line)
+        for path, finding in family.check(members):
+            report = next(r for r in reports if r.path == path)
+            report.findings.append(finding)
+            if not as_json:
+                click.echo(f"{path}: invalid (language family)")
+                click.echo(f"  {finding}")
+        for report, spent in zip(reports, seconds, strict=True):  # family findings included
+            files.add(rows.from_verify(report, strict=strict, seconds=spent))
+        passed = sum(r.passed(strict) for r in reports)
+        totals = {"bags": len(reports), "passed": passed, "failed": len(reports) - passed}
+        files.close({"headline": f"{passed} of {len(reports)} passed", "totals": totals})
+    except BaseException:
+        files.discard()
+        raise
     if as_json:
         click.echo(json.dumps(json_report(reports, options), ensure_ascii=False, indent=2))
     elif len(reports) > 1:
         passed = sum(r.passed(strict) for r in reports)
         click.echo(f"{passed} of {len(reports)} passed")
     return EXIT_OK if all(r.passed(strict) for r in reports) else EXIT_FAILED
+
+
+@cli.command(name="new")
+@click.argument("symbols", nargs=-1, required=True)
+@click.option(
+    "--language",
+    "-l",
+    required=True,
+    metavar="LANG",
+    help="Language of this version: ar zh en fr ru es.",
+)
+@click.option(
+    "--organ",
+    "organs",
+    multiple=True,
+    metavar="CODE[:N]",
+    help="GA:SESSION, SC:YEAR, ECOSOC:YEAR or HRC:SESSION (repeatable; default: what the "
+    "symbol says).",
+)
+@click.option("--date", "when", metavar="YYYY-MM-DD", help="Masthead date (default: today).")
+@click.option(
+    "--duty-station",
+    type=click.Choice(["new-york", "geneva", "vienna"]),
+    default="new-york",
+    show_default=True,
+)
+@click.option(
+    "--distribution",
+    type=click.Choice(["general", "limited", "restricted"]),
+    default="general",
+    show_default=True,
+)
+@click.option(
+    "--original",
+    "original_languages",
+    multiple=True,
+    metavar="LANG",
+    help="Original language(s) (repeatable; default: --language).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="The folder to create (default: the bag name, e.g. A_80_100-EN, here).",
+)
+def new_command(
+    symbols: tuple[str, ...],
+    language: str,
+    organs: tuple[str, ...],
+    when,
+    duty_station: str,
+    distribution: str,
+    original_languages: tuple[str, ...],
+    output: Path | None,
+) -> int:
+    """Start a document: a source folder that validates and renders at once.
+
+    SYMBOLS is one symbol, or several for a joint document (A/80/100 S/2025/100). What only a
+    person can write (title, body text, job number) is left as [[TO FILL: …]]: validate lists
+    each one, build refuses the source until none is left.
+    """
+    from pipeline import scaffold
+
+    draft = scaffold.create(
+        list(symbols),
+        language.strip().lower(),
+        output=output,
+        organs=list(organs),
+        when=scaffold.parse_date(when) if when else None,
+        duty_station=duty_station,
+        distribution=distribution,
+        original_languages=tuple(o.strip().lower() for o in original_languages),
+    )
+    folder = printable(str(draft.folder))
+    click.echo(f"created {folder} ({scaffold.describe(draft.metadata)})")
+    click.echo(f"to fill before build ({len(draft.to_fill)}):")
+    for problem in draft.to_fill:
+        click.echo(f"  {problem}")
+    click.echo(f"look at it:  unfolio render {folder} -o drafts/{draft.folder.name}.pdf")
+    click.echo(f"check it:    unfolio validate {folder}")
+    return EXIT_OK
+
+
+@cli.command(name="preview")
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The folder that receives one PNG per page (created if need be).",
+)
+@click.option(
+    "--dpi",
+    type=click.IntRange(min=20, max=600),
+    default=110,
+    show_default=True,
+    help="Resolution of the PNGs.",
+)
+def preview_command(target: Path, output: Path, dpi: int) -> int:
+    """Write a PNG of every page of a PDF, or of the PDF in a bag folder or archive.
+
+    The pages are the PDF's own (the bag's, when given a bag), not a new rendering.
+    """
+    from pipeline import preview
+
+    pdf, stem = preview.pdf_of(target)
+    count = 0
+    for page in preview.render_pages(pdf, output, stem, dpi=dpi):
+        click.echo(f"wrote {printable(str(page.path))} ({page.width}×{page.height})")
+        count += 1
+    click.echo(f"{count} page{'s' * (count != 1)} of {printable(str(target))}")
+    return EXIT_OK
 
 
 @cli.command(name="import")
@@ -617,9 +815,9 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:  # usage errors: exit 2
         exc.show()
         code = exc.exit_code
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        code = EXIT_FAILED
+    except click.exceptions.Abort:  # Ctrl-C outside a batch build (which sums up itself)
+        click.echo("interrupted", err=True)
+        code = EXIT_INTERRUPTED
     except UserError as exc:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)

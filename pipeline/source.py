@@ -21,7 +21,7 @@ from typing import Any
 
 import jsonschema
 
-from pipeline import body
+from pipeline import body, suggest
 from pipeline.errors import InvalidSource, Problem
 from pipeline.model import (
     JOB_PREFIX,
@@ -112,7 +112,9 @@ def _load(folder: Path) -> Document:
     if shape:  # bound the schema's work (uniqueItems is quadratic) before running it
         raise InvalidSource(shape)
     symbols, problems = _parse_symbols(meta, where)
-    schema_problems = [_schema_problem(e, where) for e in _schema_errors(meta)]
+    schema_problems = _schema_problems(meta, where)
+    said = {p.pointer for p in problems}  # the symbol grammar says it better than a pattern
+    schema_problems = [p for p in schema_problems if p.pointer not in said]
     if schema_problems:
         raise InvalidSource(
             schema_problems + problems + _part_file_problems(folder, meta, len(raw))
@@ -295,8 +297,40 @@ def _pointer(path: Any) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
-def _schema_problem(error: jsonschema.ValidationError, where: str) -> Problem:
-    return Problem(where, _explain(error), pointer=_pointer(error.absolute_path))
+def _schema_problems(meta: dict[str, Any], where: str) -> list[Problem]:
+    """One problem per mistake (:mod:`pipeline.suggest`): an unexpected property is named at
+    its own pointer, with the field it most likely meant."""
+    problems: list[Problem] = []
+    missing: dict[str, list[str]] = {}
+    for error in suggest.merge(_schema_errors(meta)):
+        pointer = _pointer(error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            for unknown in suggest.unknown_properties(error, pointer):
+                problems.append(Problem(where, _unknown_message(unknown), unknown.pointer))
+            continue
+        if error.validator == "required":  # in the schema's order: symbols, language, …
+            order = [repr(n) for n in error.validator_value]
+            name = error.message.removesuffix(" is a required property")
+            missing.setdefault(pointer, []).append(name)
+            missing[pointer].sort(key=lambda n: order.index(n) if n in order else len(order))
+            continue
+        problems.append(Problem(where, _explain(error), pointer=pointer))
+    for pointer, names in missing.items():  # one object, one message
+        fields = ", ".join(names)
+        message = (
+            f"the required field {fields} is missing"
+            if len(names) == 1
+            else f"the required fields {fields} are missing"
+        )
+        problems.append(Problem(where, message, pointer=pointer))
+    unique = {(p.pointer, p.message): p for p in problems}  # two keywords, one message
+    return sorted(unique.values(), key=lambda p: p.pointer or "")
+
+
+def _unknown_message(unknown: suggest.Unknown) -> str:
+    if unknown.meant is not None:
+        return f"unknown field {_short(unknown.key)}; did you mean {unknown.meant!r}?"
+    return f"unknown field {_short(unknown.key)}; expected only: {', '.join(unknown.allowed)}"
 
 
 def _explain(error: jsonschema.ValidationError) -> str:
@@ -311,7 +345,10 @@ def _explain(error: jsonschema.ValidationError) -> str:
         hint = schema.get("description")
         return f"{_short(value)} does not have the expected form" + (f" ({hint})" if hint else "")
     if kind == "format" and limit == "date":
-        return f"{_short(value)} is not a real calendar date (expected YYYY-MM-DD)"
+        if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+            return f"{_short(value)} is not a real calendar date"
+        hint = suggest.date_hint(value) or ""
+        return f"{_short(value)} is not a date in the form YYYY-MM-DD{hint}"
     if kind == "type":
         wanted = " or ".join(
             _TYPE_NAMES.get(t, t) for t in ([limit] if isinstance(limit, str) else limit)
@@ -329,7 +366,13 @@ def _explain(error: jsonschema.ValidationError) -> str:
     if kind == "uniqueItems":
         return "lists the same item more than once"
     if kind == "enum":
-        return f"{_short(value)} is not one of {', '.join(map(repr, limit))}"
+        return (
+            f"{_short(value)} is not one of {', '.join(map(repr, limit))}"
+            f"{suggest.did_you_mean(value, limit) or suggest.language_code(value, limit)}"
+        )
+    if kind == "required":
+        missing = error.message.removesuffix(" is a required property")
+        return f"the required field {missing} is missing"
     if kind in ("maximum", "minimum"):
         comparison = "greater" if kind == "maximum" else "less"
         return f"{_short(value)} is {comparison} than the {kind} of {limit}"
@@ -349,6 +392,11 @@ def _explain(error: jsonschema.ValidationError) -> str:
         fields = " or ".join(repr(f) for f in limit["required"])
         return f"organ {organ} takes no {fields}" if organ else f"must not have {fields}"
     if kind == "oneOf" and error.context:
+        integer = any(
+            c.validator == "type" and c.validator_value == "integer" for c in error.context
+        )
+        if integer and isinstance(value, str) and value.strip().isdigit():
+            return f"{_short(value)} is text; write the number without quotes: {int(value)}"
         return "; or ".join(sorted({_explain(c) for c in error.context}))
     return _shorten(error.message, 300)
 
@@ -600,15 +648,24 @@ def _part_file_problems(folder: Path, meta: dict[str, Any], metadata_size: int) 
         and not _FORBIDDEN_METADATA.search(p["text"])
     ]
     unique = list({p["text"]: p for p in specs}.values())
-    return _load_parts(folder, unique, metadata_size, build=False)[2]
+    return _load_parts(folder, unique, metadata_size, build=False, all_specs=parts)[2]
 
 
 def _load_parts(
-    folder: Path, specs: list[dict[str, Any]], metadata_size: int, *, build: bool = True
+    folder: Path,
+    specs: list[dict[str, Any]],
+    metadata_size: int,
+    *,
+    build: bool = True,
+    all_specs: list[Any] | None = None,
 ) -> tuple[tuple[Part, ...], tuple[SourceFile, ...], list[Problem]]:
     """Read, check and render each part file; ``build=False`` only checks the files (the
     metadata of the parts may be anything when the schema failed)."""
     parts, files, problems = [], [], []
+    index = {}  # part file name → its pointer in document.json, for a missing file
+    for number, spec in enumerate(all_specs if all_specs is not None else specs):
+        if isinstance(spec, dict) and isinstance(spec.get("text"), str):
+            index.setdefault(spec["text"], f"/parts/{number}/text")
     total = metadata_size + sum(_size(folder / spec["text"]) for spec in specs)
     if total > MAX_SOURCE_BYTES:
         return (), (), [_too_big(folder, total, len(specs))]
@@ -616,6 +673,15 @@ def _load_parts(
         name = spec["text"]
         where = str(folder / name)
         raw = _read_regular_file(folder, name, MAX_PART_BYTES, where)
+        if isinstance(raw, Problem) and raw.message == "file not found":
+            problems.append(
+                Problem(
+                    str(folder / METADATA_FILE),
+                    f"the part file {name!r} was not found in {folder}",
+                    pointer=index.get(name),
+                )
+            )
+            continue
         if isinstance(raw, Problem):
             problems.append(raw)
             continue

@@ -127,6 +127,13 @@ def test_render_of_an_invalid_source_exits_2_and_writes_nothing(capsys, make_sou
     assert code == 2 and "/language" in err and not out.exists()
 
 
-def test_render_into_a_missing_folder_is_a_usage_error(capsys, tmp_path):
-    code, _, err = run(capsys, "render", str(EXAMPLE), "-o", str(tmp_path / "no" / "x.pdf"))
-    assert code == 2 and "output folder does not exist" in err
+def test_render_creates_the_output_folder_as_build_does(capsys, tmp_path):
+    code, out, _ = run(capsys, "render", str(EXAMPLE), "-o", str(tmp_path / "new" / "x.pdf"))
+    assert code == 0 and "wrote" in out
+    assert (tmp_path / "new" / "x.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_render_under_a_file_is_a_usage_error(capsys, tmp_path):
+    (tmp_path / "file").write_text("x")
+    code, _, err = run(capsys, "render", str(EXAMPLE), "-o", str(tmp_path / "file" / "x.pdf"))
+    assert code == 2 and "not a folder" in err

@@ -101,7 +101,7 @@ def test_top_level_must_be_an_object(make_source):
 def test_unknown_field_names_the_field_and_the_allowed_ones(make_source):
     (problem,) = problems_of(make_source({"colour": "blue"}))
     assert (
-        "'colour' was unexpected" in problem
+        "at /colour: unknown field 'colour'" in problem
         and "expected only:" in problem
         and "symbols" in problem
     )

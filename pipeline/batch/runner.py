@@ -142,7 +142,12 @@ def run(
     json_output: bool = False,
     report: Callable[[Result], None] | None = None,
 ) -> Summary:
-    """Build every document the arguments name; the summary of what happened."""
+    """Build every document the arguments name; the summary of what happened.
+
+    Ctrl-C stops the batch: workers busy with a document are stopped (their bags are left as
+    they were), nothing more is started, and the summary says what was built, skipped,
+    failed and not started (``summary.interrupted``; the command exits 130).
+    """
     started = time.monotonic()
     entries = sources.expand(arguments)
     output = options.output
@@ -170,7 +175,7 @@ def run(
         task = tasks_by_index.pop(index, None)
         if task is not None and options.signer is not None:
             result = finish(result, task, options.signer)
-        result.source = str(entries[index].source)  # as the user named it
+        _as_named(result, entries[index].source)
         if result.bag is not None and result.name is not None:
             result.bag = str(_display_bag(output, output_abs, Path(result.bag)))
         summary.results[index] = result
@@ -213,6 +218,7 @@ def run(
             tasks_by_index[index] = task
             yield task
 
+    summary.sources = [str(e.source) for e in entries]
     progress.start()
     try:
         if options.executor == "dask":
@@ -231,6 +237,8 @@ def run(
             summary.workers_started = 0
         else:
             _run_pool(tasks(), options, order, record, summary)
+    except KeyboardInterrupt:  # Ctrl-C: stop, and sum up what was done
+        summary.interrupted = True
     finally:
         progress.stop()
     summary.elapsed = time.monotonic() - started
@@ -257,6 +265,26 @@ def _run_pool(tasks, options: Options, order, record, summary: Summary) -> None:
                 number, result = outcome
                 record(order[number], result)
     summary.workers_started = pool.started
+
+
+def _as_named(result: Result, named: Path) -> None:
+    """Name the source, and the files of its problems, as the user named them (workers see
+    resolved paths): ``src/a/document.json``, not ``/home/…/src/a/document.json``."""
+    result.source = str(named)
+    resolved = str(named.resolve()) if named.exists() else None
+    if resolved is None:
+        return
+
+    def rename(text: str) -> str:
+        if text == resolved or text.startswith(resolved + os.sep):
+            return str(named) + text[len(resolved) :]
+        return text
+
+    for problem in result.problems:
+        if isinstance(problem.get("file"), str):
+            problem["file"] = rename(problem["file"])
+    if result.reason:
+        result.reason = rename(result.reason)
 
 
 def _display_bag(output: Path, output_abs: Path, bag: Path) -> Path:

@@ -1,92 +1,54 @@
-"""Turn the SRC arguments of ``unfolio build`` into source folders.
+"""Turn the SRC arguments of ``unfolio build`` and ``unfolio validate`` into source folders.
 
-Each argument is one of:
+The grammar (paths, globs, ``@LIST`` files) is :mod:`pipeline.targets`; here is what a match
+means for a document:
 
-- a path that exists: taken as it is (a folder, or anything else, which validation refuses);
-- a glob (``*``, ``?``, ``[…]``, ``**`` for any depth): the folders it matches, sorted; a
-  match that is a ``document.json`` file stands for its folder; other files are ignored;
-- ``@LIST``: a text file with one SRC per line, read as if each line had been given on the
-  command line (relative paths and globs relative to the working folder, as for a compiler's
-  response file); blank lines and lines starting with ``#`` are ignored. A list cannot name
-  another list. A missing or unreadable list file is a usage error (exit 2).
+- a path named on its own is taken as it is (a folder, or anything else, which validation
+  refuses with its own message);
+- a glob match that is a folder is a source folder; a match that is a ``document.json`` file
+  stands for its folder; other files are ignored. With ``**`` (any depth) only folders that
+  hold a ``document.json`` are taken: ``'backlog/**'`` finds the documents below
+  ``backlog``, whatever folders group them, while ``'backlog/*'`` takes every folder it
+  matches as a document and reports the ones that are not.
 
-The same folder named twice (by two globs, say) is built once. A glob that matches no folder
-and a path that does not exist are reported, as invalid input, with the other documents.
+A glob that matches no source folder and a path that does not exist are reported, as invalid
+input, with the other documents.
 """
 
 from __future__ import annotations
 
-import glob
 import os
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from pipeline.errors import Problem, UserError
+from pipeline.targets import Entry
 
-_MAGIC = set("*?[")
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One thing to build: a folder, or a problem found while expanding an argument."""
-
-    source: Path
-    problem: str | None = None
+METADATA_FILE = "document.json"
 
 
-def _is_glob(text: str) -> bool:
-    return any(c in _MAGIC for c in text)
+def _named(path: Path) -> Iterator[Entry]:
+    yield Entry(path)
 
 
-def _read_list(name: str) -> list[str]:
-    path = Path(name)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(Problem(name, "list file not found")) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(Problem(name, f"cannot read the list file: {exc}")) from None
-    lines = []
-    for number, line in enumerate(text.splitlines(), 1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("@"):
-            raise UserError(Problem(name, "a list file cannot name another list", line=number))
-        lines.append(line)
-    return lines
+def _matched(path: Path, pattern: str) -> Iterator[Entry]:
+    if path.is_dir():
+        if "**" not in pattern or (path / METADATA_FILE).is_file():
+            yield Entry(path)
+    elif path.name == METADATA_FILE and path.is_file():
+        yield Entry(path.parent)
 
 
-def _expand_one(argument: str) -> Iterable[Entry]:
-    if os.path.lexists(argument) or not _is_glob(argument):
-        yield Entry(Path(argument))
-        return
-    matches = []
-    for match in sorted(glob.glob(argument, recursive=True)):
-        path = Path(match)
-        if path.is_dir():
-            matches.append(path)
-        elif path.name == "document.json" and path.is_file():
-            matches.append(path.parent)
-    if not matches:
-        yield Entry(Path(argument), problem=f"no folder matches {argument!r}")
-    for path in matches:
-        yield Entry(path)
+def _nothing(pattern: str) -> str:
+    if "**" in pattern:
+        return f"no source folder (a folder holding {METADATA_FILE}) matches {pattern!r}"
+    return f"no folder matches {pattern!r}"
 
 
 def expand(arguments: Sequence[str | os.PathLike[str]]) -> list[Entry]:
     """The source folders the arguments name, in order, each once."""
-    entries: list[Entry] = []
-    seen: set[str] = set()
-    for argument in map(os.fspath, arguments):
-        items = _read_list(argument[1:]) if argument.startswith("@") else [argument]
-        for item in items:
-            for entry in _expand_one(item):
-                ident = os.path.realpath(entry.source) if entry.problem is None else None
-                if ident is not None:
-                    if ident in seen:
-                        continue
-                    seen.add(ident)
-                entries.append(entry)
-    return entries
+    from pipeline import targets
+
+    return targets.expand(arguments, named=_named, matched=_matched, nothing=_nothing)
+
+
+__all__ = ["Entry", "expand"]

@@ -10,8 +10,9 @@
                   "jobs": 2, "force": false, "timeout": 300.0},
       "summary": {"documents": 7, "built": 4, "skipped": 1, "invalid": 1, "failed": 1,
                   "elapsed_seconds": 12.3, "documents_per_second": 0.57,
-                  "built_per_second": 0.33, "workers_started": 2},
+                  "built_per_second": 0.33, "workers_started": 2, "not_started": 0},
       "exit_code": 1,
+      "interrupted": false,
       "documents": [
         {"source": "…", "status": "built|skipped|invalid|failed", "bag": "…" | null,
          "name": "A_75_9001--S_2021_9001-ZH" | null, "build_key": "sha256:…" | null,
@@ -22,7 +23,10 @@
 
 ``documents`` keeps the order of the command line. ``invalid`` means the source was refused
 (exit 2 if that is the only kind of failure); ``failed`` is anything else (render, PDF/A gate,
-I/O, a worker that died or ran out of time: exit 1).
+I/O, a worker that died or ran out of time: exit 1). A batch stopped by Ctrl-C (or SIGTERM)
+exits 130 with ``interrupted`` true; the documents it never finished are counted as
+``not_started`` and are absent from ``documents`` (the bags it was writing are left as they
+were: the writer publishes a bag by one rename, and the next run tidies its staging).
 """
 
 from __future__ import annotations
@@ -34,6 +38,15 @@ from pipeline.batch.worker import Result
 
 REPORT_VERSION = 1
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
+
+
+def _inside(source: str, message: str) -> str:
+    """``document.json at /title: …`` for ``SOURCE/document.json at /title: …``."""
+    for prefix in (source.rstrip("/") + "/", source.rstrip("/") + ": "):
+        if message.startswith(prefix):
+            return message[len(prefix) :]
+    return message
 
 
 @dataclass
@@ -42,12 +55,20 @@ class Summary:
     results: list[Result | None] = field(default_factory=list)
     elapsed: float = 0.0
     workers_started: int = 0
+    interrupted: bool = False  # Ctrl-C (SIGINT) or SIGTERM stopped the batch
+    sources: list[str] = field(default_factory=list)  # as named, in command-line order
+
+    def not_started(self) -> list[str]:
+        """The sources an interrupted batch never finished (None in ``results``)."""
+        return [s for s, r in zip(self.sources, self.results, strict=False) if r is None]
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r is not None and r.status == status)
 
     @property
     def exit_code(self) -> int:
+        if self.interrupted:
+            return EXIT_INTERRUPTED
         if self.count("failed"):
             return EXIT_FAILED
         return EXIT_INVALID if self.count("invalid") else EXIT_OK
@@ -67,6 +88,7 @@ class Summary:
             "documents_per_second": None if rate is None else round(rate, 3),
             "built_per_second": None if built_rate is None else round(built_rate, 3),
             "workers_started": self.workers_started,
+            "not_started": sum(r is None for r in self.results),
         }
 
     def line(self) -> str:
@@ -76,7 +98,11 @@ class Summary:
         text = f"built {c['built']}, skipped {c['skipped']}, failed {failed}"
         if failed:
             text += f" ({c['invalid']} invalid, {c['failed']} failed)"
+        if self.interrupted or c["not_started"]:
+            text += f", not started {c['not_started']}"
         text += f" in {self.elapsed:.1f} s"
+        if self.interrupted:
+            return f"interrupted: {text}"
         if c["documents_per_second"] is not None:
             text += f", {c['documents_per_second']:.2f} documents/s"
         return text
@@ -85,13 +111,20 @@ class Summary:
         return [r for r in self.results if r is not None and r.status in ("invalid", "failed")]
 
     def closing_lines(self) -> list[str]:
-        """The summary line, then one line per document not built, in command-line order."""
+        """The summary line, then each document not built, in command-line order, with every
+        one of its problems (files named inside the source folder, the folder named once)."""
         lines = [f"unfolio build: {self.line()}"]
         for result in self.not_built():
-            message = result.messages[0] if result.messages else result.status
-            if not message.startswith(result.source):
-                message = f"{result.source}: {message}"
-            lines.append(f"  not built ({result.status}): {message}")
+            messages = [_inside(result.source, m) for m in result.messages] or [result.status]
+            if len(messages) == 1:
+                lines.append(f"  not built ({result.status}): {result.source}: {messages[0]}")
+                continue
+            lines.append(f"  not built ({result.status}): {result.source}")
+            lines += [f"      {message}" for message in messages]
+        left = self.not_started()
+        if left:
+            shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
+            lines.append(f"  not started: {shown}")
         return lines
 
     def report(self) -> dict[str, object]:
@@ -102,5 +135,6 @@ class Summary:
             "options": self.options,
             "summary": self.counts(),
             "exit_code": self.exit_code,
+            "interrupted": self.interrupted,
             "documents": [r.as_dict() for r in self.results if r is not None],
         }

@@ -77,6 +77,13 @@ class Result:
     worker: int | None = None  # pid of the process that built it
     rss_mb: float | None = None  # its resident memory after the document
     retire: bool = False  # the worker should be replaced after this document
+    # what reports and --json say of the document and its bag (None: not known)
+    symbol: str | None = None
+    language: str | None = None
+    title: str | None = None
+    pages: int | None = None
+    size: int | None = None
+    digest: str | None = None  # sha256:… of the archive, or of a folder's tagmanifest-sha512.txt
     staged: Staged | None = None  # a signed build's unsigned PDF, until the main process signs
     #: {"old_digest", "new_digest"} when the bag replaced one built from different content
     replaced: dict[str, str] | None = None
@@ -106,6 +113,10 @@ class Result:
             data["rss_mb"] = round(self.rss_mb, 1)
         if self.version is not None:
             data["ocfl_version"] = self.version
+        data.update(
+            symbol=self.symbol, language=self.language, title=self.title, pages=self.pages,
+            size=self.size, digest=self.digest,
+        )  # fmt: skip
         return data
 
 
@@ -152,6 +163,9 @@ def plan(task: Task, *, force: bool = False) -> Plan:
     except OSError as exc:
         return Plan(None, None, failed(task.source, f"cannot read the source: {exc}"))
     name = bag_name(document)
+    drafted = _placeholders_left(document, task.source)
+    if drafted is not None:
+        return Plan(name, None, drafted)
     try:
         key = buildkey.key_for(
             document, flavour=task.flavour, config=task.config, fmt=task.fmt, signing=task.signing
@@ -163,7 +177,7 @@ def plan(task: Task, *, force: bool = False) -> Plan:
         bag = buildkey.destination(task.output, name, task.fmt)
         skipped = Result(
             str(task.source), "skipped", bag=str(bag), name=name, key=key,
-            seconds=time.perf_counter() - started,
+            seconds=time.perf_counter() - started, **_about(document),
         )  # fmt: skip
         return Plan(name, key, skipped)
     if task.fmt == "dir":  # not worth a render if the writer would refuse the destination
@@ -183,6 +197,21 @@ def plan(task: Task, *, force: bool = False) -> Plan:
         )
         return Plan(name, key, failed(task.source, reason, name=name))
     return Plan(name, key, None)
+
+
+def _placeholders_left(document, folder: Path) -> Result | None:
+    """An invalid result naming every placeholder ``unfolio new`` left, or None: a draft is
+    never archived."""
+    from pipeline import placeholders
+    from pipeline.errors import InvalidSource, Problem
+
+    left = placeholders.find(document, str(folder))
+    if not left:
+        return None
+    return invalid(folder, InvalidSource([
+        Problem(p.file, f"{p.message}; fill it in before building", p.pointer, p.line, p.column)
+        for p in left
+    ]), **_about(document))  # fmt: skip
 
 
 # --- the worker's part -----------------------------------------------------------------------
@@ -294,6 +323,9 @@ def _build(task: Task) -> Result:
     try:
         document = source.load(src)
         name = bag_name(document)
+        drafted = _placeholders_left(document, src)
+        if drafted is not None:
+            return drafted
         key = buildkey.key_for(
             document, flavour=task.flavour, config=task.config, fmt=task.fmt, signing=task.signing
         )
@@ -313,12 +345,22 @@ def _build(task: Task) -> Result:
             findings = [str(f) for f in exc.findings] or ["PDF/A gate failed"]
             more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
             problems = [{"file": str(src), "message": f} for f in findings]
-            return failed(src, findings[0] + more, name=name, key=key, problems=problems)
+            return failed(
+                src, findings[0] + more, name=name, key=key, problems=problems,
+                **_about(document),
+            )  # fmt: skip
         except RenderError as exc:
-            return failed(src, str(exc), name=name, key=key)
+            return failed(src, str(exc), name=name, key=key, **_about(document))
         if task.signing:  # the main process signs and writes
-            return Result(str(src), "built", name=name, key=key, staged=Staged(document, pdf))
+            return Result(
+                str(src), "built", name=name, key=key, staged=Staged(document, pdf),
+                **_about(document),
+            )  # fmt: skip
         built = write_bag(document, pdf, task, key)
+        from pipeline.report.facts import page_count, size_and_digest
+
+        size, digest = size_and_digest(Path(built.path))
+        about = dict(_about(document), pages=page_count(pdf), size=size, digest=digest)
     except UserError as exc:
         return invalid(src, exc)
     except OSError as exc:  # package.WriteFailed says where, why and what is left
@@ -330,8 +372,12 @@ def _build(task: Task) -> Result:
     replaced = built.replaced.as_dict() if built.replaced else None
     return Result(
         str(src), "built", bag=str(built.path), name=name, key=key, replaced=replaced,
-        version=built.version,
+        version=built.version, **about,
     )  # fmt: skip
+
+
+def _about(document) -> dict[str, str]:
+    return {"symbol": document.symbol, "language": document.language, "title": document.title}
 
 
 def write_bag(document, pdf: bytes, task: Task, key: str):
@@ -384,4 +430,8 @@ def finish(result: Result, task: Task, signer) -> Result:
     result.bag = str(built.path)
     result.replaced = built.replaced.as_dict() if built.replaced else None
     result.version = built.version
+    from pipeline.report.facts import page_count, size_and_digest
+
+    result.pages = page_count(signed)  # what reports and --json say of the signed bag
+    result.size, result.digest = size_and_digest(Path(built.path))
     return result

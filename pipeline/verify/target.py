@@ -76,6 +76,8 @@ class TargetReport:
     findings: list[Finding] = field(default_factory=list)
     opinions: list[opinions.Opinion] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
+    # what the bag says it holds, for reports: symbol, language, title, pages (when read)
+    about: dict[str, Any] = field(default_factory=dict)
     signatures: list[signature.Signature] = field(default_factory=list)
     #: What the bag says its language family shares (LAYOUT_2 bags with a loaded source)
     family: family.Member | None = None
@@ -198,6 +200,9 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
     pdf_relative = ""
     producer = None
     if document is not None:
+        report.about.update(
+            symbol=document.symbol, language=document.language, title=document.title
+        )
         report.findings += consistency.check_layout(root, reading, document, layout)
         if layout == layouts.LAYOUT_1:
             report.findings += consistency.check_bag_info(reading, document)
@@ -206,6 +211,9 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
         config = options.config or Config()
         overlay = _overlay(config)
         if data is not None:
+            from pipeline.report.facts import page_count
+
+            report.about["pages"] = page_count(data)
             report.checks.append("pdf")
             flavour, found = pdf.check_pdf(
                 data,
