@@ -123,6 +123,7 @@ class Results:
     sizes: dict[str, list[int]] = field(default_factory=dict)
     nochange: list[float] = field(default_factory=list)
     nochange_docs: int = 0
+    verify: dict = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     load: tuple[float, float, float] = field(default_factory=os.getloadavg)
     pressure: str = field(default_factory=lambda: cpu_pressure())
@@ -417,6 +418,67 @@ def step_nochange(results: Results, work: Path, bags: Path) -> None:
             )
         results.nochange.append(seconds)
     log(f"no-change rebuild of {len(docs)}: {statistics.median(results.nochange):.2f} s")
+
+
+# -- 7. verify, with and without reproduction (issue 11) ---------------------------------------
+
+
+VERIFY_SAMPLE_PER_LANGUAGE = {True: 1, False: 5}  # quick: one bag per language
+
+
+def step_verify(results: Results, bags: Path) -> None:
+    """``unfolio verify`` of a sample of the corpus bags (every language), in one process,
+    once with reproduction (the default: re-render and compare) and once ``--no-reproduce``;
+    second opinions off in both, so the difference is the re-render alone."""
+    per_language = VERIFY_SAMPLE_PER_LANGUAGE[results.plan.quick]
+    language_of = {g.folder.name: g.language for g in results.corpus}
+    chosen: dict[str, list[Path]] = defaultdict(list)
+    for bag in sorted(p for p in bags.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        info = (bag / "bag-info.txt").read_text(encoding="utf-8")
+        language = next(
+            (line.split(":", 1)[1].strip() for line in info.splitlines()
+             if line.startswith("UN-Language:")),
+            language_of.get(bag.name, "?"),
+        )  # fmt: skip
+        if len(chosen[language]) < per_language:
+            chosen[language].append(bag)
+    sample = [bag for language in LANGUAGES for bag in chosen.get(language, [])]
+    if not sample:
+        results.failures.append("verify: no bag to verify")
+        return
+    timings = {}
+    for label, extra in (("with", []), ("without", ["--no-reproduce"])):
+        command = [*UNFOLIO, "verify", "--no-second-opinions", *extra, *map(str, sample)]
+        seconds, done = run(command)
+        if done.returncode != 0:
+            results.failures.append(f"verify {label} reproduction: exit {done.returncode}")
+        timings[label] = seconds
+    results.verify = {"bags": len(sample), **timings}
+    log(
+        f"verify of {len(sample)} bags: {timings['with'] / len(sample):.2f} s/bag with "
+        f"reproduction, {timings['without'] / len(sample):.2f} s/bag without"
+    )
+
+
+def verify_lines(results: Results) -> list[str]:
+    v = results.verify
+    if not v:
+        return []
+    n = v["bags"]
+    return [
+        "## Verify cost per bag (issue 11)",
+        "",
+        f"`unfolio verify --no-second-opinions` of {n} corpus bags (every language) in one "
+        "process, the process start included:",
+        "",
+        "| verify | total s | per bag s |",
+        "|---|---:|---:|",
+        f"| with reproduction (default: re-render the source, compare the bytes) | "
+        f"{v['with']:.2f} | {v['with'] / n:.2f} |",
+        f"| without (`--no-reproduce`: exact content, links, drawing, gate, bag) | "
+        f"{v['without']:.2f} | {v['without'] / n:.2f} |",
+        "",
+    ]
 
 
 # -- the report ------------------------------------------------------------------------------
@@ -751,6 +813,7 @@ def report(results: Results, path: Path) -> None:
         f"(with WeasyPrint's own subsets {fmt_bytes(example['uncompacted_pdf_bytes'])} B; "
         f"plain WeasyPrint, not PDF/A, {fmt_bytes(example['plain_pdf_bytes'])} B).",
         "",
+        *verify_lines(results),
         "## How to read this",
         "",
         "- The two cost ratios are sums over the warm sample of each document's best time, "
@@ -787,6 +850,7 @@ def main(argv: list[str] | None = None) -> int:
     step_throughput(results, work)
     bags = step_memory_and_size(results, work)
     step_nochange(results, work, bags)
+    step_verify(results, bags)
     report(results, path)
     with open(path, "a", encoding="utf-8") as written:  # issues 11 and 16: verify's rows
         written.write("\n".join(verify_scale.rows(work / "verify", quick=plan.quick)))

@@ -502,6 +502,11 @@ def _signer(key: Path | None, cert: Path | None, chain: Path | None, p12: Path |
     type=click.Path(dir_okay=False, path_type=Path),
     help="Say which bags changed verdict or digest since their last record in this audit log.",
 )
+@click.option(
+    "--no-reproduce",
+    is_flag=True,
+    help="Do not re-render the bagged source to compare it with the bagged PDF.",
+)
 @report_option("bag")
 @click.option(
     "--junit",
@@ -520,6 +525,7 @@ def verify(
     profile_file: Path | None,
     config_file: Path | None,
     no_second_opinions: bool,
+    no_reproduce: bool,
     report_files: tuple[Path, ...],
     junit_files: tuple[Path, ...],
     trust_files: tuple[Path, ...],
@@ -582,6 +588,7 @@ def verify(
         profile_identifier=identifier,
         second_opinions=not no_second_opinions and not fixity,
         fixity=fixity,
+        reproduce=not no_reproduce,
         config=issuer,
         every_version=every_version,
     )

@@ -96,6 +96,7 @@ def test_bag_is_named_after_the_symbol_and_holds_the_layout(bag):
         "manifest-sha512.txt",
         "tagmanifest-sha256.txt",
         "tagmanifest-sha512.txt",
+        "unfolio-environment.json",
     ]
     for source_file in source.load(EXAMPLE).files:
         assert (bag / "data/objects/source" / source_file.name).read_bytes() == source_file.data
@@ -123,7 +124,13 @@ def test_bagit_txt_is_version_1_0_utf8_without_bom(bag):
 def test_manifests_are_sorted_lf_lowercase_and_list_every_payload_file_for_both_algorithms(bag):
     files = _files(bag)
     payload = sorted(p for p in files if p.startswith("data/"))
-    tag_files = ["bag-info.txt", "bagit.txt", "manifest-sha256.txt", "manifest-sha512.txt"]
+    tag_files = [
+        "bag-info.txt",
+        "bagit.txt",
+        "manifest-sha256.txt",
+        "manifest-sha512.txt",
+        "unfolio-environment.json",
+    ]
     for kind, listed in (("manifest", payload), ("tagmanifest", tag_files)):
         for algorithm, width in (("sha256", 64), ("sha512", 128)):
             raw = files[f"{kind}-{algorithm}.txt"]

@@ -60,5 +60,6 @@ def test_a_bag_of_no_layout_this_unfolio_knows_fails_meta_profile_layout(old_bag
 def test_a_0_1_0_bag_claiming_the_v2_profile_fails(old_bag):
     edit(old_bag, "bag-info.txt", "un-document-v1.json", "un-document-v2.json")
     reseal(old_bag)
-    codes = [f.code for f in verify_target(old_bag, Options(second_opinions=False)).findings]
+    found = verify_target(old_bag, Options(second_opinions=False)).findings
+    codes = [f.code for f in found if f.severity != "note"]  # notes: reproduction not possible
     assert codes == ["META-PROFILE-IDENTIFIER"]

@@ -79,13 +79,17 @@ def bag_info(elements: Sequence[tuple[str, str]]) -> bytes:
 
 
 def build_bag_files(
-    payload: Mapping[str, bytes], info: Sequence[tuple[str, str]]
+    payload: Mapping[str, bytes],
+    info: Sequence[tuple[str, str]],
+    tag_files: Mapping[str, bytes] | None = None,
 ) -> dict[str, bytes]:
     """Every file of the bag, by path relative to the bag folder.
 
     ``payload`` maps ``data/...`` paths to bytes; ``info`` is the ordered ``bag-info.txt``
     elements except ``Payload-Oxum``, which is computed here and inserted after
     ``BagIt-Profile-Identifier`` (or at the end if there is none), as DESIGN.md orders them.
+    ``tag_files`` are further tag files at the bag root (``unfolio-environment.json``), listed
+    in the tag manifests like ``bagit.txt``.
     """
     for path in payload:
         check_payload_path(path)
@@ -101,6 +105,10 @@ def build_bag_files(
     )
     elements.insert(where, oxum)
     files: dict[str, bytes] = dict(payload)
+    for path, data in (tag_files or {}).items():  # further tag files, listed in tag manifests
+        if "/" in path or path in ("bagit.txt", "bag-info.txt") or path.startswith("data"):
+            raise BagLayoutError(f"tag file {path!r} is not a free name at the bag root")
+        files[path] = data
     files["bagit.txt"] = BAGIT_TXT
     files["bag-info.txt"] = bag_info(elements)
     for algorithm in ALGORITHMS:

@@ -6,6 +6,7 @@ Layout (DESIGN.md, Archivematica's conventions)::
     data/objects/source/<name>         each validated source file, byte for byte
     data/metadata/metadata.csv         Dublin Core for Archivematica (:mod:`descriptive`)
     data/metadata/premis.xml           PREMIS 3.0 of everything above
+    unfolio-environment.json           tag file: what the PDF was rendered with (environment)
     tagmanifest-sha512.txt.p7s         a signed build's detached CMS signature of
                                        tagmanifest-sha512.txt (in no tag manifest)
 
@@ -27,7 +28,7 @@ from datetime import UTC, datetime
 from pipeline import __version__
 from pipeline.config import Config
 from pipeline.model import Document
-from pipeline.package import bagit, descriptive, premis
+from pipeline.package import bagit, descriptive, environment, premis
 from pipeline.symbols import file_stem, undocs_url
 
 
@@ -116,7 +117,8 @@ def bag_files(
         provenance=premis.provenance_now(config.source_organization, when),
     )
     info = bag_info(document, config=config, when=when, build_key=build_key)
-    return bagit.build_bag_files(files, info)
+    tags = {environment.RECORD_PATH: environment.record_bytes(flavour, config)}
+    return bagit.build_bag_files(files, info, tags)
 
 
 #: The tag file holding a signed bag's detached CMS signature of ``tagmanifest-sha512.txt``.

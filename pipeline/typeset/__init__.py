@@ -63,5 +63,5 @@ def render_pdf(
         raise ValueError(f"PDF/A flavour {flavour!r}: expected one of {', '.join(FLAVOURS)}")
     raw = typeset(document, source, pdf_variant=f"pdf/a-{flavour}", emblem=emblem, styles=styles)
     pdf = postpass.finish(raw, document, flavour)
-    gate.enforce(pdf, document, flavour)
+    gate.enforce(pdf, document, flavour, styles=styles)
     return pdf

@@ -44,7 +44,7 @@ def barcode_svg(job_digits: str) -> str:
             "write_text": False,
             "margin_top": 0,
             "margin_bottom": 0,
-            "background": "white",
+            "background": None,  # no white box: every fill unfolio draws is black (drawing check)
             "foreground": "black",
         },
     )

@@ -36,6 +36,17 @@ Checks, each with a stable code (``unfolio verify`` reports the same codes):
 ``PDF-TAGS-…``          for the tagged flavours (2a, 3a): the PDF/UA-1 and PDF/A level A checks
                         of :mod:`.tagcheck`; the round trip then reads the text in structure
                         order (:mod:`.structtext`), as a screen reader does.
+``PDF-TEXT-EXACT``      the text drawn is exactly what unfolio prints from the document, both
+                        ways, furniture included (:mod:`.exacttext`): a renderer that drops or
+                        duplicates text fails here.
+``PDF-REVISIONS``       one revision (two with unfolio's own signature) (:mod:`.drawing`).
+``PDF-LINKS``           the link annotations are exactly the source's links, on their text.
+``PDF-DRAWING``         one content stream per page, only operators unfolio's pages use, no
+                        images, nothing painted in white.
+
+The last four are the exact-content checks; ``exact=False`` leaves them out (bags written by
+unfolio 0.1.x are judged by the round trip alone). They read the first revision: what a
+signature revision adds is the signature checks' to judge.
 """
 
 from __future__ import annotations
@@ -44,13 +55,22 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pikepdf
 import pikepdf.pdfa
 from lxml import etree
 
 from pipeline.model import Document
-from pipeline.typeset import is_tagged, postpass, structtext, tagcheck, textcheck
+from pipeline.typeset import (
+    drawing,
+    exacttext,
+    is_tagged,
+    postpass,
+    structtext,
+    tagcheck,
+    textcheck,
+)
 from pipeline.typeset.postpass import NAMESPACES, RDF, Bag, Flavour, LangAlt, Seq, XmpValue
 
 CODES = (
@@ -66,6 +86,10 @@ CODES = (
     "PDF-XMP-EXTENSION",
     "PDF-TEXT-ROUNDTRIP",
     "PDF-TEXT-OFFPAGE",
+    "PDF-TEXT-EXACT",
+    "PDF-REVISIONS",
+    "PDF-LINKS",
+    "PDF-DRAWING",
     "PDF-SIGNATURE-FORM",
     *tagcheck.CODES,
 )
@@ -493,6 +517,9 @@ def check(
     *,
     creator: str | None = None,
     tags: bool | None = None,
+    exact: bool = True,
+    signature_allowed: bool = False,
+    styles: Path | None = None,
 ) -> list[Finding]:
     """Every finding on a written PDF; an empty list means it may be shipped.
 
@@ -500,7 +527,8 @@ def check(
     passes the release that wrote the bag, whose ``Bag-Software-Agent`` it checks elsewhere.
     ``tags`` runs the ``PDF-TAGS-…`` checks and reads the round trip in structure order;
     it defaults to whether the flavour is tagged (``verify`` turns it off for bags written
-    before unfolio tagged anything).
+    before unfolio tagged anything). ``exact`` adds the exact-content checks; ``signature_allowed`` accepts one incremental
+    update carrying a signature; ``styles`` is the overlay whose template printed the PDF.
     """
     tagged = is_tagged(flavour) if tags is None else tags
     postpass.validator_flavour(flavour)  # refuses an unknown flavour
@@ -550,6 +578,37 @@ def check(
         for number, page in enumerate(pages, 1)
         if page.outside
     ]
+    if exact:
+        findings += _exact(pdf, document, pages, signature_allowed, styles)
+    return findings
+
+
+def _exact(
+    pdf: bytes,
+    document: Document,
+    pages: list[textcheck.PageText],
+    signature_allowed: bool,
+    styles: Path | None,
+) -> list[Finding]:
+    """The exact-content checks (see the module docstring), on unfolio's own revision."""
+    first = drawing.first_revision(pdf)
+    if first != pdf or not pages:
+        pages = exacttext.page_texts(first)
+
+    def found(problems: Iterator[drawing.Problem]) -> Iterator[Finding]:
+        return (Finding(p.code, p.message, p.where) for p in problems)
+
+    def text() -> Iterator[Finding]:
+        for m in exacttext.mismatches(document, pages, styles=styles):
+            yield Finding("PDF-TEXT-EXACT", m.message, f"source {m.file}" if m.file else "")
+
+    findings = _guarded(
+        "PDF-REVISIONS",
+        lambda: found(drawing.check_revisions(pdf, signature_allowed=signature_allowed)),
+    )
+    findings += _guarded("PDF-TEXT-EXACT", text)
+    findings += _guarded("PDF-LINKS", lambda: found(drawing.check_links(first, document)))
+    findings += _guarded("PDF-DRAWING", lambda: found(drawing.check_drawing(first)))
     return findings
 
 
@@ -583,8 +642,15 @@ def _signature_form(opened: pikepdf.Pdf) -> Iterator[Finding]:
         yield Finding("PDF-SIGNATURE-FORM", problem)
 
 
-def enforce(pdf: bytes, document: Document, flavour: Flavour) -> None:
+def enforce(
+    pdf: bytes,
+    document: Document,
+    flavour: Flavour,
+    *,
+    styles: Path | None = None,
+    exact: bool = True,
+) -> None:
     """Raise :class:`GateFailed` listing every finding, if there is any."""
-    findings = check(pdf, document, flavour)
+    findings = check(pdf, document, flavour, styles=styles, exact=exact)
     if findings:
         raise GateFailed(findings)

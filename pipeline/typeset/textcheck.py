@@ -55,7 +55,7 @@ from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from itertools import accumulate
+from itertools import accumulate, pairwise
 
 import pypdfium2
 
@@ -83,7 +83,12 @@ def normalise(text: str, *, right_to_left: bool = False) -> str:
     folded = unicodedata.normalize("NFKC", text).casefold()
     if right_to_left:
         folded = _unordered_numbers(folded)
-    return "".join(c for c in folded if _letter_or_digit(c) and c != _TATWEEL)
+    return _NOT_LETTER_OR_DIGIT.sub("", folded)
+
+
+#: what is not a letter or digit (Unicode L, N), and the tatweel: ``\w`` is ``str.isalnum``
+#: plus "_", which is exactly categories L and N (checked over all of Unicode in the tests)
+_NOT_LETTER_OR_DIGIT = re.compile(r"[\W_\u0640]+")
 
 
 def _letter_or_digit(char: str) -> bool:
@@ -286,11 +291,16 @@ def _nearest_prefix(needle: str, haystack: str, end: int, cursor: int) -> tuple[
 
 
 def _match(
-    source: str, target: str, start: int, breaks: Sequence[int] = ()
+    source: str,
+    target: str,
+    start: int,
+    breaks: Sequence[int] = (),
+    pieces: list[tuple[int, int]] | None = None,
 ) -> tuple[int, int | None]:
     """Match ``source`` as pieces from ``start``: (end of the last piece, failing offset or None).
 
-    ``breaks`` are the offsets in ``target`` where a page starts (see :func:`_page_break`).
+    ``breaks`` are the offsets in ``target`` where a page starts (see :func:`_page_break`);
+    ``pieces``, when given, receives each piece's (position, length) in ``target``.
     """
     offset, cursor, end = 0, start, start
     while offset < len(source):
@@ -303,10 +313,14 @@ def _match(
             length, position, cursor = cut
             offset += length
             end = position + length
+            if pieces is not None:
+                pieces.append((position, length))
             continue
         offset += length
         end = position + length
         cursor = max(0, end - LOOK_BACK)
+        if pieces is not None:
+            pieces.append((position, length))
     return end, None
 
 
@@ -413,3 +427,77 @@ def mismatches(document: Document, extracted: str) -> Iterator[str]:
             missing = bool(wanted) and _match(wanted, target, 0, breaks)[1] is not None
         if missing:
             yield f"{where}: {text[:60]!r} not found in the PDF text"
+
+
+#: normalised characters between two blocks that a paragraph number accounts for ("12", "xiv")
+NUMBER_GAP = 6
+
+
+def unexplained_gaps(
+    document: Document, extracted: str, furniture: str = ""
+) -> list[tuple[str, str]]:
+    """(part file, normalised PDF text) of what the PDF draws within a part's text where no page
+    break falls and the source prints nothing: inside a block (a word deleted from the part),
+    between two blocks beyond a paragraph number (a paragraph deleted), or between the end of a
+    part and the next beyond its signature and the next part's heading (a part truncated).
+
+    ``furniture`` is everything else the pages print (masthead, footer, headings, signatures,
+    running heads): a gap across a page break or between parts may hold it. It only says
+    *where* a difference found by the exact comparison lies, so that the finding can name the
+    part; it never fails a document itself. Left-to-right documents only (a right-to-left
+    line comes back in visual pieces, which leave gaps of their own).
+    """
+    if document.language in RIGHT_TO_LEFT:
+        return []
+    from collections import Counter
+
+    pages = [normalise(page) for page in extracted.split(PAGE_BREAK)]
+    target = "".join(pages)
+    breaks = list(accumulate(len(page) for page in pages[:-1]))
+    found: list[tuple[str, str]] = []
+
+    source = source_text(document)
+    notes: dict[str, str] = {}
+    for label, text in source.anywhere:
+        part_file, _, kind = label.partition(" footnote ")
+        if kind:
+            notes[part_file] = notes.get(part_file, "") + " " + text
+
+    def gap(where: str, start: int, stop: int, allowed: str | None = None) -> None:
+        """Record ``target[start:stop]`` unless all but a paragraph number of it is what may
+        stand there: ``allowed`` between blocks (nothing inside a block), plus, where a page
+        breaks, the page's furniture and the part's footnotes."""
+        if stop <= start:
+            return
+        crossed = sum(start <= b <= stop for b in breaks)
+        may = (allowed or "") + (" " + furniture + " " + notes.get(where, "")) * min(crossed, 1)
+        if allowed is None and not crossed:
+            found.append((where, target[start:stop]))
+            return
+        rest = Counter(target[start:stop]) - Counter(normalise(may))
+        if sum(rest.values()) > NUMBER_GAP * (1 + crossed):
+            found.append((where, target[start:stop]))
+
+    cursor = 0
+    previous: tuple[str, int] | None = None  # (part, end of its text)
+    for where, text in source.flows:
+        first_block = True
+        last_end = None
+        for block in text.split(BLOCK_BREAK):
+            pieces: list[tuple[int, int]] = []
+            cursor, failed = _match(normalise(block), target, cursor, breaks, pieces)
+            if failed is not None:
+                return found
+            if not pieces:
+                continue
+            if first_block and previous is not None:  # signature, next heading: furniture
+                gap(previous[0], previous[1], pieces[0][0], furniture)
+            elif last_end is not None:
+                gap(where, last_end, pieces[0][0], "")
+            first_block = False
+            for (first, length), (second, _) in pairwise(pieces):
+                gap(where, first + length, second)
+            last_end = pieces[-1][0] + pieces[-1][1]
+        if last_end is not None:
+            previous = (where, last_end)
+    return found

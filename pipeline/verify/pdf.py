@@ -14,6 +14,7 @@ import io
 import re
 import zlib
 from collections import Counter
+from pathlib import Path
 
 import pikepdf
 import pypdfium2
@@ -52,6 +53,13 @@ GATE_RULES: dict[str, Rule] = {
         ("PDF-TEXT-ROUNDTRIP", "the text extracted from the PDF contains the source text"),
         ("PDF-TEXT-OFFPAGE", "no text is drawn outside its page"),
         (
+            "PDF-TEXT-EXACT",
+            "the text drawn is exactly what unfolio prints from document.json and the parts",
+        ),
+        ("PDF-REVISIONS", "one revision (two with a signature): no incremental update"),
+        ("PDF-LINKS", "the link annotations are the source's links, on their link text"),
+        ("PDF-DRAWING", "one content stream per page, unfolio's operators, nothing white"),
+        (
             "PDF-SIGNATURE-FORM",
             "the only form is unfolio's signature field, as PDF/A and PDF/UA want it",
         ),
@@ -82,6 +90,7 @@ MASTHEAD = rule(
 #: the session block and the title end well above it on every fixture (measured: about 0.33 of
 #: a Letter page for a joint document with two agenda items); the body text starts below.
 MASTHEAD_BAND = 0.45
+SOURCE_DIR = "data/objects/source"
 
 
 def claimed_flavour(pdf: bytes) -> tuple[Flavour | None, str]:
@@ -135,13 +144,16 @@ def check_pdf(
     *,
     creator: str | None = None,
     layout: int | None = LAYOUT_2,
+    styles: Path | None = None,
 ) -> tuple[Flavour | None, list[Finding]]:
-    """The flavour the PDF claims and every finding on it, each naming ``path``; ``creator``
-    is the release that wrote the bag (its PDF names it), default this one.
+    """The flavour the PDF claims and every finding on it, each naming ``path``.
 
-    The ``PDF-TAGS-…`` checks judge a tagged flavour in a bag of ``layout`` 2 or later (a
-    layout-1 bag, written by unfolio 0.1, is judged as 0.1 judged it: no tagged flavour
-    existed)."""
+    ``creator`` is the release that wrote the bag (its PDF names it), default this one. A
+    bag of ``layout`` 2 or later (this release) gets the exact-content checks and, for a
+    tagged flavour, the ``PDF-TAGS-…`` checks; a layout-1 bag, written by unfolio 0.1, is
+    judged as 0.1 judged it: the round trip alone, and no tagged flavour existed.
+    ``styles`` is the overlay whose template printed the PDF (``--config``).
+    """
     try:
         inflated = inflated_size(pdf, MAX_INFLATED_BYTES)
     except Exception:  # unreadable: the gate's PDF-SYNTAX names it
@@ -165,17 +177,31 @@ def check_pdf(
         )
     checked = flavour or DEFAULT_FLAVOUR
     findings += [
-        GATE_RULES[f.code](path, f"{f.where}: {f.message}" if f.where else f.message)
+        _finding(f, path)
         for f in gate.check(
             pdf,
             document,
             checked,
             creator=creator,
             tags=is_tagged(checked) and layout != LAYOUT_1,
+            exact=layout != LAYOUT_1,
+            signature_allowed=True,
+            styles=styles,
         )
     ]
     findings += check_masthead(pdf, document, path)
     return flavour, findings
+
+
+def _finding(found: gate.Finding, path: str) -> Finding:
+    """A gate finding as a verify finding. One that points at a source file ("source NAME":
+    the part whose text the PDF draws more of, document.json for a furniture value) names that
+    file and says the PDF disagrees; any other names the PDF."""
+    if found.where.startswith("source "):
+        name = found.where.removeprefix("source ")
+        return GATE_RULES[found.code](f"{SOURCE_DIR}/{name}", f"{found.message} (in {path})")
+    message = f"{found.where}: {found.message}" if found.where else found.message
+    return GATE_RULES[found.code](path, message)
 
 
 def masthead_items(document: Document) -> list[tuple[str, str]]:

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pipeline.config import Config
+from pipeline.model import Document
+from pipeline.package.environment import RECORD_PATH
 from pipeline.verify import (
     archive,
     archive_records,
@@ -31,9 +33,10 @@ from pipeline.verify import (
     opinions,
     pdf,
     profile,
+    reproduce,
     signature,
 )
-from pipeline.verify.findings import Findings, rule
+from pipeline.verify.findings import Finding, Findings, rule
 
 Kind = Literal["dir", "zip", "tgz", "file", "ocfl"]
 Status = Literal["valid", "warnings", "invalid"]
@@ -60,11 +63,13 @@ class Options:
     profile: Path | None = None  # None: the shipped profile of the bag's layout
     profile_identifier: str | None = None  # the configured one, if not the profile's own
     second_opinions: bool = True
+    reproduce: bool = True  # re-render and compare (skipped when the environment differs)
     #: trust anchors (asn1crypto certificates, :func:`signature.load_anchors`); () : none given
     trust: tuple[Any, ...] = ()
     require_signature: bool = False
     #: The issuer's configuration when one is given (``--config`` or ``unfolio.toml``): bag-info
-    #: must then carry its Source-Organization and contacts. None: no configuration.
+    #: must then carry its Source-Organization and contacts, and reproduction renders with its
+    #: emblem and styles overlay. None: no configuration (the defaults).
     config: Config | None = None
     #: An OCFL object: verify the bag of every version, not only the head's.
     every_version: bool = False
@@ -256,6 +261,8 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
             report.findings += consistency.check_bag_info(reading, document)
         pdf_relative = consistency.pdf_path(document)
         data = pdf_data = consistency.read_file(root, pdf_relative)
+        config = options.config or Config()
+        overlay = _overlay(config)
         if data is not None:
             from pipeline.report.facts import page_count
 
@@ -267,10 +274,15 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
                 pdf_relative,
                 creator=_writer(reading.info, layout),
                 layout=layout,
+                styles=overlay,
             )
             report.findings += found
             pdf_file = root / pdf_relative
             producer = derived.pdf_producer(data)
+            if not any(f.code == "PDF-TOO-LARGE" for f in found):  # one cause, one finding
+                report.findings += _reproduce(
+                    root, document, data, pdf_relative, flavour, layout, options, report
+                )
     report.checks.append("signature")
     signed = signature.check(
         root,
@@ -313,6 +325,39 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
         report.findings += consistency.check_premis_xsd(root, options.premis_xsd)
     if options.second_opinions:
         _second_opinions(root, reading, bag_profile, pdf_file, flavour, report)
+
+
+def _overlay(config: Config) -> Path | None:
+    from pipeline.package.environment import overlay_of
+
+    return overlay_of(config)
+
+
+def _reproduce(
+    root: Path,
+    document: Document,
+    data: bytes,
+    pdf_relative: str,
+    flavour: str | None,
+    layout: int | None,
+    options: Options,
+    report: TargetReport,
+) -> list[Finding]:
+    """Reproduction (:mod:`.reproduce`), for bags whose layout records the environment."""
+    if layout == layouts.LAYOUT_1:
+        message = "reproduction not possible: unfolio 0.1.x recorded no build environment"
+        return [reproduce.UNRECORDED(pdf_relative, message)]
+    if layout is None:
+        return []  # a bag of no known release: the profile and layout checks say so
+    record = consistency.read_file(root, RECORD_PATH, reproduce.MAX_RECORD_BYTES)
+    if not options.reproduce:
+        found, _ = reproduce.parse_record(record)
+        return [] if found is not None else [reproduce.RECORD(RECORD_PATH, _)]
+    report.checks.append("reproduce")
+    findings, _done = reproduce.check(
+        root, document, data, pdf_relative, record, options.config or Config(), flavour
+    )
+    return findings
 
 
 def _writer(info: tuple[tuple[str, str], ...], layout: int) -> str | None:

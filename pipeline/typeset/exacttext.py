@@ -1,0 +1,341 @@
+"""Exact content: the text drawn on the pages is the text unfolio prints, nothing missing or added.
+
+The round trip (:mod:`.textcheck`) proves the source is *contained* in the PDF, in order; this
+module proves the converse and the furniture. What unfolio prints is derived from the same
+code the template uses — :func:`layout.build_html` of the document, so the masthead, session
+block, committee and sponsor lines, headings, annex markers, signatures, the first-page footer
+and "Please recycle" come from ``layout.context`` and ``pipeline.locale``, never a second
+copy — plus what the stylesheets generate: the running head and job number of every page
+after the first, the page number, paragraph numbers ("5.", "(a)", "a)", "(i)") and footnote
+numbers (call and marker).
+
+Extraction order, line breaks and hyphenation differ between renderers and readers, so the
+comparison is of what survives :func:`textcheck.normalise` (letters and digits), in two ways:
+
+1. **Count, both ways** — the multiset of normalised characters the PDF draws equals the
+   multiset unfolio prints. Deleting «не», truncating a part, removing an annex from
+   ``document.json`` while the PDF still prints it, or adding a word anywhere changes a count
+   (order-free, so right-to-left lines and floated footnotes cannot false-alarm). The page
+   number is accepted as ``k`` or ``k/n`` (the geometry's CSS picks one).
+2. **Each furniture line in one piece** — every block of text outside the parts' bodies (a
+   masthead line, the job number and processing dates, a heading, an annex marker, a
+   signature line) is found as one contiguous run (right-to-left: each word of it), so two
+   processing dates swapped, which keeps the counts, still fail.
+
+Order within the body is the round trip's job; together they say: every source character in
+order, and no character more.
+
+:func:`page_texts` is the one extraction entry point (pypdfium2 per page); a reader in
+structure order can replace it without touching the comparison.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+from pipeline.model import Document
+from pipeline.typeset import textcheck
+
+_BLOCK_TAGS = frozenset(
+    {
+        "div",
+        "p",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "td",
+        "th",
+        "tr",
+        "table",
+        "header",
+        "section",
+        "li",
+        "ol",
+        "ul",
+        "blockquote",
+    }
+)
+_VOID = frozenset({"img", "br", "hr", "meta", "link", "input", "wbr"})
+SHOWN = 40  # characters named in a message
+
+
+def _alpha(n: int) -> str:
+    out = ""
+    while n > 0:
+        n, rest = divmod(n - 1, 26)
+        out = chr(97 + rest) + out
+    return out
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for value, letters in (
+        (1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
+        (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"),
+    ):  # fmt: skip
+        while n >= value:
+            out, n = out + letters, n - value
+    return out
+
+
+def list_marker(depth: int, value: int) -> str:
+    """What ``unfolio.css`` numbers a paragraph with: decimal, then lower-alpha, lower-roman
+    (the letters and digits only; the punctuation around them is not compared)."""
+    if depth <= 1:
+        return str(value)
+    return _alpha(value) if depth == 2 else _roman(value)
+
+
+@dataclass
+class Printed:
+    """What the template prints, split the way the pages show it."""
+
+    flow: list[str] = field(default_factory=list)  # everything printed once
+    running: list[str] = field(default_factory=list)  # a running head (printed on pages ≥ 2)
+    blocks: list[str] = field(default_factory=list)  # furniture lines, each in one piece
+    job: str = ""  # the bare job number (string(job) on pages ≥ 2)
+    heads: list[str] = field(
+        default_factory=list
+    )  # table heads, repeated on each page a table spans
+
+
+class _Reader(HTMLParser):
+    """The document's HTML → :class:`Printed`, with the generated paragraph and note numbers."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.printed = Printed()
+        self._stack: list[tuple[str, str]] = []  # (tag, class)
+        self._skip = 0  # inside <head>
+        self._running = 0  # depth inside a running head
+        self._body = 0  # depth inside a part's body
+        self._note = 0  # span depth inside a footnote
+        self._notes = 0
+        self._ol: list[int] = []  # the list-item counter of each open <ol>
+        self._block: list[str] = []
+        self._run: list[str] = []
+        self._head: list[str] | None = None  # inside a <thead>
+
+    def _flush(self) -> None:
+        text = "".join(self._block).strip()
+        if text and not self._body and not self._running:
+            self.printed.blocks.append(text)
+        self._block = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        classes = (values.get("class") or "").split()
+        if tag == "head":
+            self._skip += 1
+        if tag == "body":
+            self.printed.job = values.get("data-job") or ""
+        if tag == "thead":
+            self._head = []
+        if tag in _BLOCK_TAGS:
+            self._flush()
+        if tag in _VOID:
+            return
+        self._stack.append((tag, " ".join(classes)))
+        if self._running:
+            self._running += 1
+        elif "running-head" in classes:
+            self._running = 1
+            self._run = []
+        if self._body:
+            self._body += 1
+        elif "part-body" in classes:
+            self._body = 1
+        if tag == "span" and (self._note or "footnote" in classes):
+            if not self._note:
+                self._notes += 1
+                self._emit(str(self._notes) * 2)  # the call and the marker
+            self._note += 1
+        style = values.get("style") or ""
+        if tag == "ol":
+            start = _counter(style, "counter-reset")
+            self._ol.append(start if start is not None else 0)
+        if tag == "li" and self._stack[-2:-1] and self._stack[-2][0] == "ol" and self._ol:
+            value = _counter(style, "counter-set")
+            self._ol[-1] = value if value is not None else self._ol[-1] + 1
+            self._emit(list_marker(len(self._ol), self._ol[-1]))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _VOID:
+            return
+        if tag == "head":
+            self._skip = max(0, self._skip - 1)
+        if tag in _BLOCK_TAGS:
+            self._flush()
+        if tag == "ol" and self._ol:
+            self._ol.pop()
+        if tag == "thead" and self._head is not None:
+            self.printed.heads.append("".join(self._head))
+            self._head = None
+        if self._note:
+            self._note -= tag == "span"
+        if self._body:
+            self._body -= 1
+        if self._running:
+            self._running -= 1
+            if not self._running:
+                self.printed.running.append("".join(self._run))
+        if self._stack:
+            self._stack.pop()
+
+    def _emit(self, text: str) -> None:
+        if self._running:
+            self._run.append(text)
+        else:
+            self.printed.flow.append(text)
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        self._emit(data)
+        if self._head is not None:
+            self._head.append(data)
+        if not self._running:
+            self._block.append(data)
+
+
+def _counter(style: str, prop: str) -> int | None:
+    for declaration in style.split(";"):
+        name, _, value = declaration.partition(":")
+        words = value.split()
+        if name.strip() == prop and len(words) >= 2 and words[0] == "list-item":
+            try:
+                return int(words[1])
+            except ValueError:
+                return None
+    return None
+
+
+def printed(document: Document, *, styles: Path | None = None) -> Printed:
+    """What unfolio prints for ``document``, from the template the build uses."""
+    from pipeline.typeset import layout
+
+    reader = _Reader()
+    reader.feed(layout.build_html(document, styles=styles))
+    reader.close()
+    return reader.printed
+
+
+def page_texts(pdf: bytes) -> list[textcheck.PageText]:
+    """The text of each page, as the comparison reads it (the one extraction entry point)."""
+    return textcheck.read(pdf)
+
+
+def _count(text: str, rtl: bool) -> Counter[str]:
+    """The multiset of normalised characters of ``text``."""
+    return Counter(textcheck.normalise(text, right_to_left=rtl))
+
+
+def _expected(what: Printed, pages: int, rtl: bool, with_total: bool) -> Counter[str]:
+    total = _count("".join(what.flow), rtl)
+    furniture = (what.running[0] if what.running else "") + what.job
+    for number in range(2, pages + 1):
+        total += _count(furniture + str(number) + (str(pages) if with_total else ""), rtl)
+    return total
+
+
+def _shown(counts: Counter[str]) -> str:
+    chars = "".join(sorted(counts.elements()))
+    return repr(chars[:SHOWN]) + (f" and {len(chars) - SHOWN} more" if len(chars) > SHOWN else "")
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """A difference; ``file`` is the source file it points at ("" when it is the PDF's)."""
+
+    message: str
+    file: str = ""
+
+
+def mismatches(
+    document: Document, pages: Sequence[textcheck.PageText], *, styles: Path | None = None
+) -> Iterator[Mismatch]:
+    """Every way the pages' text differs from what unfolio prints (nothing if it does not)."""
+    rtl = document.language in textcheck.RIGHT_TO_LEFT
+    what = printed(document, styles=styles)
+    normalised = [textcheck.normalise(page.text, right_to_left=rtl) for page in pages]
+    whole = "".join(normalised)
+    drawn = Counter(whole)
+    variants = [_expected(what, len(pages), rtl, total) for total in (False, True)]
+    if not any(_accounted(drawn, v, what.heads, len(pages), rtl) for v in variants):
+        want = min(variants, key=lambda v: sum(((drawn - v) + (v - drawn)).values()))
+        missing, added = want - drawn, drawn - want
+        files = ", ".join(f.name for f in document.files)
+        if missing:
+            yield Mismatch(
+                f"{sum(missing.values())} letters and digits unfolio prints from the source "
+                f"({files}) are not drawn: {_shown(missing)}"
+            )
+        if added:
+            furniture = " ".join([*what.blocks, *what.running, what.job])
+            gaps = textcheck.unexplained_gaps(document, textcheck.join(pages), furniture)
+            where = sorted({part for part, _ in gaps})
+            inside = (
+                f"; inside the text of {', '.join(where)} the PDF draws "
+                + ", ".join(repr(text[:40]) for _, text in gaps[:5])
+                + " that the part lacks"
+                if where
+                else ""
+            )
+            yield Mismatch(
+                f"{sum(added.values())} letters and digits are drawn that unfolio does not print "
+                f"from the source ({files}): {_shown(added)}{inside}",
+                gaps[0][0] if gaps else "",  # the first place the texts part ways
+            )
+    for block in what.blocks:
+        if not _found(block, whole, rtl):
+            yield Mismatch(
+                f"document.json and the locale strings print {block[:80]!r}, which is not drawn "
+                "(as one piece)",
+                "document.json",
+            )
+    furniture = [textcheck.normalise(what.job), *(textcheck.normalise(r) for r in what.running[:1])]
+    for number, text in enumerate(normalised[1:], 2):
+        for item in (*furniture, str(number)):
+            if item and not _found_on(item, text, rtl):
+                yield Mismatch(
+                    f"page {number} lacks its running head, job number or page number {item!r}"
+                )
+
+
+def _accounted(
+    drawn: Counter[str], expected: Counter[str], heads: list[str], pages: int, rtl: bool
+) -> bool:
+    """Whether ``drawn`` is ``expected`` plus nothing but repeated table heads (a table that
+    spans pages repeats its head on each, at most once per page after the first)."""
+    if expected - drawn:
+        return False
+    extra = drawn - expected
+    for head in heads:
+        copy = _count(head, rtl)
+        for _ in range(pages - 1):
+            if not copy or copy - extra:
+                break
+            extra -= copy
+    return not extra
+
+
+def _found(block: str, whole: str, rtl: bool) -> bool:
+    wanted = textcheck.normalise(block, right_to_left=rtl)
+    if not wanted:
+        return True
+    if wanted in whole:
+        return True
+    if rtl:  # a line that mixes directions comes back in visual pieces
+        return all(run in whole for run in textcheck._runs(block))
+    return False
+
+
+def _found_on(item: str, text: str, rtl: bool) -> bool:
+    return item in text or (rtl and not (Counter(item) - Counter(text)))

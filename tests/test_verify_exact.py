@@ -1,0 +1,665 @@
+"""`unfolio verify` proves the document unchanged: reproduction and exact content.
+
+Each forgery is made the way the most careful forger would: edit the PDF or the source, then
+re-make every other file with unfolio's own writer (``remake``: manifests, Payload-Oxum,
+PREMIS with its identifiers, bag-info, the environment record), so the BagIt, profile, PREMIS
+and derived-metadata layers are satisfied and only the PDF and the source disagree. Each must fail ``unfolio verify`` with
+default options (exit 1) with a finding of the expected code that names the file. Where a
+forgery is caught by reproduction too, the same forgery is also checked with
+``--no-reproduce`` — the environment-independent checks must catch it alone.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from pipeline import source
+from pipeline.cli import main
+from pipeline.config import Config
+from pipeline.package import build_bag
+from pipeline.package.environment import RECORD_PATH
+from pipeline.typeset import drawing, exacttext, render_pdf, textcheck
+
+from .conftest import EXAMPLE, REPO
+from .test_verify import EPOCH, edit, reseal
+
+FIXTURES = REPO / "tests" / "fixtures" / "documents"
+ZH = "A_75_9001--S_2021_9001-ZH"
+RU = "A_77_9103-RU"
+SRC = "data/objects/source"
+
+
+def _build(folder: Path, out: Path, flavour: str) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    document = source.load(folder)
+    pdf = render_pdf(document, folder, flavour=flavour)
+    return build_bag(document, pdf, flavour, out, Config())
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> dict[str, Path]:
+    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
+    try:
+        out = tmp_path_factory.mktemp("exact")
+        return {
+            "zh": _build(EXAMPLE, out / "2u", "2u"),
+            "zh3u": _build(EXAMPLE, out / "3u", "3u"),
+            "ru": _build(FIXTURES / "ru-note", out / "ru", "2u"),
+        }
+    finally:
+        del os.environ["SOURCE_DATE_EPOCH"]
+
+
+@pytest.fixture
+def copy(built, tmp_path):
+    def make(which: str) -> Path:
+        return Path(shutil.copytree(built[which], tmp_path / which / built[which].name))
+
+    return make
+
+
+def pdf_of(bag: Path) -> str:
+    return f"data/objects/{bag.name}.pdf"
+
+
+def verify(bag: Path, capsys, *options: str) -> tuple[int, list[dict]]:
+    code = main(["verify", "--json", "--no-second-opinions", *options, str(bag)])
+    report = json.loads(capsys.readouterr().out)
+    return code, report["targets"][0]["findings"]
+
+
+def assert_caught(bag: Path, capsys, code: str, file: str, *options: str) -> list[dict]:
+    exit_code, found = verify(bag, capsys, *options)
+    assert exit_code == 1, found
+    assert any(f["code"] == code and f["file"] == file for f in found), found
+    return found
+
+
+def remake(bag: Path, pdf: bytes | None = None) -> None:
+    """Re-make every file but the source from the bag's (edited) source and ``pdf`` with
+    unfolio's own writer — manifests, Payload-Oxum, PREMIS with its identifiers, bag-info,
+    metadata.csv, the environment record: the most careful forger, who leaves only the PDF
+    and the source to disagree."""
+    from datetime import UTC, datetime
+
+    from pipeline.package import contents
+
+    document = source.load(bag / SRC)
+    pdf = (bag / pdf_of(bag)).read_bytes() if pdf is None else pdf
+    info = (bag / "bag-info.txt").read_text(encoding="utf-8")
+    key = re.search(r"(?m)^UN-Build-Key: (.*)$", info).group(1)
+    flavour = json.loads((bag / RECORD_PATH).read_text(encoding="utf-8"))["pdf"]["flavour"]
+    files = contents.bag_files(
+        document,
+        pdf,
+        flavour=flavour,
+        config=Config(),
+        when=datetime.fromtimestamp(int(EPOCH), tz=UTC),
+        build_key=key,
+    )
+    for path in [p for p in bag.rglob("*") if p.is_file()]:
+        if path.relative_to(bag).as_posix() not in files:
+            path.unlink()
+    for relative, data in files.items():
+        (bag / relative).parent.mkdir(parents=True, exist_ok=True)
+        (bag / relative).write_bytes(data)
+
+
+def swap_pdf(bag: Path, data: bytes) -> None:
+    remake(bag, data)
+
+
+def rewrite_pdf(bag: Path, change) -> None:
+    with pikepdf.open(bag / pdf_of(bag)) as pdf:
+        change(pdf)
+        out = io.BytesIO()
+        pdf.save(out)
+    swap_pdf(bag, out.getvalue())
+
+
+def edit_source(bag: Path, name: str, old: str, new: str, count: int = 1) -> None:
+    """Change a bagged source file and re-make the rest of the bag around it (``remake``)."""
+    path = bag / SRC / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {name}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+    remake(bag)
+
+
+# -- the good bags ------------------------------------------------------------------------
+
+
+def test_a_fresh_bag_is_reproduced_byte_for_byte_and_passes_every_exact_check(built, capsys):
+    for bag in built.values():
+        code, found = verify(bag, capsys)
+        assert code == 0 and found == [], found
+    record = json.loads((built["zh"] / RECORD_PATH).read_text(encoding="utf-8"))
+    assert record["pdf"] == {"flavour": "2u"} and record["source_date_epoch"] == EPOCH
+    assert record["inputs"]["styles_overlay"] is None
+    assert record["environment"]["py:weasyprint"] and record["environment"]["unfolio-code"]
+    assert RECORD_PATH in (built["zh"] / "tagmanifest-sha256.txt").read_text()
+
+
+def test_a_recorded_component_that_differs_skips_reproduction_with_a_warning(copy, capsys):
+    bag = copy("zh")
+    edit(bag, RECORD_PATH, '"py:weasyprint": "', '"py:weasyprint": "0.0-')
+    reseal(bag)
+    code, found = verify(bag, capsys)
+    assert code == 0
+    assert [f["code"] for f in found] == ["PDF-REPRODUCE-SKIPPED"]
+    assert "py:weasyprint" in found[0]["message"] and found[0]["file"] == pdf_of(bag)
+
+
+def test_an_emblem_not_at_hand_skips_reproduction_and_names_it(copy, capsys):
+    bag = copy("zh")
+    edit(bag, RECORD_PATH, '"emblem": "sha256:', '"emblem": "sha256:00')
+    reseal(bag)
+    code, found = verify(bag, capsys)
+    assert code == 0 and [f["code"] for f in found] == ["PDF-REPRODUCE-SKIPPED"]
+    assert "emblem" in found[0]["message"] and "--config" in found[0]["message"]
+
+
+def test_a_missing_or_broken_environment_record_fails_meta_environment(copy, capsys):
+    bag = copy("zh")
+    (bag / RECORD_PATH).write_text("{not json", encoding="utf-8")
+    reseal(bag)
+    assert_caught(bag, capsys, "META-ENVIRONMENT", RECORD_PATH)
+    (bag / RECORD_PATH).unlink()
+    reseal(bag)
+    found = assert_caught(bag, capsys, "META-ENVIRONMENT", RECORD_PATH)
+    assert any(f["code"] == "META-PROFILE-TAG-FILES" for f in found)
+
+
+def test_no_reproduce_skips_the_re_render(copy, capsys, monkeypatch):
+    from pipeline.verify import reproduce
+
+    bag = copy("zh")
+    monkeypatch.setattr(reproduce, "rerender", lambda *a: pytest.fail("re-rendered"))
+    code, found = verify(bag, capsys, "--no-reproduce")
+    assert code == 0 and found == []
+
+
+def test_reproduction_renders_from_the_steps_not_through_render_pdf(copy, capsys, monkeypatch):
+    """No render cache can be consulted: the entry point a cache would wrap is never called."""
+    import pipeline.typeset as typeset
+
+    bag = copy("zh")
+    monkeypatch.setattr(typeset, "render_pdf", lambda *a, **k: pytest.fail("render_pdf called"))
+    code, found = verify(bag, capsys)
+    assert code == 0 and found == []
+
+
+def test_reproduction_renders_with_the_cache_of_derived_facts_off(copy, capsys, monkeypatch):
+    import pipeline.typeset as typeset
+    from pipeline import cache
+
+    states = []
+    real = typeset.typeset
+
+    def spy(*args, **kwargs):
+        states.append(cache.enabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(typeset, "typeset", spy)
+    code, found = verify(copy("zh"), capsys)
+    assert code == 0 and found == []
+    assert states == [False] and cache.enabled()
+
+
+def test_a_black_box_inside_the_existing_stream_is_caught_by_reproduction_only(copy, capsys):
+    bag = copy("zh")
+
+    def black_box(pdf: pikepdf.Pdf) -> None:
+        page = pdf.pages[0]
+        data = page.obj.Contents.read_bytes() + b"\nq 0 0 0 rg 72 300 300 60 re f Q\n"
+        page.obj.Contents.write(data)
+
+    rewrite_pdf(bag, black_box)
+    found = assert_caught(bag, capsys, "PDF-NOT-REPRODUCED", pdf_of(bag))
+    assert {f["code"] for f in found} == {"PDF-NOT-REPRODUCED"}
+    code, found = verify(bag, capsys, "--no-reproduce")
+    assert code == 0  # the documented limit: only reproduction or a signature catches it
+
+
+# -- forgeries of the PDF ------------------------------------------------------------------
+
+
+def incremental_update(pdf: bytes, stream: bytes, *, extra: bytes = b"") -> bytes:
+    """Append an incremental update that adds ``stream`` to page 1, as a PDF editor saves."""
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        page = opened.pages[0].obj
+        number, generation = page.objgen
+        size = int(opened.trailer.Size)
+        root = opened.trailer.Root.objgen[0]
+        page_text = page.unparse(resolved=True)
+    prev = int(re.findall(rb"startxref\s+(\d+)", pdf)[-1])
+    page_text = re.sub(
+        rb"/Contents (\d+) 0 R", rb"/Contents [\1 0 R " + str(size).encode() + b" 0 R]", page_text
+    )
+    body = bytearray(pdf if pdf.endswith(b"\n") else pdf + b"\n")
+    offsets = {}
+    offsets[size] = len(body)
+    body += b"%d 0 obj\n<< /Length %d >>\nstream\n" % (size, len(stream)) + stream
+    body += b"\nendstream\nendobj\n"
+    offsets[number] = len(body)
+    body += b"%d %d obj\n" % (number, generation) + page_text + extra + b"\nendobj\n"
+    xref = len(body)
+    body += b"xref\n0 1\n0000000000 65535 f \n"
+    for obj in sorted(offsets):
+        body += b"%d 1\n%010d 00000 n \n" % (obj, offsets[obj])
+    body += b"trailer\n<< /Size %d /Root %d 0 R /Prev %d >>\n" % (size + 1, root, prev)
+    body += b"startxref\n%d\n%%%%EOF\n" % xref
+    return bytes(body)
+
+
+WHITE_HALF_PAGE = b"q 1 1 1 rg 0 396 612 396 re f Q"
+
+
+def signature_update(pdf: bytes) -> bytes:
+    """An update defining a signature dictionary (its content is the signature checks' affair)."""
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        size = int(opened.trailer.Size)
+        root = opened.trailer.Root.objgen[0]
+    prev = int(re.findall(rb"startxref\s+(\d+)", pdf)[-1])
+    body = bytearray(pdf)
+    offset = len(body)
+    body += b"%d 0 obj\n<< /Type /Sig /ByteRange [0 10 20 30] /Contents <00> >>\nendobj\n" % size
+    xref = len(body)
+    body += b"xref\n0 1\n0000000000 65535 f \n%d 1\n%010d 00000 n \n" % (size, offset)
+    body += b"trailer\n<< /Size %d /Root %d 0 R /Prev %d >>\n" % (size + 1, root, prev)
+    body += b"startxref\n%d\n%%%%EOF\n" % xref
+    return bytes(body)
+
+
+def test_an_incremental_update_painting_a_white_box_fails(copy, capsys):
+    bag = copy("zh")
+    swap_pdf(bag, incremental_update((bag / pdf_of(bag)).read_bytes(), WHITE_HALF_PAGE))
+    found = assert_caught(bag, capsys, "PDF-REVISIONS", pdf_of(bag))
+    assert "PDF-NOT-REPRODUCED" in {f["code"] for f in found}
+    assert_caught(bag, capsys, "PDF-REVISIONS", pdf_of(bag), "--no-reproduce")
+
+
+def test_one_update_carrying_a_signature_is_left_to_the_signature_checks(copy, capsys):
+    """The revision check accepts one signed update and reproduction compares the revision
+    before it; what the update adds (here a white box) is the signature checks' to judge."""
+    bag = copy("zh")
+    original = (bag / pdf_of(bag)).read_bytes()
+    commented = incremental_update(original, b"q Q", extra=b" % /ByteRange [0 1] /Contents <00>")
+    assert list(drawing.check_revisions(commented, signature_allowed=True))  # a comment: no
+    signed = signature_update(original)
+    assert drawing.first_revision(signed) == original
+    assert list(drawing.check_revisions(signed, signature_allowed=True)) == []
+    assert list(drawing.check_revisions(signed, signature_allowed=False))
+    twice = incremental_update(signed, WHITE_HALF_PAGE)
+    assert list(drawing.check_revisions(twice, signature_allowed=True))
+    swap_pdf(bag, signed)
+    _code, found = verify(bag, capsys)  # this toy update lacks /ID: other checks say so
+    mine = {"PDF-REVISIONS", "PDF-NOT-REPRODUCED", "PDF-TEXT-EXACT", "PDF-LINKS", "PDF-DRAWING"}
+    assert not mine & {f["code"] for f in found}, found  # reproduced: the revision before it
+
+
+def test_an_extra_content_stream_with_a_white_rectangle_fails(copy, capsys):
+    bag = copy("zh")
+
+    def add_stream(pdf: pikepdf.Pdf) -> None:
+        pdf.pages[0].contents_add(pikepdf.Stream(pdf, b"q 1 1 1 rg 72 72 468 500 re f Q"))
+
+    rewrite_pdf(bag, add_stream)
+    assert_caught(bag, capsys, "PDF-DRAWING", pdf_of(bag))
+    assert_caught(bag, capsys, "PDF-DRAWING", pdf_of(bag), "--no-reproduce")
+
+
+def test_a_white_rectangle_inside_the_existing_stream_fails(copy, capsys):
+    bag = copy("zh")
+
+    def white_box(pdf: pikepdf.Pdf) -> None:
+        page = pdf.pages[0]
+        page.obj.Contents.write(page.obj.Contents.read_bytes() + b"\n" + WHITE_HALF_PAGE)
+
+    rewrite_pdf(bag, white_box)
+    assert_caught(bag, capsys, "PDF-DRAWING", pdf_of(bag), "--no-reproduce")
+
+
+def test_a_graphics_state_that_fades_the_page_fails(copy, capsys):
+    bag = copy("zh")
+
+    def fade(pdf: pikepdf.Pdf) -> None:
+        page = pdf.pages[0]
+        page.resources.ExtGState.Faded = pikepdf.Dictionary(ca=0.05, CA=0.05)
+        page.obj.Contents.write(b"/Faded gs\n" + page.obj.Contents.read_bytes())
+
+    rewrite_pdf(bag, fade)
+    found = assert_caught(bag, capsys, "PDF-DRAWING", pdf_of(bag), "--no-reproduce")
+    assert any("/ca" in f["message"] for f in found), found
+
+
+def test_the_quick_read_of_a_content_stream_agrees_with_the_exact_parse():
+    assert drawing._quick(b"/P <</MCID 3>> BDC 0 0 0 rg BT [<0012>3<0044>] TJ ET EMC") == (
+        {"BDC", "rg", "BT", "TJ", "ET", "EMC"},
+        False,
+    )
+    assert drawing._quick(b"q 1 1 1 rg 0 0 10 10 re f Q")[1] is True
+    assert drawing._quick(b"q 0.95 0.95 0.95 1 k 0 0 1 1 re f Q")[1] is False  # CMYK: dark
+    assert drawing._quick(b"(a literal string) Tj") is None  # decided by the exact parse
+    assert "BI" in drawing._quick(b"q BI /W 1 /H 1 ID x EI Q")[0]
+
+
+def _link(pdf: pikepdf.Pdf, uri: str, rect: list[float]) -> None:
+    action = pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String(uri))
+    annot = pdf.make_indirect(
+        pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=rect, A=action)
+    )
+    page = pdf.pages[0].obj
+    if "/Annots" not in page:
+        page.Annots = pdf.make_indirect(pikepdf.Array())
+    page.Annots.append(annot)
+
+
+def test_a_page_sized_link_to_an_outside_site_fails(copy, capsys):
+    bag = copy("zh")
+    rewrite_pdf(bag, lambda pdf: _link(pdf, "https://evil.example/", [0, 0, 612, 792]))
+    found = assert_caught(bag, capsys, "PDF-LINKS", pdf_of(bag), "--no-reproduce")
+    assert "evil.example" in " ".join(f["message"] for f in found)
+
+
+def test_a_page_sized_link_to_the_documents_own_target_fails(copy, capsys):
+    bag = copy("zh")
+    target = drawing.source_links(source.load(bag / SRC))[0][0]
+    rewrite_pdf(bag, lambda pdf: _link(pdf, target, [0, 0, 612, 792]))
+    assert_caught(bag, capsys, "PDF-LINKS", pdf_of(bag), "--no-reproduce")
+
+
+def test_a_link_moved_off_its_text_fails(copy, capsys):
+    bag = copy("zh")
+
+    def move(pdf: pikepdf.Pdf) -> None:
+        annot = pdf.pages[0].obj.Annots[0]
+        annot.Rect = [400, 20, 460, 30]
+
+    rewrite_pdf(bag, move)
+    assert_caught(bag, capsys, "PDF-LINKS", pdf_of(bag), "--no-reproduce")
+
+
+def test_an_extra_page_appended_fails(copy, capsys):
+    for kind in ("copy", "blank"):
+        bag = copy("zh")
+
+        def append(pdf: pikepdf.Pdf, kind: str = kind) -> None:
+            if kind == "copy":
+                pdf.pages.append(pdf.pages[-1])
+            else:
+                pdf.add_blank_page(page_size=(612, 792))
+
+        rewrite_pdf(bag, append)
+        assert_caught(bag, capsys, "PDF-TEXT-EXACT", pdf_of(bag), "--no-reproduce")
+        shutil.rmtree(bag.parent)
+
+
+def test_a_page_removed_fails(copy, capsys):
+    bag = copy("zh")
+    rewrite_pdf(bag, lambda pdf: pdf.pages.__delitem__(len(pdf.pages) - 1))
+    assert_caught(bag, capsys, "PDF-TEXT-EXACT", pdf_of(bag), "--no-reproduce")
+
+
+# -- forgeries of the source ----------------------------------------------------------------
+
+
+def test_one_word_deleted_from_a_part_fails(copy, capsys):
+    bag = copy("ru")
+    edit_source(bag, "note.md", "а не финансировать", "а финансировать")
+    found = assert_caught(bag, capsys, "PDF-TEXT-EXACT", f"{SRC}/note.md", "--no-reproduce")
+    message = " ".join(f["message"] for f in found if f["code"] == "PDF-TEXT-EXACT")
+    assert "'ен'" in message and "draws 'не' that the part lacks" in message
+    assert pdf_of(bag) in message
+    assert_caught(bag, capsys, "PDF-NOT-REPRODUCED", pdf_of(bag))
+
+
+def test_a_part_truncated_fails_naming_the_part(copy, capsys):
+    for name in ("letter.md", "annex-1.md"):
+        bag = copy("zh")
+        text = (bag / SRC / name).read_text(encoding="utf-8")
+        edit_source(bag, name, text, text[: len(text) // 2].rstrip() + "\n")
+        assert_caught(bag, capsys, "PDF-TEXT-EXACT", f"{SRC}/{name}", "--no-reproduce")
+        shutil.rmtree(bag.parent)
+
+
+def test_a_paragraph_deleted_fails_naming_the_part(copy, capsys):
+    bag = copy("ru")
+    paragraphs = (bag / SRC / "note.md").read_text(encoding="utf-8").split("\n\n")
+    middle = paragraphs[len(paragraphs) // 2]
+    edit_source(bag, "note.md", middle + "\n\n", "")
+    assert_caught(bag, capsys, "PDF-TEXT-EXACT", f"{SRC}/note.md", "--no-reproduce")
+
+
+def _drop_annex(bag: Path) -> None:
+    path = bag / SRC / "document.json"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document["parts"] = [p for p in document["parts"] if p["text"] != "annex-2.md"]
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    (bag / SRC / "annex-2.md").unlink()
+    remake(bag)  # PREMIS without the annex's object and its links, as unfolio writes it
+
+
+def test_an_annex_removed_from_document_json_while_the_pdf_prints_it_fails(copy, capsys):
+    bag = copy("zh")
+    _drop_annex(bag)
+    exit_code, found = verify(bag, capsys, "--no-reproduce")
+    assert exit_code == 1
+    assert {f["code"] for f in found} >= {"PDF-TEXT-EXACT"}, found
+    assert not any(f["code"].startswith(("BAG-", "META-")) for f in found), found
+
+
+def test_processing_dates_changed_in_document_json_fail(copy, capsys):
+    bag = copy("zh")
+    edit_source(bag, "document.json", '"2021-03-10"', '"2021-03-11"')
+    assert_caught(bag, capsys, "PDF-TEXT-EXACT", f"{SRC}/document.json", "--no-reproduce")
+
+
+def test_processing_dates_changed_to_the_same_digits_in_another_order_fail(copy, capsys):
+    bag = copy("zh")  # 2021-03-10 prints 100321, 2031-01-20 prints 200131: the same digits
+    edit_source(bag, "document.json", '"2021-03-10"', '"2031-01-20"')
+    found = assert_caught(bag, capsys, "PDF-TEXT-EXACT", f"{SRC}/document.json", "--no-reproduce")
+    assert any("090321200131', which is not drawn" in f["message"] for f in found), found
+
+
+def test_an_annex_original_language_changed_fails(copy, capsys):
+    bag = copy("zh")
+    edit_source(bag, "document.json", '"original_language": "ru"', '"original_language": "fr"')
+    found = assert_caught(bag, capsys, "PDF-TEXT-EXACT", f"{SRC}/document.json", "--no-reproduce")
+    assert any("[原件：法文]" in f["message"] for f in found), found
+
+
+# -- the same cuts in a 3u bag, the embedded copies changed too -------------------------------
+
+
+def _embed_source(bag: Path) -> None:
+    """Rewrite the PDF's embedded source files to the bag's (edited) source, as a forger would."""
+    folder = bag / SRC
+
+    def change(pdf: pikepdf.Pdf) -> None:
+        for name, spec in list(pdf.attachments.items()):
+            path = folder / name
+            if not path.exists():
+                del pdf.attachments[name]
+                continue
+            stream = spec.obj.EF.F
+            stream.write(path.read_bytes())
+            stream.Params.Size = len(path.read_bytes())
+        pdf.Root.AF = pikepdf.Array([s for s in pdf.Root.AF if (folder / str(s.UF)).exists()])
+
+    rewrite_pdf(bag, change)
+
+
+def test_a_3u_bag_with_a_word_deleted_and_its_embedded_copy_changed_fails(copy, capsys):
+    bag = copy("zh3u")
+    text = (bag / SRC / "letter.md").read_text(encoding="utf-8")
+    word = re.search(r"[\u4e00-\u9fff]{4}", text).group()
+    edit_source(bag, "letter.md", word, "")
+    _embed_source(bag)
+    found = assert_caught(bag, capsys, "PDF-TEXT-EXACT", pdf_of(bag), "--no-reproduce")
+    assert not any(f["code"] == "PDF-ATTACHMENTS" for f in found), found
+
+
+def test_a_3u_bag_with_an_annex_removed_and_its_embedded_copies_changed_fails(copy, capsys):
+    bag = copy("zh3u")
+    _drop_annex(bag)
+    _embed_source(bag)
+    found = assert_caught(bag, capsys, "PDF-TEXT-EXACT", pdf_of(bag), "--no-reproduce")
+    assert not any(f["code"] == "PDF-ATTACHMENTS" for f in found), found
+
+
+def test_a_3u_bag_with_processing_dates_changed_everywhere_fails(copy, capsys):
+    bag = copy("zh3u")
+    edit_source(bag, "document.json", '"2021-03-10"', '"2021-03-11"')
+    _embed_source(bag)
+    assert_caught(bag, capsys, "PDF-TEXT-EXACT", pdf_of(bag), "--no-reproduce")
+    assert_caught(bag, capsys, "PDF-NOT-REPRODUCED", pdf_of(bag))
+
+
+# -- the comparison itself -------------------------------------------------------------------
+
+
+def test_a_renderer_that_drops_or_duplicates_a_paragraph_fails_the_gate():
+    from pipeline.typeset import gate
+
+    document = source.load(FIXTURES / "ru-note")
+    pdf = render_pdf(document, FIXTURES / "ru-note", flavour="2u")
+    pages = exacttext.page_texts(pdf)
+    assert list(exacttext.mismatches(document, pages)) == []
+    paragraph = "Генеральная Ассамблея"
+    first = next(p for p in pages if paragraph in p.text)
+    doubled = [
+        textcheck.PageText(p.text + (" " + paragraph if p is first else ""), 0) for p in pages
+    ]
+    dropped = [textcheck.PageText(p.text.replace(paragraph, "", 1), 0) for p in pages]
+    for bent in (doubled, dropped):
+        assert list(exacttext.mismatches(document, bent))
+    assert "PDF-TEXT-EXACT" in gate.CODES
+
+
+def test_list_markers_follow_the_stylesheet_numbering():
+    assert [exacttext.list_marker(1, 5), exacttext.list_marker(2, 28)] == ["5", "ab"]
+    assert exacttext.list_marker(3, 14) == "xiv"
+
+
+# -- bags of unfolio 0.1.x -------------------------------------------------------------------
+
+BAGS_010 = REPO / "tests" / "fixtures" / "bags-0.1.0"
+NEW_CODES = {
+    "PDF-TEXT-EXACT",
+    "PDF-REVISIONS",
+    "PDF-LINKS",
+    "PDF-DRAWING",
+    "PDF-NOT-REPRODUCED",
+    "PDF-REPRODUCE-SKIPPED",
+    "META-ENVIRONMENT",
+}
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(p.name for p in BAGS_010.iterdir() if not p.name.endswith((".sha256", ".md"))),
+)
+def test_a_bag_of_unfolio_0_1_gets_a_note_that_reproduction_was_not_possible(name, capsys):
+    """0.1.x bags record no environment and are judged by the round trip alone: none of the
+    exact-content or reproduction codes may fire, and a note says why nothing was reproduced."""
+    _code, found = verify(BAGS_010 / name, capsys)
+    codes = {f["code"] for f in found}
+    assert "PDF-REPRODUCE-UNRECORDED" in codes
+    assert not codes & NEW_CODES, found
+    note = next(f for f in found if f["code"] == "PDF-REPRODUCE-UNRECORDED")
+    assert note["severity"] == "note" and note["file"].endswith(".pdf")
+
+
+# -- a styles overlay and an emblem: at hand through --config, or reproduction is skipped ------
+
+
+def test_a_bag_built_with_an_overlay_and_emblem_reproduces_only_with_them_at_hand(
+    tmp_path, capsys, monkeypatch
+):
+    from pipeline.resources import styles_dir
+
+    overlay = tmp_path / "overlay"
+    (overlay / "css").mkdir(parents=True)
+    shipped = (styles_dir() / "css" / "unfolio.css").read_text(encoding="utf-8")
+    (overlay / "css" / "unfolio.css").write_text(
+        shipped + "\n.doc-title { letter-spacing: 0.2pt; }\n", encoding="utf-8"
+    )
+    emblem = tmp_path / "emblem.svg"
+    emblem.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+        '<circle cx="5" cy="5" r="4" fill="none" stroke="#000"/></svg>',
+        encoding="utf-8",
+    )
+    config = Config(styles=overlay, emblem=emblem)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    document = source.load(EXAMPLE)
+    pdf = render_pdf(document, EXAMPLE, flavour="2u", emblem=emblem, styles=overlay)
+    (tmp_path / "out").mkdir()
+    bag = build_bag(document, pdf, "2u", tmp_path / "out", config)
+    code, found = verify(bag, capsys)
+    assert code == 0 and [f["code"] for f in found] == ["PDF-REPRODUCE-SKIPPED"], found
+    assert "styles overlay" in found[0]["message"] and "emblem" in found[0]["message"]
+    toml = tmp_path / "unfolio.toml"
+    toml.write_text(f'styles = "{overlay}"\nemblem = "{emblem}"\n', encoding="utf-8")
+    code, found = verify(bag, capsys, "--config", str(toml))
+    assert code == 0 and found == [], found
+    # a different overlay at hand is named, not used
+    (overlay / "css" / "unfolio.css").write_text(shipped, encoding="utf-8")
+    code, found = verify(bag, capsys, "--config", str(toml))
+    assert code == 0 and [f["code"] for f in found] == ["PDF-REPRODUCE-SKIPPED"], found
+    assert "not the one recorded" in found[0]["message"]
+
+
+def test_the_fast_normalisation_keeps_exactly_unicode_letters_and_digits():
+    import sys
+    import unicodedata
+
+    kept = textcheck._NOT_LETTER_OR_DIGIT
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        wanted = unicodedata.category(char)[0] in "LN" and char != "\u0640"
+        assert bool(kept.sub("", char)) == wanted, hex(code)
+
+
+# -- a signed bag ------------------------------------------------------------------------------
+
+
+def test_a_signed_bag_is_reproduced_from_the_revision_before_its_signature(
+    tmp_path, capsys, monkeypatch
+):
+    """unfolio's own signature adds one revision: the exact checks read the revision before
+    it, and reproduction compares that revision byte for byte (and runs: it is not skipped)."""
+    from . import pki
+    from .test_signing import NAME, _build
+
+    files: dict[str, Path] = {}
+    files["signer.key"], files["signer.cert"] = pki.signer().write(tmp_path, "signer")
+    files["ca"] = pki.ca().write_cert(tmp_path / "ca.pem")
+    out = tmp_path / "out"
+    out.mkdir()
+    assert _build(out, files) == 0
+    capsys.readouterr()
+    bag = out / NAME
+    pdf = (bag / pdf_of(bag)).read_bytes()
+    assert len(drawing.revision_ends(pdf)) == 2
+    calls = []
+    from pipeline.verify import reproduce
+
+    original = reproduce.rerender
+    monkeypatch.setattr(reproduce, "rerender", lambda *a: calls.append(1) or original(*a))
+    code, found = verify(bag, capsys, "--trust", str(files["ca"]))
+    assert code == 0 and found == [], found
+    assert calls == [1]
+    # an increment after the signature is a second update: refused, and not reproduced
+    swap_pdf(bag, incremental_update(pdf, WHITE_HALF_PAGE))
+    found = assert_caught(bag, capsys, "PDF-REVISIONS", pdf_of(bag), "--trust", str(files["ca"]))
+    assert "PDF-NOT-REPRODUCED" in {f["code"] for f in found}
