@@ -663,3 +663,24 @@ def test_a_signed_bag_is_reproduced_from_the_revision_before_its_signature(
     swap_pdf(bag, incremental_update(pdf, WHITE_HALF_PAGE))
     found = assert_caught(bag, capsys, "PDF-REVISIONS", pdf_of(bag), "--trust", str(files["ca"]))
     assert "PDF-NOT-REPRODUCED" in {f["code"] for f in found}
+
+
+def test_a_furniture_line_may_run_onto_the_next_page_but_must_lose_nothing():
+    from pipeline.typeset import exacttext, textcheck
+
+    what = exacttext.Printed(blocks=["Title AAAA BBBB", "Please recycle"], running=["A/1/1"],
+                             job="21-00001")  # fmt: skip
+
+    def pages(second: str) -> list[str]:
+        return [
+            textcheck.normalise("masthead Title AAAA Please recycle"),
+            textcheck.normalise(second),
+        ]
+
+    assert exacttext._across_pages(
+        "Title AAAA BBBB", pages("A/1/1 BBBB rest 2/2 21-00001"), what, False
+    )
+    assert not exacttext._across_pages(
+        "Title AAAA BBBB", pages("A/1/1 BBB rest 2/2 21-00001"), what, False
+    )
+    assert not exacttext._across_pages("Title AAAA BBBB", pages("A/1/1 rest BBBB 2/2"), what, False)

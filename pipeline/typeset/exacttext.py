@@ -294,7 +294,7 @@ def mismatches(
                 gaps[0][0] if gaps else "",  # the first place the texts part ways
             )
     for block in what.blocks:
-        if not _found(block, whole, rtl):
+        if not _found(block, whole, rtl) and not _across_pages(block, normalised, what, rtl):
             yield Mismatch(
                 f"document.json and the locale strings print {block[:80]!r}, which is not drawn "
                 "(as one piece)",
@@ -335,6 +335,40 @@ def _found(block: str, whole: str, rtl: bool) -> bool:
     if rtl:  # a line that mixes directions comes back in visual pieces
         return all(run in whole for run in textcheck._runs(block))
     return False
+
+
+def _across_pages(block: str, pages: list[str], what: Printed, rtl: bool) -> bool:
+    """Whether ``block`` is drawn in one piece that runs from one page onto the next: a long
+    title or subtitle continues after the page's foot and the next page's running head. Only
+    the furniture a page break puts in between is skipped: the other furniture lines (the
+    first page's footer), and at the edges of a later page its running head, bare job
+    number and page number."""
+    wanted = textcheck.normalise(block, right_to_left=rtl)
+    if len(pages) < 2 or not wanted:
+        return False
+    others = sorted(
+        (n for b in what.blocks if b != block and (n := textcheck.normalise(b, right_to_left=rtl))),
+        key=len,
+        reverse=True,
+    )
+    edges = [textcheck.normalise(r, right_to_left=rtl) for r in what.running[:1]]
+    edges.append(textcheck.normalise(what.job, right_to_left=rtl))
+    bodies = []
+    for number, page in enumerate(pages, 1):
+        for other in others:
+            page = page.replace(other, "")
+        if number > 1:
+            items = [e for e in (*edges, str(number), f"{number}{len(pages)}") if e]
+            trimmed = True
+            while trimmed:
+                trimmed = False
+                for item in items:
+                    if page.startswith(item):
+                        page, trimmed = page[len(item) :], True
+                    if page.endswith(item):
+                        page, trimmed = page[: -len(item)], True
+        bodies.append(page)
+    return wanted in "".join(bodies)
 
 
 def _found_on(item: str, text: str, rtl: bool) -> bool:
