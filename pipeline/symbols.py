@@ -366,13 +366,15 @@ def parse_file_stem(stem: str) -> tuple[tuple[Symbol, ...], str]:
     return symbols, language
 
 
-def undocs_url(symbol: Symbol, language: str) -> str:
+def undocs_url(symbol: Symbol, language: str, *, language_named: bool = False) -> str:
     """The undocs.org link: ``https://undocs.org/ch/A/RES/59/50`` for Chinese.
 
     English takes no language prefix (the site's default, and the form English documents
-    print). "/" stays literal; everything outside ``A-Za-z0-9_.-~`` is percent-encoded, the
+    print) unless ``language_named``: the bare link is undocs.org's language-neutral one, so
+    an identifier of one language version names ``en`` too. "/" stays literal; everything outside ``A-Za-z0-9_.-~`` is percent-encoded, the
     space, ``*`` and parentheses included, so the link survives in text, mail and QR readers
     that would cut it at ``)`` or treat ``*`` as markup.
     """
     _check_language(language)
-    return f"https://undocs.org/{_UNDOCS_PREFIX[language]}{quote(symbol.text, safe='/')}"
+    prefix = "en/" if language_named and language == "en" else _UNDOCS_PREFIX[language]
+    return f"https://undocs.org/{prefix}{quote(symbol.text, safe='/')}"

@@ -66,7 +66,7 @@ def test_six_language_versions_are_six_objects_named_by_their_undocs_links(root)
     ids = set(_objects(root))
     assert ids == {
         f"https://undocs.org/{prefix}A/75/9001"
-        for prefix in ("ar/", "ch/", "", "fr/", "ru/", "es/")
+        for prefix in ("ar/", "ch/", "en/", "fr/", "ru/", "es/")
     }
     layout = json.loads((root / "ocfl_layout.json").read_text(encoding="utf-8"))
     assert layout["extension"] == "0003-hash-and-id-n-tuple-storage-layout"
@@ -87,7 +87,7 @@ def test_the_root_passes_ocfl_py_with_no_warning(root):
 
 
 def test_an_object_holds_the_whole_bag_and_a_change_adds_a_version_saying_what(root):
-    english = _objects(root)["https://undocs.org/A/75/9001"]
+    english = _objects(root)["https://undocs.org/en/A/75/9001"]
     inventory = json.loads((english / "inventory.json").read_text(encoding="utf-8"))
     assert inventory["head"] == "v2"
     head = {p for paths in inventory["versions"]["v2"]["state"].values() for p in paths}
@@ -114,13 +114,13 @@ def test_verify_takes_the_root_or_an_object_and_every_version_on_request(root, c
     assert main(["verify", "--no-second-opinions", str(root)]) == 0
     out = capsys.readouterr().out
     assert out.count(": valid") == 6
-    english = _objects(root)["https://undocs.org/A/75/9001"]
+    english = _objects(root)["https://undocs.org/en/A/75/9001"]
     assert main(["verify", "--no-second-opinions", "--every-version", str(english)]) == 0
 
 
 def test_a_changed_content_file_in_an_object_fails_meta_ocfl(root, tmp_path, capsys):
     copy = Path(shutil.copytree(root, tmp_path / "root"))
-    english = _objects(copy)["https://undocs.org/A/75/9001"]
+    english = _objects(copy)["https://undocs.org/en/A/75/9001"]
     target = next((english / "v1" / "content").rglob("*.pdf"))
     data = bytearray(target.read_bytes())
     data[-100] ^= 1
@@ -149,7 +149,7 @@ sys.exit(main())
 
 def test_a_kill_between_the_renames_leaves_the_old_head_which_the_next_run_restores(root, tmp_path):
     copy = Path(shutil.copytree(root, tmp_path / "root"))
-    english = _objects(copy)["https://undocs.org/A/75/9001"]
+    english = _objects(copy)["https://undocs.org/en/A/75/9001"]
     source = Path(shutil.copytree(root.parent / "src-en", tmp_path / "src-en"))
     _retitle(source, "A third title")
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "PYTHONPATH": str(REPO)}
@@ -190,7 +190,7 @@ def test_a_kill_at_the_exchange_leaves_the_old_head_or_the_new_one_and_a_valid_r
     from ocfl import StorageRoot
 
     copy = Path(shutil.copytree(root, tmp_path / "root"))
-    english = _objects(copy)["https://undocs.org/A/75/9001"]
+    english = _objects(copy)["https://undocs.org/en/A/75/9001"]
     source = Path(shutil.copytree(root.parent / "src-en", tmp_path / "src-en"))
     _retitle(source, "A third title")
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "PYTHONPATH": str(REPO)}

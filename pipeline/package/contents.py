@@ -54,8 +54,10 @@ def pdf_name(document: Document) -> str:
 
 
 def external_identifier(document: Document) -> str:
-    """The version's undocs.org link (primary symbol, version language; ``ch`` for Chinese)."""
-    return undocs_url(document.symbols[0], document.language)
+    """The version's undocs.org link with its language always named (primary symbol; ``ch``
+    for Chinese; ``en`` too, which the printed link leaves out: the bare link is undocs.org's
+    language-neutral one, so it could not say which version a bag holds)."""
+    return undocs_url(document.symbols[0], document.language, language_named=True)
 
 
 def payload(document: Document, pdf: bytes) -> dict[str, bytes]:

@@ -264,7 +264,7 @@ def premis_xml(
     }
     events = _events(ids, flavour, agents)
     event_ids = [event.identifier(stamp) for event in events]
-    link = undocs_url(document.symbols[0], document.language)
+    link = undocs_url(document.symbols[0], document.language, language_named=True)
     entity = entity_identifier(link)
     allowed, note = RIGHTS[document.distribution]
     rights_id = str(uuid.uuid5(ID_NAMESPACE, f"rights\n{link}\n{document.distribution}"))
