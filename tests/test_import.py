@@ -81,8 +81,9 @@ def reference_build(tmp_path_factory):
     root = tmp_path_factory.mktemp("reference")
     source, bags, report = root / "src", root / "bags", root / "report.json"
     assert main(["import", str(UN_DOCX), "-o", str(source), "--report", str(report)]) == 0
-    code = main(["build", str(source), "-o", str(bags), "--executor", "inline", "--pdfa", "2u"])
-    assert code == 0
+    # the default flavour (2a), as a user builds it: the tags gate (empty cells, tables over
+    # pages) and the exact-content gate (repeated table heads) both judge the real document
+    assert main(["build", str(source), "-o", str(bags), "--executor", "inline"]) == 0
     (pdf,) = bags.glob("*/data/objects/*.pdf")
     return source, pdf, json.loads(report.read_text())
 

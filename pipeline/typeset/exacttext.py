@@ -101,9 +101,8 @@ class Printed:
     running: list[str] = field(default_factory=list)  # a running head (printed on pages ≥ 2)
     blocks: list[str] = field(default_factory=list)  # furniture lines, each in one piece
     job: str = ""  # the bare job number (string(job) on pages ≥ 2)
-    heads: list[str] = field(
-        default_factory=list
-    )  # table heads, repeated on each page a table spans
+    heads: list[str] = field(default_factory=list)  # table heads, repeated on later pages
+    rows: list[list[str]] = field(default_factory=list)  # each head's table body, row by row
 
 
 class _Reader(HTMLParser):
@@ -122,6 +121,8 @@ class _Reader(HTMLParser):
         self._block: list[str] = []
         self._run: list[str] = []
         self._head: list[str] | None = None  # inside a <thead>
+        self._tables: list[tuple[list[str], list[str]]] = []  # open tables: (head, body rows)
+        self._row: list[str] | None = None  # inside a body row: its text as drawn in the row
 
     def _flush(self) -> None:
         text = "".join(self._block).strip()
@@ -136,8 +137,12 @@ class _Reader(HTMLParser):
             self._skip += 1
         if tag == "body":
             self.printed.job = values.get("data-job") or ""
+        if tag == "table":
+            self._tables.append(([], []))
         if tag == "thead":
             self._head = []
+        if tag == "tr" and self._head is None and self._tables:
+            self._row = []
         if tag in _BLOCK_TAGS:
             self._flush()
         if tag in _VOID:
@@ -156,6 +161,8 @@ class _Reader(HTMLParser):
             if not self._note:
                 self._notes += 1
                 self._emit(str(self._notes) * 2)  # the call and the marker
+                if self._row is not None:
+                    self._row.append(str(self._notes))  # the call (the note is drawn below)
             self._note += 1
         style = values.get("style") or ""
         if tag == "ol":
@@ -176,8 +183,17 @@ class _Reader(HTMLParser):
         if tag == "ol" and self._ol:
             self._ol.pop()
         if tag == "thead" and self._head is not None:
-            self.printed.heads.append("".join(self._head))
+            if self._tables:
+                self._tables[-1][0].append("".join(self._head))
             self._head = None
+        if tag == "tr" and self._row is not None:
+            self._tables[-1][1].append("".join(self._row))
+            self._row = None
+        if tag == "table" and self._tables:
+            head, rows = self._tables.pop()
+            if head:
+                self.printed.heads.append("".join(head))
+                self.printed.rows.append(rows)
         if self._note:
             self._note -= tag == "span"
         if self._body:
@@ -201,6 +217,8 @@ class _Reader(HTMLParser):
         self._emit(data)
         if self._head is not None:
             self._head.append(data)
+        if self._row is not None and not self._note:
+            self._row.append(data)
         if not self._running:
             self._block.append(data)
 
@@ -268,7 +286,7 @@ def mismatches(
     whole = "".join(normalised)
     drawn = Counter(whole)
     variants = [_expected(what, len(pages), rtl, total) for total in (False, True)]
-    if not any(_accounted(drawn, v, what.heads, len(pages), rtl) for v in variants):
+    if not any(_accounted(drawn, v, what, normalised, rtl) for v in variants):
         want = min(variants, key=lambda v: sum(((drawn - v) + (v - drawn)).values()))
         missing, added = want - drawn, drawn - want
         files = ", ".join(f.name for f in document.files)
@@ -310,20 +328,89 @@ def mismatches(
 
 
 def _accounted(
-    drawn: Counter[str], expected: Counter[str], heads: list[str], pages: int, rtl: bool
+    drawn: Counter[str], expected: Counter[str], what: Printed, pages: list[str], rtl: bool
 ) -> bool:
-    """Whether ``drawn`` is ``expected`` plus nothing but repeated table heads (a table that
-    spans pages repeats its head on each, at most once per page after the first)."""
+    """Whether ``drawn`` is ``expected`` plus nothing but the table heads WeasyPrint repeats.
+
+    WeasyPrint repeats a table's head at the top of each page the table continues onto, so a
+    page repeats at most one head, the one of the table carried over from the page before;
+    the pages repeating one head follow each other, right after the page its table starts
+    on; the tables' heads repeat in document order; and after the repeated head the page
+    goes on with a row of that table. Which pages repeat which head is searched (a head's
+    letters may be found inside another's, so counting alone can pick the wrong one); any
+    other copy of a head is text added."""
     if expected - drawn:
         return False
     extra = drawn - expected
-    for head in heads:
-        copy = _count(head, rtl)
-        for _ in range(pages - 1):
-            if not copy or copy - extra:
-                break
-            extra -= copy
-    return not extra
+    if not extra:
+        return True
+    copies = [_count(head, rtl) for head in what.heads]
+    heads = [textcheck.normalise(head, right_to_left=rtl) for head in what.heads]
+    rows = [
+        [r for r in (textcheck.normalise(row, right_to_left=rtl) for row in table) if r]
+        for table in what.rows
+    ]
+    edges = _edges(what, rtl)
+    candidates = []  # (page number, the heads it may repeat)
+    for number in range(2, len(pages) + 1):
+        page = pages[number - 1]
+        if not rtl:
+            page = _trim_edges(page, number, len(pages), edges)
+        found = [
+            h
+            for h, copy in enumerate(copies)
+            if copy and _repeated_on(what.heads[h], heads[h], rows[h], page, rtl)
+        ]
+        if found:
+            candidates.append((number, found))
+
+    def search(at: int, left: Counter[str], last: tuple[int, int]) -> bool:
+        if not left:
+            return True
+        if at == len(candidates):
+            return False
+        number, found = candidates[at]
+        head, page = last
+        for h in found:
+            carried = h == head and page == number - 1  # a further page of the same table
+            starts = h > head and _found(what.heads[h], pages[number - 2], rtl)
+            fits = (carried or starts) and not copies[h] - left
+            if fits and search(at + 1, left - copies[h], (h, number)):
+                return True
+        return search(at + 1, left, last)
+
+    return search(0, extra, (-1, 0))
+
+
+def _repeated_on(head: str, wanted: str, rows: list[str], page: str, rtl: bool) -> bool:
+    """Whether ``page`` (a later one, its edges trimmed) begins with the table head ``head``
+    (``wanted`` normalised) and one of its table's ``rows`` (right-to-left, where pdfium's
+    order within a page is visual: holds both)."""
+    if rtl:
+        return _found(head, page, rtl) and any(row in page for row in rows)
+    return page.startswith(wanted) and any(page.startswith(row, len(wanted)) for row in rows)
+
+
+def _edges(what: Printed, rtl: bool) -> list[str]:
+    """The furniture at the edges of a later page: its running head and bare job number."""
+    edges = [textcheck.normalise(r, right_to_left=rtl) for r in what.running[:1]]
+    edges.append(textcheck.normalise(what.job, right_to_left=rtl))
+    return edges
+
+
+def _trim_edges(page: str, number: int, pages: int, edges: list[str]) -> str:
+    """``page`` (a later one) without its running head, job number and page number at its
+    start and end."""
+    items = [e for e in (*edges, str(number), f"{number}{pages}") if e]
+    trimmed = True
+    while trimmed:
+        trimmed = False
+        for item in items:
+            if page.startswith(item):
+                page, trimmed = page[len(item) :], True
+            if page.endswith(item):
+                page, trimmed = page[: -len(item)], True
+    return page
 
 
 def _found(block: str, whole: str, rtl: bool) -> bool:
@@ -351,23 +438,12 @@ def _across_pages(block: str, pages: list[str], what: Printed, rtl: bool) -> boo
         key=len,
         reverse=True,
     )
-    edges = [textcheck.normalise(r, right_to_left=rtl) for r in what.running[:1]]
-    edges.append(textcheck.normalise(what.job, right_to_left=rtl))
+    edges = _edges(what, rtl)
     bodies = []
     for number, page in enumerate(pages, 1):
         for other in others:
             page = page.replace(other, "")
-        if number > 1:
-            items = [e for e in (*edges, str(number), f"{number}{len(pages)}") if e]
-            trimmed = True
-            while trimmed:
-                trimmed = False
-                for item in items:
-                    if page.startswith(item):
-                        page, trimmed = page[len(item) :], True
-                    if page.endswith(item):
-                        page, trimmed = page[: -len(item)], True
-        bodies.append(page)
+        bodies.append(_trim_edges(page, number, len(pages), edges) if number > 1 else page)
     return wanted in "".join(bodies)
 
 

@@ -20,9 +20,9 @@ it, once, for the pinned version only (like :mod:`pipeline.typeset.wpfixes`):
   ``LBody``; a footnote is a ``Note`` (with an ``ID``) right after its call (a
   ``Reference``), not at the foot of the page; ``data-reading-order`` orders the masthead,
   which is drawn by position; an element whose ``lang`` differs from the document's carries
-  ``/Lang``; ``TH`` cells carry ``/Scope``; empty elements go; text is attached to its
-  element directly (WeasyPrint wraps every run of text in a ``Span`` of its own). The parent
-  tree is then written anew from the final tree.
+  ``/Lang``; ``TH`` cells carry ``/Scope``; empty elements go, but an empty table cell stays
+  a cell; text is attached to its element directly (WeasyPrint wraps every run of text in a
+  ``Span`` of its own). The parent tree is then written anew from the final tree.
 
 Everything happens while WeasyPrint writes the PDF (it has the boxes and the HTML elements);
 the checks of :mod:`pipeline.typeset.tagcheck` then judge the written file.
@@ -383,8 +383,13 @@ def _list_number(state: _Render, node: _Node) -> bool:
     return node.element.tag == "li" or (parent is not None and parent.tag == "li")
 
 
+#: Elements kept though they hold nothing: an empty cell is still a cell of its row, so every
+#: row of a table has as many as the others (UA 7.2-42).
+_KEPT_EMPTY = frozenset({"/Figure", "/TD", "/TH"})
+
+
 def _drop_empty(kid: _Node) -> list:
-    if kid.kids or kid.role == "/Figure":
+    if kid.kids or kid.role in _KEPT_EMPTY:
         return [kid]
     return []
 
