@@ -328,6 +328,20 @@ def test_a_white_rectangle_inside_the_existing_stream_fails(copy, capsys):
     assert_caught(bag, capsys, "PDF-DRAWING", pdf_of(bag), "--no-reproduce")
 
 
+@pytest.mark.parametrize("hiding", [b"3 Tr", b"1 Tz"])
+def test_invisible_or_squeezed_text_fails(copy, capsys, hiding):
+    bag = copy("zh")
+
+    def hide(pdf: pikepdf.Pdf) -> None:
+        page = pdf.pages[-1]  # the last page: no link annotation there to give it away
+        data = page.obj.Contents.read_bytes()
+        page.obj.Contents.write(data.replace(b"BT", b"BT " + hiding, 1))
+
+    rewrite_pdf(bag, hide)
+    found = assert_caught(bag, capsys, "PDF-DRAWING", pdf_of(bag), "--no-reproduce")
+    assert any(hiding.split()[1].decode() in f["message"] for f in found), found
+
+
 def test_a_graphics_state_that_fades_the_page_fails(copy, capsys):
     bag = copy("zh")
 
@@ -684,3 +698,62 @@ def test_a_furniture_line_may_run_onto_the_next_page_but_must_lose_nothing():
         "Title AAAA BBBB", pages("A/1/1 BBB rest 2/2 21-00001"), what, False
     )
     assert not exacttext._across_pages("Title AAAA BBBB", pages("A/1/1 rest BBBB 2/2"), what, False)
+
+
+# -- table heads repeated on later pages -------------------------------------------------------
+
+
+def _two_long_tables() -> str:
+    """A table starting mid-page and continuing onto the next, then on that page a second one
+    whose head holds every letter and digit of the first's, over three more pages."""
+    first = "\n".join(f"| Item {i} | {i}.5 |" for i in range(1, 31))
+    second = "\n".join(f"| Line {i} | {i}.1 | {i}.2 |" for i in range(1, 111))
+    return (
+        "# I. Two tables\n\n" + "A paragraph before the tables. " * 30 + "\n\n"
+        f"| Category | 2024/25 |\n|---|---:|\n{first}\n\nBetween the tables.\n\n"
+        f"| Category | Budgeted 2024/25 | Actual (2025/26) |\n|---|---:|---:|\n{second}\n"
+    )
+
+
+def test_table_heads_repeated_on_the_pages_a_table_continues_onto_pass(make_source):
+    folder = make_source(parts={"letter.md": _two_long_tables()})
+    document = source.load(folder)
+    pdf = render_pdf(document, folder, flavour="2u")  # the gate passes it
+    pages = exacttext.page_texts(pdf)
+    first, second = (textcheck.normalise(h) for h in exacttext.printed(document).heads)
+    starts = [
+        [h for h in (first, second) if h in textcheck.normalise(p.text)] for p in pages
+    ]  # which heads each page draws
+    assert len(pages) >= 4 and starts[:4] == [[first], [first, second], [second], [second]]
+    assert list(exacttext.mismatches(document, pages)) == []
+
+    def forged(number: int, at_top: bool, head: str) -> list[exacttext.Mismatch]:
+        copy = list(pages)
+        text = copy[number - 1].text
+        middle = len(text) // 2
+        text = head + "\n" + text if at_top else text[:middle] + "\n" + head + "\n" + text[middle:]
+        copy[number - 1] = textcheck.PageText(text, 0)
+        return list(exacttext.mismatches(document, copy))
+
+    heads = exacttext.printed(document).heads
+    for number, at_top, head in [
+        (3, False, heads[1]),  # a third copy of the second head, inside a page it spans
+        (4, True, heads[0]),  # the first head at the top of a page its table never reaches
+        (2, True, heads[1]),  # the second head "repeated" on the page it starts on
+    ]:
+        found = forged(number, at_top, head)
+        assert any("are drawn that unfolio does not print" in m.message for m in found), (
+            number,
+            found,
+        )
+
+
+def test_a_changed_catalog_language_fails_in_an_untagged_flavour(copy, capsys):
+    bag = copy("ru")  # 2u: no PDF-TAGS-LANG to catch it
+
+    def relabel(pdf: pikepdf.Pdf) -> None:
+        pdf.Root.Lang = pikepdf.String("fr")
+
+    rewrite_pdf(bag, relabel)
+    found = assert_caught(bag, capsys, "PDF-METADATA", pdf_of(bag), "--no-reproduce")
+    assert any("/Lang is 'fr', expected 'ru'" in f["message"] for f in found), found

@@ -247,6 +247,9 @@ def sorted_rect(rect) -> tuple[float, float, float, float]:
 # -- painting ---------------------------------------------------------------------------------
 
 #: Operators of the pages unfolio writes (WeasyPrint's text, rules, tables and SVG furniture).
+#: Not ``Tr`` (a render mode: 3 draws text invisibly, 7 clips with it) nor ``Tz`` (horizontal
+#: scaling: 1 % squeezes a page of text to a hair): WeasyPrint 70 never writes either on
+#: unfolio's pages, and both hide text that extraction still finds (found by a red-team pass).
 ALLOWED_OPERATORS = frozenset(
     # graphics state, marked content, paths and painting, colour, text, Form XObjects
     [
@@ -301,10 +304,8 @@ ALLOWED_OPERATORS = frozenset(
         "ET",
         "Tc",
         "Tw",
-        "Tz",
         "TL",
         "Tf",
-        "Tr",
         "Ts",
         "Td",
         "TD",

@@ -609,7 +609,21 @@ def _exact(
     findings += _guarded("PDF-TEXT-EXACT", text)
     findings += _guarded("PDF-LINKS", lambda: found(drawing.check_links(first, document)))
     findings += _guarded("PDF-DRAWING", lambda: found(drawing.check_drawing(first)))
+    findings += _guarded("PDF-METADATA", lambda: _catalog_language(first, document))
     return findings
+
+
+def _catalog_language(pdf: bytes, document: Document) -> Iterator[Finding]:
+    """The catalog's ``/Lang`` is the version's language, in every flavour: a reader speaks
+    the document in it, so a changed one is a changed document (the tagged flavours'
+    ``PDF-TAGS-LANG`` says the same for 2a/3a; this covers 2b/2u/3b/3u too)."""
+    from pipeline.locale import BCP47
+
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        got = str(opened.Root.get("/Lang", ""))
+    want = BCP47[document.language]
+    if got != want:
+        yield Finding("PDF-METADATA", f"the catalog /Lang is {got!r}, expected {want!r}")
 
 
 _OFFPAGE = (
