@@ -17,6 +17,14 @@ SHARED = next(
 )
 
 MINIMAL = REPO / "tests" / "fixtures" / "minimal"  # shared with stress/harness.py
+#: The tag files an unfolio bag lists in its tag manifests: RFC 8493's and the environment
+#: record (pipeline.package.environment). Stated once, here, so a new tag file is one decision
+#: the tests see; a signed bag adds tagmanifest-sha512.txt.p7s, which no manifest lists.
+TAG_FILES = frozenset(
+    {"bagit.txt", "bag-info.txt", "manifest-sha256.txt", "manifest-sha512.txt",
+     "unfolio-environment.json"}
+)  # fmt: skip
+TAG_MANIFESTS = frozenset({"tagmanifest-sha256.txt", "tagmanifest-sha512.txt"})
 MINIMAL_DOCUMENT = json.loads((MINIMAL / "document.json").read_text(encoding="utf-8"))
 MINIMAL_PARTS = {
     name: (MINIMAL / name).read_text(encoding="utf-8") for name in ("letter.md", "annex-1.md")

@@ -26,7 +26,7 @@ from pipeline.verify import bagit
 from pipeline.verify.bagit import BagReading, check_bag
 from pipeline.verify.findings import RULES, Rule
 
-from .conftest import EXAMPLE
+from .conftest import EXAMPLE, TAG_FILES
 
 EPOCH = "1614902400"  # 2021-03-05T00:00:00Z
 NAME = "A_75_9001--S_2021_9001-ZH"
@@ -171,12 +171,7 @@ def test_the_reading_reports_what_the_bag_holds(built):
     assert set(reading.manifests) == set(reading.tag_manifests) == set(ALGORITHMS)
     pdf = (built / PDF).read_bytes()
     assert reading.manifests["sha512"][PDF] == digest(pdf, "sha512")
-    assert set(reading.tag_manifests["sha256"]) == {
-        "bag-info.txt",
-        "bagit.txt",
-        "manifest-sha256.txt",
-        "manifest-sha512.txt",
-    }
+    assert set(reading.tag_manifests["sha256"]) == TAG_FILES
 
 
 # -- the tamper matrix -------------------------------------------------------------------------

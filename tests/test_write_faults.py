@@ -28,7 +28,7 @@ from pipeline.package import BagLocked, NotABag, WriteFailed, build_bag, recover
 from pipeline.package.buildkey import key_for
 from pipeline.verify import archive as opener
 
-from .conftest import EXAMPLE, REPO
+from .conftest import EXAMPLE, REPO, TAG_FILES, TAG_MANIFESTS
 
 EPOCH = 1614902400  # 2021-03-05T00:00:00Z
 NAME = "A_75_9001--S_2021_9001-ZH"
@@ -85,9 +85,8 @@ def check_bag_folder(bag: Path) -> None:
     digests; nothing unlisted; and bagit-python agrees."""
     files = {p.relative_to(bag).as_posix() for p in bag.rglob("*") if p.is_file()}
     payload = {f for f in files if f.startswith("data/")}
-    tags = {"bagit.txt", "bag-info.txt", "manifest-sha256.txt", "manifest-sha512.txt"}
-    assert files == payload | tags | {"tagmanifest-sha256.txt", "tagmanifest-sha512.txt"}, files
-    for kind, listed in (("manifest", payload), ("tagmanifest", tags)):
+    assert files == payload | TAG_FILES | TAG_MANIFESTS, files
+    for kind, listed in (("manifest", payload), ("tagmanifest", TAG_FILES)):
         for algorithm in ("sha256", "sha512"):
             lines = (bag / f"{kind}-{algorithm}.txt").read_text(encoding="utf-8").splitlines()
             entries = dict(reversed(line.split("  ", 1)) for line in lines)
