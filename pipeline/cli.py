@@ -634,11 +634,11 @@ def verify(
             said = "; ".join(change.what()) if change.changed else "unchanged"
             click.echo(f"  since the last audit: {printable(said)}")
 
-    # JSON and --report/--junit: the members of language families are held back (a bounded
-    # number) so that their family findings join their own report and row; past the bound
-    # they stream like the rest
+    # JSON, --report/--junit and --log: the members of language families are held back (a
+    # bounded number) so that their family findings join their own report, row and audit
+    # line; past the bound they stream like the rest
     held: list = []
-    holding = stream is not None or bool(report_files or junit_files)
+    holding = stream is not None or bool(report_files or junit_files) or log_file is not None
     expanded = (path for given in targets for path in expand(given))
 
     try:

@@ -145,7 +145,7 @@ def run(argv: list[str]) -> int | None:
     if connection is None:
         return None
     with connection:
-        request = json.dumps({"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)})
+        request = json.dumps({"argv": argv, "cwd": os.getcwd(), "env": _environment()})
         fds = array.array("i", [0, 1, 2])
         try:
             connection.sendmsg(
@@ -156,6 +156,15 @@ def run(argv: list[str]) -> int | None:
         except OSError:
             return None
         return _wait_for_exit(connection, child)
+
+
+def _environment() -> dict[str, str]:
+    """The caller's environment as the server may see it: never a signing passphrase (a
+    command that signs does not come here; this keeps one exported for other targets out
+    of a long-lived process too)."""
+    from pipeline.sign.keys import PASSPHRASE_ENV
+
+    return {k: v for k, v in os.environ.items() if k != PASSPHRASE_ENV}
 
 
 def _wait_for_exit(connection: socket.socket, child: int) -> int:
@@ -226,7 +235,7 @@ def _spawn(address: Path):
         start_new_session=True,
         close_fds=True,
         cwd="/",
-        env={k: v for k, v in os.environ.items() if k != "UNFOLIO_WARM"},
+        env={k: v for k, v in _environment().items() if k != "UNFOLIO_WARM"},
     )
 
 

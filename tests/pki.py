@@ -6,6 +6,7 @@ and writes them only under pytest's temporary folders.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -30,13 +31,14 @@ class Party:
         """Write ``stem.key.pem`` (mode 0600) and ``stem.cert.pem``; their paths."""
         folder.mkdir(parents=True, exist_ok=True)
         key_file, cert_file = folder / f"{stem}.key.pem", folder / f"{stem}.cert.pem"
-        key_file.write_bytes(
-            self.key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
+        pem = self.key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
         )
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # never 0644
+        with os.fdopen(fd, "wb") as out:
+            out.write(pem)
         key_file.chmod(0o600)
         cert_file.write_bytes(self.certificate.public_bytes(serialization.Encoding.PEM))
         return key_file, cert_file

@@ -167,3 +167,10 @@ def test_a_shared_temp_folder_made_by_someone_else_is_refused(tmp_path, monkeypa
         warm._private_folder()
     monkeypatch.setenv("UNFOLIO_WARM", "1")
     assert warm.run(["render", "x", "-o", "y.pdf"]) is None  # the caller then runs cold
+
+
+def test_a_signing_passphrase_never_reaches_the_server(monkeypatch):
+    monkeypatch.setenv("UNFOLIO_SIGN_PASSPHRASE", "secret")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    sent = warm._environment()
+    assert "UNFOLIO_SIGN_PASSPHRASE" not in sent and sent["SOURCE_DATE_EPOCH"] == "1700000000"
