@@ -317,25 +317,30 @@ def check_premis(
     return findings
 
 
+def fixity_findings(path: str, obj: _Object, size: int, digests: dict[str, str]) -> list[Finding]:
+    """PREMIS size and fixity of ``obj`` against a payload file's measured ``size`` and
+    ``digests`` (PREMIS algorithm name → hex); the full check and ``--fixity`` both use it."""
+    findings = []
+    if obj.size != str(size):
+        findings.append(PREMIS_FIXITY(path, f"PREMIS size {obj.size}, file has {size} bytes"))
+    for name, value in digests.items():
+        given = obj.fixity.get(name, [])
+        if not given:
+            findings.append(PREMIS_FIXITY(path, f"PREMIS has no {name} fixity"))
+        elif len(given) > 1:
+            findings.append(PREMIS_FIXITY(path, f"PREMIS gives {len(given)} {name} fixities"))
+        elif given[0] != value:
+            findings.append(PREMIS_FIXITY(path, f"PREMIS {name} differs from the file's"))
+    for name in sorted(set(obj.fixity) - set(digests)):  # one nobody compares is no fixity
+        findings.append(PREMIS_FIXITY(path, f"PREMIS gives a {name!r} fixity unfolio never writes"))
+    return findings
+
+
 def _object_findings(root: Path, path: str, obj: _Object, flavour: str | None) -> list[Finding]:
     findings = []
     measured = _file_digests(root, path)
     if measured is not None:
-        size, digests = measured
-        if obj.size != str(size):
-            findings.append(PREMIS_FIXITY(path, f"PREMIS size {obj.size}, file has {size} bytes"))
-        for name, value in digests.items():
-            given = obj.fixity.get(name, [])
-            if not given:
-                findings.append(PREMIS_FIXITY(path, f"PREMIS has no {name} fixity"))
-            elif len(given) > 1:
-                findings.append(PREMIS_FIXITY(path, f"PREMIS gives {len(given)} {name} fixities"))
-            elif given[0] != value:
-                findings.append(PREMIS_FIXITY(path, f"PREMIS {name} differs from the file's"))
-        for name in sorted(set(obj.fixity) - set(digests)):  # one nobody compares is no fixity
-            findings.append(
-                PREMIS_FIXITY(path, f"PREMIS gives a {name!r} fixity unfolio never writes")
-            )
+        findings += fixity_findings(path, obj, *measured)
     if path.endswith(".pdf") and flavour is None:
         return findings  # what the PDF claims is unknown; PDF-PDFA-CLAIM reports it
     try:

@@ -53,20 +53,7 @@ def check_premis_fixity(root: Path, reading: BagReading) -> list[Finding]:
         measured = _measured(root, reading, path)
         if measured is None:
             continue  # not a regular file: the BagIt stage has said so
-        size, digests = measured
-        fixity = consistency.PREMIS_FIXITY
-        if obj.size != str(size):
-            findings.append(fixity(path, f"PREMIS size {obj.size}, file has {size} bytes"))
-        for name, value in digests.items():
-            given = obj.fixity.get(name, [])
-            if not given:
-                findings.append(fixity(path, f"PREMIS has no {name} fixity"))
-            elif len(given) > 1:
-                findings.append(fixity(path, f"PREMIS gives {len(given)} {name} fixities"))
-            elif given[0] != value:
-                findings.append(fixity(path, f"PREMIS {name} differs from the file's"))
-        for name in sorted(set(obj.fixity) - set(digests)):
-            findings.append(fixity(path, f"PREMIS gives a {name!r} fixity unfolio never writes"))
+        findings += consistency.fixity_findings(path, obj, *measured)
     return findings
 
 
