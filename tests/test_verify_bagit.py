@@ -24,6 +24,9 @@ from pipeline.config import Config
 from pipeline.package import build_bag
 from pipeline.verify import bagit
 from pipeline.verify.bagit import BagReading, check_bag
+from pipeline.verify.bagit import bag as bag_module
+from pipeline.verify.bagit import check as check_module
+from pipeline.verify.bagit import folder as folder_module
 from pipeline.verify.findings import RULES, Rule
 
 from .conftest import EXAMPLE, TAG_FILES
@@ -478,7 +481,8 @@ def hostile_bag(bag: Path, outside: Path) -> None:
 def test_a_hostile_bag_is_judged_without_touching_anything_outside(bag, tmp_path, monkeypatch):
     hostile_bag(bag, tmp_path / "outside")
     recording = RecordingOs()
-    monkeypatch.setattr(bagit, "os", recording)
+    for module in (bag_module, check_module, folder_module):
+        monkeypatch.setattr(module, "os", recording)
     found = codes(bag)
     assert_stays_inside(recording.calls, bag)
     assert ("BAG-SYMLINK", "data/objects/escape") in found
@@ -537,17 +541,17 @@ def test_a_payload_oxum_of_thousands_of_digits_is_compared_not_converted(small):
 
 
 def test_a_huge_tag_file_is_reported_and_not_read(bag, monkeypatch):
-    monkeypatch.setattr(bagit, "MAX_TAG_FILE_BYTES", 100)
+    monkeypatch.setattr(check_module, "MAX_TAG_FILE_BYTES", 100)
     assert codes(bag) == [("BAG-TOO-LARGE", "bag-info.txt")]
 
 
 def test_too_many_files_stop_the_listing_with_a_finding(bag, monkeypatch):
-    monkeypatch.setattr(bagit, "MAX_ENTRIES", 9)  # the 7 entries of the root and data's 2
+    monkeypatch.setattr(folder_module, "MAX_ENTRIES", 9)  # the 7 entries of the root and data's 2
     assert codes(bag) == [("BAG-TOO-LARGE", "")]
 
 
 def test_too_deep_a_payload_is_reported_and_what_is_below_not_called_missing(bag, monkeypatch):
-    monkeypatch.setattr(bagit, "MAX_DEPTH", 2)
+    monkeypatch.setattr(folder_module, "MAX_DEPTH", 2)
     assert codes(bag) == [("BAG-TOO-LARGE", "data/metadata"), ("BAG-TOO-LARGE", "data/objects")]
 
 
@@ -564,14 +568,15 @@ def test_an_unreadable_payload_file_is_reported(bag, monkeypatch):
 
 
 def test_the_checker_works_where_openat_is_missing(bag, monkeypatch):
-    monkeypatch.setattr(bagit, "_AT_SUPPORTED", False)
+    monkeypatch.setattr(folder_module, "_AT_SUPPORTED", False)
     flip_a_bit(bag)
     symlink_added(bag)
     assert codes(bag) == [("BAG-CHECKSUM", PDF)] * 2 + [("BAG-SYMLINK", "data/objects/link")]
 
 
 def test_files_are_hashed_in_chunks(bag, monkeypatch):
-    monkeypatch.setattr(bagit, "CHUNK_BYTES", 1000)
+    for module in (bag_module, folder_module):
+        monkeypatch.setattr(module, "CHUNK_BYTES", 1000)
     assert codes(bag) == []
     flip_a_bit(bag)
     assert codes(bag) == [("BAG-CHECKSUM", PDF)] * 2
@@ -1019,7 +1024,7 @@ def test_bag_special_file(small):
 
 
 def test_bag_too_large(small, monkeypatch):
-    monkeypatch.setattr(bagit, "MAX_MANIFEST_BYTES", 10)
+    monkeypatch.setattr(check_module, "MAX_MANIFEST_BYTES", 10)
     assert codes(small, unfolio=False) == [
         ("BAG-TOO-LARGE", "manifest-sha512.txt"),
         ("BAG-TOO-LARGE", "tagmanifest-sha512.txt"),

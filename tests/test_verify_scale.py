@@ -365,10 +365,11 @@ def test_manifests_read_a_chunk_at_a_time_give_the_lines_of_the_whole(monkeypatc
     import io
     import random
 
-    from pipeline.verify import bagit
+    from pipeline.verify.bagit import bag as shared
+    from pipeline.verify.bagit import text
 
     class Bag:
-        declaration = bagit.Declaration()
+        declaration = text.Declaration()
 
         def __init__(self) -> None:
             self.findings = Findings()
@@ -378,9 +379,9 @@ def test_manifests_read_a_chunk_at_a_time_give_the_lines_of_the_whole(monkeypatc
     pieces = ["a", "bb", "\n", "\r", "\r\n", "é", "字", "x" * 40]
     for _ in range(300):
         data = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))).encode()
-        monkeypatch.setattr(bagit, "CHUNK_BYTES", rng.randint(1, 7))
+        monkeypatch.setattr(shared, "CHUNK_BYTES", rng.randint(1, 7))
         bag = Bag()
-        lines = list(bagit._decoded_lines(bag, "m.txt", io.BytesIO(data), 10**6))
-        assert lines == bagit.split_lines(data.decode()), data
-        assert bag.lf_only["m.txt"] == bagit._lf_only(data, "utf-8")
+        lines = list(shared.decoded_lines(bag, "m.txt", io.BytesIO(data), 10**6))
+        assert lines == text.split_lines(data.decode()), data
+        assert bag.lf_only["m.txt"] == shared.ends_lf_only(data, "utf-8")
         assert list(bag.findings) == []

@@ -81,7 +81,7 @@ LIBRARIES = (
 )
 
 #: Modules of unfolio that cannot change a bag (the command line, batch running, checks).
-_CODE_EXCLUDED = ("batch", "verify", "cli.py", "doctor.py", "__main__.py")
+_CODE_EXCLUDED = ("batch", "verify", "cli", "doctor.py", "__main__.py")
 
 
 def _frame(hasher: hashlib._Hash, label: str, data: bytes) -> None:
