@@ -10,14 +10,12 @@ speaks them in the right voice and Arabic reads right to left.
 from __future__ import annotations
 
 import html
-import shutil
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline.atomic import Replacing
 from pipeline.report.record import Record
+from pipeline.report.spool import Spool
 
 _STYLE = """
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;
@@ -122,29 +120,18 @@ class HtmlReport:
     def __init__(self, path: Path, command: str):
         self.path = Path(path)
         self.command = command
-        self.body = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed by close or discard)  # rows, until the totals
+        self.spool = Spool(self.path)  # rows, until the totals
         self.rows = 0
 
     def add(self, record: Record) -> None:
-        self.body.write(row(record, with_source=self.command == "build"))
+        self.spool.write(row(record, with_source=self.command == "build"))
         self.rows += 1
 
     def close(self, summary: dict[str, object]) -> None:
-        sink = Replacing(self.path)
-        try:
-            sink.write(self._head(summary))
-            self.body.seek(0)
-            shutil.copyfileobj(self.body, sink.handle)
-            sink.write("</tbody></table>\n</main></body></html>\n")
-            sink.publish()
-        except BaseException:
-            sink.discard()
-            raise
-        finally:
-            self.body.close()
+        self.spool.publish(self._head(summary), "</tbody></table>\n</main></body></html>\n")
 
     def discard(self) -> None:
-        self.body.close()
+        self.spool.discard()
 
     def _head(self, summary: dict[str, object]) -> str:
         headline = str(summary.get("headline") or f"{self.rows} rows")

@@ -10,15 +10,13 @@ every code; its findings, one per line, are the failure's text. Warnings that do
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from pipeline import __version__
-from pipeline.atomic import Replacing
 from pipeline.report.record import Record
+from pipeline.report.spool import Spool
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -64,12 +62,12 @@ class JunitReport:
     def __init__(self, path: Path, command: str):
         self.path = Path(path)
         self.command = command
-        self.body = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed by close or discard)
+        self.spool = Spool(self.path)  # test cases, until the totals
         self.tests = self.failures = self.skipped = 0
         self.seconds = 0.0
 
     def add(self, record: Record) -> None:
-        self.body.write(testcase(record, self.command))
+        self.spool.write(testcase(record, self.command))
         self.tests += 1
         self.seconds += record.seconds or 0.0
         if record.status == "not started":
@@ -84,26 +82,16 @@ class JunitReport:
             f'skipped="{self.skipped}" time="{self.seconds:.3f}"'
         )
         name = _attr(f"unfolio {self.command}")
-        sink = Replacing(self.path)
-        try:
-            sink.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-            # the root takes no "skipped" (the Jenkins/Ant schema has it on testsuite only)
-            root = counts.replace(f' skipped="{self.skipped}"', "")
-            sink.write(f"<testsuites name={name} {root}>\n")
-            sink.write(f'<testsuite name={name} {counts} timestamp="{stamp}">\n')
-            sink.write(
-                f'  <properties><property name="tool" value="unfolio {__version__}"/>'
-                "</properties>\n"
-            )
-            self.body.seek(0)
-            shutil.copyfileobj(self.body, sink.handle)
-            sink.write("</testsuite>\n</testsuites>\n")
-            sink.publish()
-        except BaseException:
-            sink.discard()
-            raise
-        finally:
-            self.body.close()
+        # the root takes no "skipped" (the Jenkins/Ant schema has it on testsuite only)
+        root = counts.replace(f' skipped="{self.skipped}"', "")
+        head = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            f"<testsuites name={name} {root}>\n"
+            f'<testsuite name={name} {counts} timestamp="{stamp}">\n'
+            f'  <properties><property name="tool" value="unfolio {__version__}"/>'
+            "</properties>\n"
+        )
+        self.spool.publish(head, "</testsuite>\n</testsuites>\n")
 
     def discard(self) -> None:
-        self.body.close()
+        self.spool.discard()

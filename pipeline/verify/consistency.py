@@ -180,7 +180,7 @@ def check_bag_info(reading: BagReading, document: Document) -> list[Finding]:
 
 
 @dataclass
-class _Object:
+class PremisFile:
     identifier: str
     name: str
     fixity: dict[str, list[str]] = field(default_factory=dict)  # algorithm → every value given
@@ -193,13 +193,13 @@ class _Object:
 _XSI_TYPE = f"{{{premis.XSI_NS}}}type"
 
 
-def _objects(root: etree._Element, layout: int = LAYOUT_1) -> Iterator[_Object]:
+def premis_files(root: etree._Element, layout: int = LAYOUT_1) -> Iterator[PremisFile]:
     """The file objects: every ``object`` in LAYOUT_1; in LAYOUT_2 those Archivematica
     selects, ``premis:object[@xsi:type="premis:file"]`` (a literal match)."""
     for element in root.iterfind("p:object", _NS):
         if layout != LAYOUT_1 and element.get(_XSI_TYPE) != "premis:file":
             continue
-        found = _Object(
+        found = PremisFile(
             identifier=element.findtext("p:objectIdentifier/p:objectIdentifierValue", "", _NS),
             name=element.findtext("p:originalName", "", _NS),
             size=element.findtext("p:objectCharacteristics/p:size", None, _NS),
@@ -224,7 +224,7 @@ def _objects(root: etree._Element, layout: int = LAYOUT_1) -> Iterator[_Object]:
         yield found
 
 
-def _file_digests(root: Path, relative: str) -> tuple[int, dict[str, str]] | None:
+def file_digests(root: Path, relative: str) -> tuple[int, dict[str, str]] | None:
     path = safe_file(root, relative)
     if path is None:
         return None
@@ -238,7 +238,7 @@ def _file_digests(root: Path, relative: str) -> tuple[int, dict[str, str]] | Non
     return size, {name: hasher.hexdigest() for name, hasher in hashers.items()}
 
 
-def _parse_premis(root: Path) -> tuple[etree._Element | None, list[Finding]]:
+def parse_premis(root: Path) -> tuple[etree._Element | None, list[Finding]]:
     where = premis.PREMIS_PATH
     data = read_file(root, where, limit=16 * 1024 * 1024)
     if data is None:
@@ -292,13 +292,13 @@ def check_premis(
     ``originalName`` is the path under ``data/`` in LAYOUT_1 (``objects/…``), the path in the
     bag in LAYOUT_2 (``data/objects/…``, what Archivematica matches for a bag transfer).
     """
-    tree, findings = _parse_premis(root)
+    tree, findings = parse_premis(root)
     if tree is None:
         return findings
     where = premis.PREMIS_PATH
-    objects = list(_objects(tree, layout))
+    objects = list(premis_files(tree, layout))
     prefix = "data/" if layout == LAYOUT_1 else ""
-    by_name: dict[str, _Object] = {}
+    by_name: dict[str, PremisFile] = {}
     for obj in objects:
         if obj.name in by_name:
             findings.append(PREMIS_OBJECTS(where, f"two objects name {obj.name!r}"))
@@ -317,7 +317,9 @@ def check_premis(
     return findings
 
 
-def fixity_findings(path: str, obj: _Object, size: int, digests: dict[str, str]) -> list[Finding]:
+def fixity_findings(
+    path: str, obj: PremisFile, size: int, digests: dict[str, str]
+) -> list[Finding]:
     """PREMIS size and fixity of ``obj`` against a payload file's measured ``size`` and
     ``digests`` (PREMIS algorithm name → hex); the full check and ``--fixity`` both use it."""
     findings = []
@@ -336,9 +338,9 @@ def fixity_findings(path: str, obj: _Object, size: int, digests: dict[str, str])
     return findings
 
 
-def _object_findings(root: Path, path: str, obj: _Object, flavour: str | None) -> list[Finding]:
+def _object_findings(root: Path, path: str, obj: PremisFile, flavour: str | None) -> list[Finding]:
     findings = []
-    measured = _file_digests(root, path)
+    measured = file_digests(root, path)
     if measured is not None:
         findings += fixity_findings(path, obj, *measured)
     if path.endswith(".pdf") and flavour is None:
@@ -359,7 +361,7 @@ def _object_findings(root: Path, path: str, obj: _Object, flavour: str | None) -
     return findings
 
 
-def _event_findings(tree: etree._Element, objects: list[_Object]) -> list[Finding]:
+def _event_findings(tree: etree._Element, objects: list[PremisFile]) -> list[Finding]:
     where = premis.PREMIS_PATH
     findings = []
     object_ids = {obj.identifier for obj in objects}

@@ -28,7 +28,7 @@ _ALGORITHMS = {"SHA-256": "sha256", "SHA-512": "sha512"}
 def check_premis_fixity(root: Path, reading: BagReading) -> list[Finding]:
     """PREMIS objects against the payload (one per file) and their size and fixity against
     the files as read by the BagIt stage (a file it could not hash is hashed here)."""
-    tree, findings = consistency._parse_premis(root)
+    tree, findings = consistency.parse_premis(root)
     if tree is None:
         return findings
     # the layout the bag claims names its PREMIS objects (LAYOUT_1: the path under data/;
@@ -37,7 +37,7 @@ def check_premis_fixity(root: Path, reading: BagReading) -> list[Finding]:
     prefix = "data/" if layout == LAYOUT_1 else ""
     where = premis.PREMIS_PATH
     by_name = {}
-    for obj in consistency._objects(tree, layout):
+    for obj in consistency.premis_files(tree, layout):
         if obj.name in by_name:
             findings.append(consistency.PREMIS_OBJECTS(where, f"two objects name {obj.name!r}"))
         by_name[obj.name] = obj
@@ -67,4 +67,4 @@ def _measured(root: Path, reading: BagReading, path: str) -> tuple[int, dict[str
         if file is not None:
             size = file.stat().st_size
             return size, {label: hashed[name] for label, name in _ALGORITHMS.items()}
-    return consistency._file_digests(root, path)
+    return consistency.file_digests(root, path)
