@@ -152,13 +152,10 @@ def verify(
 
     Exit 0 when every target passed (warnings alone pass unless --strict), 1 otherwise.
     """
-    from pipeline import config as config_module
-    from pipeline.config import DEFAULT_PROFILE_IDENTIFIER
-    from pipeline.verify import Options, audit, consistency, family, profile, signature
+    from pipeline.verify import audit, family
     from pipeline.verify import run as runner
     from pipeline.verify.discover import expand_targets
     from pipeline.verify.ocfl import expand  # an OCFL storage root stands for its objects
-    from pipeline.verify.report import JsonStream, mode_of, text_lines
 
     if scheduler and executor != "dask":
         raise click.UsageError("--scheduler is for --executor dask")
@@ -169,6 +166,86 @@ def verify(
             "--trust and --require-signature are unfolio checks, not --bagit-only"
         )
     targets = tuple(expand_targets(targets))  # folders of bags, globs, @LIST; exit 2 if empty
+    options = _options(
+        config_file=config_file,
+        profile_file=profile_file,
+        premis_xsd=premis_xsd,
+        trust_files=trust_files,
+        require_signature=require_signature,
+        bagit_only=bagit_only,
+        strict=strict,
+        second_opinions=not no_second_opinions and not fixity,
+        fixity=fixity,
+        reproduce=not no_reproduce,
+        every_version=every_version,
+    )
+    audits: dict[str, audit.Audit] | None = None
+    if since_file is not None:  # read before this run appends to it (it may be --log too)
+        audits, skipped = audit.last_audits(since_file)
+        for line in skipped:
+            click.echo(f"warning: {printable(line)}", err=True)
+    out = _Verdicts(options, as_json, report_files, junit_files, log_file, audits)
+    # JSON, --report/--junit and --log: the members of language families are held back (a
+    # bounded number) so that their family findings join their own report, row and audit
+    # line; past the bound they stream like the rest
+    held: list = []
+    holding = as_json or bool(report_files or junit_files) or log_file is not None
+    members = []  # one small record per target, for the language-family check at the end
+    expanded = (path for given in targets for path in expand(given))
+    try:
+        reports = runner.run(
+            expanded, options, executor=executor, jobs=jobs, scheduler=scheduler, timeout=timeout
+        )
+        for report in reports:
+            if report.family is not None:
+                members.append(report.family)
+                if holding:
+                    held.append(report)
+                    if len(held) > MAX_HELD_REPORTS:
+                        for waiting in held:
+                            out.emit(waiting)
+                        held, holding = [], False
+                    continue
+            out.emit(report)
+        departed: dict[str, list] = {}
+        for path, finding in family.check(members):  # across bags, so after them
+            departed.setdefault(path, []).append(finding)
+        for waiting in held:
+            waiting.findings += departed.pop(waiting.path, [])
+            out.emit(waiting)
+        for path, findings in departed.items():  # reports already out: the verdict changes
+            for finding in findings:
+                out.family_finding(path, finding)
+        out.close_reports()
+    except BaseException:
+        out.discard_reports()
+        raise
+    finally:
+        out.close_log()
+    out.close(since_file)
+    return EXIT_OK if out.passed == out.total else EXIT_FAILED
+
+
+def _options(
+    *,
+    config_file: Path | None,
+    profile_file: Path | None,
+    premis_xsd: Path | None,
+    trust_files: tuple[Path, ...],
+    require_signature: bool,
+    bagit_only: bool,
+    strict: bool,
+    second_opinions: bool,
+    fixity: bool,
+    reproduce: bool,
+    every_version: bool,
+):
+    """The run's :class:`pipeline.verify.Options`, from the flags and the configuration; a
+    bad profile or XSD is a usage error, found before any bag is read."""
+    from pipeline import config as config_module
+    from pipeline.config import DEFAULT_PROFILE_IDENTIFIER
+    from pipeline.verify import Options, consistency, profile, signature
+
     identifier = None
     anchors: tuple = ()
     issuer = None  # the configuration bag-info must agree with, when there is one
@@ -187,111 +264,98 @@ def verify(
         trust=anchors,
         require_signature=require_signature,
         bagit_only=bagit_only,
-        strict=strict,
         premis_xsd=premis_xsd,
         profile=profile_file,
         profile_identifier=identifier,
-        second_opinions=not no_second_opinions and not fixity,
-        fixity=fixity,
-        reproduce=not no_reproduce,
         config=issuer,
+        strict=strict,
+        second_opinions=second_opinions,
+        fixity=fixity,
+        reproduce=reproduce,
         every_version=every_version,
     )
-    if not bagit_only and not fixity:  # a bad profile or XSD is a usage error, found first
+    if not bagit_only and not fixity:
         profile.load_profile(profile_file)
         if premis_xsd is not None:
             consistency.load_xsd(premis_xsd)
-    audits: dict[str, audit.Audit] = {}
-    if since_file is not None:  # read before this run appends to it (it may be --log too)
-        audits, skipped = audit.last_audits(since_file)
-        for line in skipped:
-            click.echo(f"warning: {printable(line)}", err=True)
-    from pipeline.report import open_reports, rows
+    return options
 
-    files = open_reports("verify", report_files, junit=junit_files)
-    log = audit.Log(log_file) if log_file is not None else None
-    stream = JsonStream(lambda text: click.echo(text, nl=False), options) if as_json else None
-    tally = {"total": 0, "passed": 0, "changed": 0}
-    failed: set[str] = set()
-    members = []  # one small record per target, for the language-family check at the end
 
-    def emit(report) -> None:
+class _Verdicts:
+    """Where finished reports go: counted, printed (text or a JSON stream), written to the
+    --report/--junit files, appended to the --log and compared with --since."""
+
+    def __init__(self, options, as_json: bool, report_files, junit_files, log_file, audits):
+        from pipeline.report import open_reports
+        from pipeline.verify import audit
+        from pipeline.verify.report import JsonStream
+
+        self.options = options
+        self.strict = options.strict
+        self.audits = audits  # None: no --since
+        self.files = open_reports("verify", report_files, junit=junit_files)
+        self.log = audit.Log(log_file) if log_file is not None else None
+        self.stream = (
+            JsonStream(lambda text: click.echo(text, nl=False), options) if as_json else None
+        )
+        self.total = self.passed = self.changed = 0
+        self.failed: set[str] = set()
+
+    def emit(self, report) -> None:
         """Count, log and print one finished target."""
-        tally["total"] += 1
-        if report.passed(strict):
-            tally["passed"] += 1
+        from pipeline.report import rows
+        from pipeline.verify import audit
+        from pipeline.verify.report import mode_of, text_lines
+
+        self.total += 1
+        if report.passed(self.strict):
+            self.passed += 1
         else:
-            failed.add(report.path)
-        change = audit.compare(report, audits) if since_file is not None else None
-        tally["changed"] += bool(change and change.changed)
-        if log is not None:
-            log.append(audit.record(report, strict=strict, mode=mode_of(options)))
-        files.add(rows.from_verify(report, strict=strict, seconds=report.seconds))
-        if stream is not None:
+            self.failed.add(report.path)
+        change = audit.compare(report, self.audits) if self.audits is not None else None
+        self.changed += bool(change and change.changed)
+        if self.log is not None:
+            self.log.append(audit.record(report, strict=self.strict, mode=mode_of(self.options)))
+        self.files.add(rows.from_verify(report, strict=self.strict, seconds=report.seconds))
+        if self.stream is not None:
             extra = {}
             if change is not None:
                 extra["since"] = {**change.as_dict(), "what": change.what()}
-            stream.add(report, **extra)
+            self.stream.add(report, **extra)
             return
-        for line in text_lines(report, options):
+        for line in text_lines(report, self.options):
             click.echo(line)
         if change is not None:
             said = "; ".join(change.what()) if change.changed else "unchanged"
             click.echo(f"  since the last audit: {printable(said)}")
 
-    # JSON, --report/--junit and --log: the members of language families are held back (a
-    # bounded number) so that their family findings join their own report, row and audit
-    # line; past the bound they stream like the rest
-    held: list = []
-    holding = stream is not None or bool(report_files or junit_files) or log_file is not None
-    expanded = (path for given in targets for path in expand(given))
+    def family_finding(self, path: str, finding) -> None:
+        """A language-family finding about a target whose report is already out."""
+        if finding.severity == "error" and path not in self.failed:
+            self.failed.add(path)
+            self.passed -= 1
+        if self.stream is not None:
+            self.stream.family(path, finding)
+        else:
+            click.echo(f"{path}: invalid (language family)")
+            click.echo(f"  {finding}")
 
-    try:
-        reports = runner.run(
-            expanded, options, executor=executor, jobs=jobs, scheduler=scheduler, timeout=timeout
-        )
-        for report in reports:
-            if report.family is not None:
-                members.append(report.family)
-                if holding:
-                    held.append(report)
-                    if len(held) > MAX_HELD_REPORTS:
-                        for waiting in held:
-                            emit(waiting)
-                        held, holding = [], False
-                    continue
-            emit(report)
-        departed: dict[str, list] = {}
-        for path, finding in family.check(members):  # across bags, so after them
-            departed.setdefault(path, []).append(finding)
-        for waiting in held:
-            waiting.findings += departed.pop(waiting.path, [])
-            emit(waiting)
-        for path, findings in departed.items():  # reports already out: the verdict changes
-            for finding in findings:
-                if finding.severity == "error" and path not in failed:
-                    failed.add(path)
-                    tally["passed"] -= 1
-                if stream is not None:
-                    stream.family(path, finding)
-                else:
-                    click.echo(f"{path}: invalid (language family)")
-                    click.echo(f"  {finding}")
-        total, passed = tally["total"], tally["passed"]
-        totals = {"bags": total, "passed": passed, "failed": total - passed}
-        files.close({"headline": f"{passed} of {total} passed", "totals": totals})
-    except BaseException:
-        files.discard()
-        raise
-    finally:
-        if log is not None:
-            log.close()
-    if stream is not None:
-        stream.close()
-    else:
-        if total > 1:
-            click.echo(f"{passed} of {total} passed")
+    def close_reports(self) -> None:
+        totals = {"bags": self.total, "passed": self.passed, "failed": self.total - self.passed}
+        self.files.close({"headline": f"{self.passed} of {self.total} passed", "totals": totals})
+
+    def discard_reports(self) -> None:
+        self.files.discard()
+
+    def close_log(self) -> None:
+        if self.log is not None:
+            self.log.close()
+
+    def close(self, since_file: Path | None) -> None:
+        if self.stream is not None:
+            self.stream.close()
+            return
+        if self.total > 1:
+            click.echo(f"{self.passed} of {self.total} passed")
         if since_file is not None:
-            changed = tally["changed"]
-            click.echo(f"{changed} of {total} changed since {printable(str(since_file))}")
-    return EXIT_OK if passed == total else EXIT_FAILED
+            click.echo(f"{self.changed} of {self.total} changed since {printable(str(since_file))}")
