@@ -19,6 +19,7 @@ from functools import cache
 from types import MappingProxyType
 from typing import Any, Literal
 
+from pipeline.numerals import roman
 from pipeline.resources import styles_dir
 
 __all__ = ["DISTRIBUTIONS", "LANGUAGES", "ORGANS", "Gender", "Locale", "get"]
@@ -69,8 +70,6 @@ _REQUIRED = (
 )
 _REQUIRED_IN_BLOCK_LANGUAGE = ("distribution", "original", "original_languages_joiner")
 _FORMATTER = string.Formatter()
-_ROMAN_VALUES = (1000, 900, 500, 400, 100, 90, 50, 40, 10, 9, 5, 4, 1)
-_ROMAN_NUMERALS = ("M", "CM", "D", "CD", "C", "XC", "L", "XL", "X", "IX", "V", "IV", "I")
 
 
 # --- grammar: one function per language, (word lists, 1..99, gender) -> lower-case ordinal ---
@@ -184,16 +183,6 @@ _GRAMMAR: dict[str, Callable[[Words, int, Gender], str]] = {
 # --- small helpers ---
 
 
-def _roman(n: int) -> str:
-    if not 1 <= n <= 3999:
-        raise ValueError(f"{n} has no Roman numeral")
-    out = []
-    for value, numeral in zip(_ROMAN_VALUES, _ROMAN_NUMERALS, strict=True):
-        count, n = divmod(n, value)
-        out.append(numeral * count)
-    return "".join(out)
-
-
 def _fill(template: str, **values: Callable[[], str]) -> str:
     """Fill the placeholders a template names, computing only those: a file may use any form."""
     names = {name for _, name, _, _ in _FORMATTER.parse(template) if name is not None}
@@ -294,7 +283,7 @@ class Locale:
             "ordinal_m": lambda: self.ordinal(n, "m"),
             "ordinal_f": lambda: self.ordinal(n, "f"),
             "number": lambda: self._number(n),
-            "roman": lambda: _roman(n),
+            "roman": lambda: roman(n),
         }
 
     def _number(self, n: int) -> str:

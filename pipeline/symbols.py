@@ -34,6 +34,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from pipeline.numerals import roman
+
 #: Series (the letters before the first "/") accepted as UN series; extend as needed.
 SERIES: frozenset[str] = frozenset(
     {"A", "S", "E", "T", "ST"} | {"CRC", "CEDAW", "CCPR", "CAT", "DP", "TD", "UNEP", "ECE", "TPNW"}
@@ -58,9 +60,6 @@ _STEM_PIECE = re.compile(
     r"(?P<core>[A-Za-z0-9._-]+?)(?:__(?:(?P<year>[0-9]{4})|(?P<roman>(?:E?S-)?[IVXLC]+)))?"
     r"(?P<lang>-[ACEFRS](?:_[ACEFRS])*)?(?P<stars>(?:_x)*)"
 )
-_ROMAN = (
-    (100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")
-)  # fmt: skip
 
 
 class SymbolError(ValueError):
@@ -97,14 +96,6 @@ def _show(text: str) -> str:
 
 def _error(text: str, message: str) -> SymbolError:
     return SymbolError(f"{_show(text)}: {message}")
-
-
-def _roman(value: int) -> str:
-    out = ""
-    for number, letters in _ROMAN:
-        count, value = divmod(value, number)
-        out += letters * count
-    return out
 
 
 def _tail_text(match: re.Match[str] | None) -> str:
@@ -221,7 +212,7 @@ def _resolution_period(
             raise _error(text, f"year {tail['year']} is outside {YEARS[0]}–{YEARS[-1]}")
         return None, int(tail["year"])
     prefix, _, numeral = tail["roman"].rpartition("-")
-    value = next((n for n in range(1, 400) if _roman(n) == numeral), None)  # canonical only
+    value = next((n for n in range(1, 400) if roman(n) == numeral), None)  # canonical only
     if after != ["int"] or value is None:
         raise _error(text, "resolutions with a roman session read like 'A/RES/2758(XXVI)'")
     return (f"{prefix}-{value}" if prefix else str(value)), None

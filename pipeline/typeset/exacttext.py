@@ -38,6 +38,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from pipeline.model import Document
+from pipeline.numerals import roman
 from pipeline.typeset import textcheck
 
 _BLOCK_TAGS = frozenset(
@@ -74,23 +75,14 @@ def _alpha(n: int) -> str:
     return out
 
 
-def _roman(n: int) -> str:
-    out = ""
-    for value, letters in (
-        (1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
-        (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"),
-    ):  # fmt: skip
-        while n >= value:
-            out, n = out + letters, n - value
-    return out
-
-
 def list_marker(depth: int, value: int) -> str:
     """What ``unfolio.css`` numbers a paragraph with: decimal, then lower-alpha, lower-roman
     (the letters and digits only; the punctuation around them is not compared)."""
     if depth <= 1:
         return str(value)
-    return _alpha(value) if depth == 2 else _roman(value)
+    if depth == 2:
+        return _alpha(value)
+    return roman(value).lower() if value > 0 else ""
 
 
 @dataclass
