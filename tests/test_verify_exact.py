@@ -197,23 +197,6 @@ def test_reproduction_renders_from_the_steps_not_through_render_pdf(copy, capsys
     assert code == 0 and found == []
 
 
-def test_reproduction_renders_with_the_cache_of_derived_facts_off(copy, capsys, monkeypatch):
-    import pipeline.typeset as typeset
-    from pipeline import cache
-
-    states = []
-    real = typeset.typeset
-
-    def spy(*args, **kwargs):
-        states.append(cache.enabled())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(typeset, "typeset", spy)
-    code, found = verify(copy("zh"), capsys)
-    assert code == 0 and found == []
-    assert states == [False] and cache.enabled()
-
-
 def test_a_black_box_inside_the_existing_stream_is_caught_by_reproduction_only(copy, capsys):
     bag = copy("zh")
 
