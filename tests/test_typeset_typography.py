@@ -15,7 +15,7 @@ import pdfplumber
 import pytest
 
 from pipeline import source
-from pipeline.typeset import textcheck, typeset
+from pipeline.typeset import exacttext, textcheck, typeset
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "documents"
@@ -207,3 +207,11 @@ def test_sponsors_and_subsidiary_body_are_checked_for_font_coverage():
     with pytest.raises(UserError) as caught:
         coverage.check(dataclasses.replace(document, organs=(organ,)))
     assert any(p.pointer == "/organs/0/body" for p in caught.value.problems)
+
+
+def test_a_draft_with_a_sponsors_note_passes_the_exact_content_comparison():
+    """The sponsors line is one piece without its note (drawn at the foot, called "*")."""
+    folder = REFERENCE / "c2-l2"
+    document = source.load(folder)
+    found = list(exacttext.mismatches(document, exacttext.page_texts(_pdf(folder))))
+    assert not found, found
