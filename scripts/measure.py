@@ -268,10 +268,15 @@ def measure_first_page(page) -> dict[str, Element]:
         if g["top"] > zone and g["bottom"] - g["top"] > 1
     ]
     bar_chars = [c for c in chars if BARCODE_FONT.search(c["fontname"])]
+    # the caption is the text under the bars, not a long recycling text reaching left of x 300
+    drawn = _clusters(pieces + [Box(c["x0"], c["x1"], c["top"], c["bottom"]) for c in bar_chars], 6)
+    bars_end = drawn[0].x1 if drawn else 300
     caption = [
         c
         for c in chars
-        if c["top"] > job_top + 5 and not BARCODE_FONT.search(c["fontname"]) and c["x0"] < 300
+        if c["top"] > job_top + 5
+        and not BARCODE_FONT.search(c["fontname"])
+        and c["x1"] < min(300, bars_end + 3)
     ]
     others = [
         c
