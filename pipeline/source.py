@@ -522,6 +522,11 @@ def _semantic_problems(meta: dict[str, Any], where: str) -> list[Problem]:
         if code in seen:
             at(f"/organs/{i}/organ", f"organ {code} is listed twice")
         seen.add(code)
+        if "agenda_note" in organ and not organ.get("agenda_items"):
+            at(
+                f"/organs/{i}/agenda_note",
+                "an agenda note is called from the agenda line: the organ has no agenda_items",
+            )
         if masthead is None:
             continue
         session, year = organ.get("session"), organ.get("year")
@@ -786,6 +791,7 @@ def _build(meta: dict[str, Any], symbols, parts, files) -> Document:
                     for a in o.get("agenda_items", [])
                 ),
                 body=o.get("body"),
+                agenda_note=o.get("agenda_note"),
                 meeting_dates=(
                     (
                         date.fromisoformat(o["meeting_dates"]["from"]),
@@ -799,6 +805,7 @@ def _build(meta: dict[str, Any], symbols, parts, files) -> Document:
         ),
         title=meta["title"],
         subtitle=meta.get("subtitle"),
+        title_note=meta.get("title_note"),
         job_number=meta["job_number"],
         processing_dates=tuple(date.fromisoformat(d) for d in meta.get("processing_dates", [])),
         parts=parts,

@@ -108,6 +108,7 @@ class _Reader(HTMLParser):
         self._running = 0  # depth inside a running head
         self._body = 0  # depth inside a part's body
         self._note = 0  # span depth inside a footnote
+        self._outer: list[str] | None = None  # the block an asterisk note interrupts
         self._notes = 0
         self._ol: list[int] = []  # the list-item counter of each open <ol>
         self._block: list[str] = []
@@ -149,8 +150,11 @@ class _Reader(HTMLParser):
             self._body += 1
         elif "part-body" in classes:
             self._body = 1
+        if tag == "span" and not self._note and "star-note" in classes:
+            self._outer = self._block  # an asterisk note is a block of its own, drawn below
+            self._block = []
         if tag == "span" and (self._note or "footnote" in classes):
-            if not self._note:
+            if not self._note and "star-note" not in classes:  # "*" marks: no letter or digit
                 self._notes += 1
                 self._emit(str(self._notes) * 2)  # the call and the marker
                 if self._row is not None:
@@ -188,6 +192,9 @@ class _Reader(HTMLParser):
                 self.printed.rows.append(rows)
         if self._note:
             self._note -= tag == "span"
+            if not self._note and self._outer is not None:
+                self._flush()
+                self._block, self._outer = self._outer, None
         if self._body:
             self._body -= 1
         if self._running:

@@ -217,6 +217,12 @@ def source_text(document: Document) -> SourceText:
         for item in organ.agenda_items:
             if item.title:
                 anywhere.append((f"agenda item {item.item} title", item.title))
+        if organ.agenda_note and organ.agenda_items:
+            anywhere.append((f"{organ.organ} agenda note", organ.agenda_note))
+    if document.sponsors is not None and document.sponsors.note:
+        anywhere.append(("sponsors note", document.sponsors.note))
+    if document.title_note:
+        anywhere.append(("title note", document.title_note))
     rtl = document.language in RIGHT_TO_LEFT
     calls = 0
     for part in document.parts:
