@@ -21,7 +21,7 @@ from typing import Any
 
 import jsonschema
 
-from pipeline import body, suggest
+from pipeline import body, placeholders, suggest
 from pipeline.errors import InvalidSource, Problem
 from pipeline.model import (
     JOB_PREFIX,
@@ -111,6 +111,7 @@ def _load(folder: Path) -> Document:
     shape = _shape_problems(meta, where)
     if shape:  # bound the schema's work (uniqueItems is quadratic) before running it
         raise InvalidSource(shape)
+    written, meta = meta, placeholders.stand_in(meta)  # a draft's typed placeholders
     symbols, problems = _parse_symbols(meta, where)
     schema_problems = _schema_problems(meta, where)
     said = {p.pointer for p in problems}  # the symbol grammar says it better than a pattern
@@ -127,6 +128,7 @@ def _load(folder: Path) -> Document:
     problems += part_problems
     if problems:
         raise InvalidSource(problems)
+    meta = placeholders.printed(written, meta)
     return _build(meta, symbols, parts, (SourceFile(METADATA_FILE, raw), *files))
 
 

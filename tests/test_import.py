@@ -306,6 +306,37 @@ def test_a_plain_word_file_reads_its_masthead_from_document_variables(capsys, tm
     assert "1. First point" in body and "2. Second point" in body
 
 
+def test_an_import_with_values_to_fill_validates_and_build_names_each(capsys, tmp_path):
+    """Every value the import could not read is a placeholder validate lists (exit 0, the
+    JSON pointer of each) and build refuses (exit 2, each named): typed fields too."""
+    document = new_document(())
+    document.add_paragraph("Just a paragraph.")
+    docx = save(document, tmp_path / "bare.docx", footnotes={})
+    code, _, err = _import(capsys, docx, tmp_path / "src")
+    assert code == 0, err
+    code = main(["validate", str(tmp_path / "src")])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    pointers = sorted(line.split(" at ")[1].split(":")[0] for line in err.splitlines())
+    assert pointers == sorted(
+        [
+            "/symbols/0",
+            "/original_languages/0",
+            "/distribution",
+            "/date",
+            "/organs/0/session",
+            "/title",
+            "/job_number",
+        ]
+    )
+    assert "7 placeholders left" in out
+    code = main(["build", str(tmp_path / "src"), "-o", str(tmp_path / "bags")])
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert code == 2 and len(errors) == 7
+    assert all("fill it in before building" in e for e in errors)
+
+
 def _odd(path: Path, *, masthead: bool = False) -> Path:
     """Tracked changes, a field, a text box, hidden text and a comment in one paragraph."""
     document = new_document()
