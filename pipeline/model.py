@@ -152,6 +152,7 @@ class Document:
     remarks: str | None = None
     sponsors: Sponsors | None = None
     title_note: str | None = None  # the "*" footnote called after the title
+    subtitle_note: str | None = None  # the "*" footnote called after the subtitle
 
     @property
     def symbol(self) -> str:

@@ -550,6 +550,8 @@ def _semantic_problems(meta: dict[str, Any], where: str) -> list[Problem]:
             if first and last and first > last:
                 at(f"/organs/{i}/meeting_dates", "the meeting's first day is after its last")
     problems += _symbol_organ_problems(meta, where)
+    if "subtitle_note" in meta and "subtitle" not in meta:
+        at("/subtitle_note", "a subtitle note is called from the subtitle: there is no subtitle")
     if "sponsors" in meta and not any(
         _DRAFT.search(text) for text in meta["symbols"] if isinstance(text, str)
     ):
@@ -808,6 +810,7 @@ def _build(meta: dict[str, Any], symbols, parts, files) -> Document:
         title=meta["title"],
         subtitle=meta.get("subtitle"),
         title_note=meta.get("title_note"),
+        subtitle_note=meta.get("subtitle_note"),
         job_number=meta["job_number"],
         processing_dates=tuple(date.fromisoformat(d) for d in meta.get("processing_dates", [])),
         parts=parts,

@@ -587,15 +587,17 @@ def test_a_masthead_table_at_the_top_of_the_body_is_read_as_the_masthead(capsys,
 
 def _starred(path: Path, *, title_mark: str = "") -> Path:
     """A UN-shaped front matter whose agenda line calls "* A/80/50." (a custom mark, as the
-    UN's files do) and whose title calls a second note (``title_mark``: "" for a numbered
-    note, "**" for a custom mark)."""
-    document = new_document(("Session", "AgendaItemNormal", "TitleHCH", "SingleTxt"))
+    UN's files do), whose title calls a second note (``title_mark``: "" for a numbered
+    note, "**" for a custom mark) and whose subtitle a third."""
+    document = new_document(("Session", "AgendaItemNormal", "TitleHCH", "TitleH1", "SingleTxt"))
     un_masthead(document)
     document.add_paragraph("Eightieth session", style="Session")
     agenda = document.add_paragraph("Item 69 of the preliminary list", style="AgendaItemNormal")
     agenda.add_run(mark("star"))
     title = document.add_paragraph("A title", style="TitleHCH")
     title.add_run(mark("fn2"))
+    subtitle = document.add_paragraph("Report of the Secretary-General", style="TitleH1")
+    subtitle.add_run(mark("fn4"))
     body = document.add_paragraph("Body text.", style="SingleTxt")
     body.add_run(mark("fn3"))
     raw = {"star": '<w:r><w:footnoteReference w:customMarkFollows="1" w:id="1"/><w:t>*</w:t></w:r>'}
@@ -605,6 +607,7 @@ def _starred(path: Path, *, title_mark: str = "") -> Path:
             f"<w:t>{title_mark}</w:t></w:r>"
         )
     notes = {1: "* A/80/50.", 2: f"{title_mark} Submitted late.".strip(), 3: "A body note."}
+    notes[4] = "Not edited."
     return save(document, path, footnotes=notes, raw=raw)
 
 
@@ -619,6 +622,10 @@ def test_the_notes_of_the_agenda_line_and_the_title_are_carried(capsys, tmp_path
     assert organ["agenda_items"] == [{"item": "69"}]
     assert organ["agenda_note"] == "A/80/50."
     assert (meta["title"], meta["title_note"]) == ("A title", "Submitted late.")
+    assert (meta["subtitle"], meta["subtitle_note"]) == (
+        "Report of the Secretary-General",
+        "Not edited.",
+    )
     assert "left out" not in err
     body = (tmp_path / "src" / "body.md").read_text()
     assert re.fullmatch(r"Body text\.\[\^(\w+)\]\n\n\[\^\1\]: A body note\.\n", body), body
@@ -626,12 +633,13 @@ def test_the_notes_of_the_agenda_line_and_the_title_are_carried(capsys, tmp_path
     read = {i["what"]: i["text"] for i in items if i["kind"] == "read"}
     assert read["agenda_note"] == "A/80/50." and read["title_note"] == "Submitted late."
     numbered = [i for i in items if i["kind"] == "changed" and "numbered note" in i["detail"]]
-    assert len(numbered) == (0 if title_mark else 1)
+    assert len(numbered) == (1 if title_mark else 2)  # the subtitle's is numbered
     pdf = _build(capsys, tmp_path / "src", tmp_path / "bags")
     with pdfplumber.open(pdf) as document:
         lines = [line["text"] for line in document.pages[0].extract_text_lines()]
     assert "Agenda item 69*" in lines and "* A/80/50." in lines
-    assert "** Submitted late." in lines and "1 A body note." in lines
+    assert "** Submitted late." in lines and "*** Not edited." in lines
+    assert "1 A body note." in lines
 
 
 def test_a_note_on_the_session_line_is_reported_not_lost(capsys, tmp_path):

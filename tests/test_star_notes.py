@@ -114,6 +114,19 @@ def test_gate_finds_a_title_note_the_pdf_does_not_draw(tmp_path):
     assert "PDF-TEXT" in str(failed.value)
 
 
+def test_a_subtitle_note_takes_the_next_star_and_needs_a_subtitle(tmp_path):
+    folder = _copy(tmp_path, "hrc-en", title_note="Not edited.", subtitle_note="Late.")
+    with pdfplumber.open(io.BytesIO(_pdf(folder))) as doc:
+        lines = [line["text"] for line in doc.pages[0].extract_text_lines()]
+    assert "* Not edited." in lines and "** Late." in lines
+    meta = json.loads((folder / "document.json").read_text(encoding="utf-8"))
+    del meta["subtitle"]
+    (folder / "document.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(UserError) as error:
+        source.load(folder)
+    assert "/subtitle_note" in str(error.value) and "there is no subtitle" in str(error.value)
+
+
 def test_agenda_note_needs_an_agenda_line(tmp_path):
     folder = _copy(tmp_path, "hrc-en")
     meta = json.loads((folder / "document.json").read_text(encoding="utf-8"))

@@ -78,7 +78,7 @@ def front_matter(blocks: list[Block], report: Report) -> tuple[dict[str, str], l
 # Where a note called from the front matter goes: the title's or the agenda line's "*" note.
 _NOTE_FIELD = {
     "title": "title",
-    "subtitle": "title",
+    "subtitle": "subtitle",
     "agenda-item": "agenda",
     "agenda-title": "agenda",
 }
@@ -87,8 +87,8 @@ MAX_NOTE_CHARS = 2000  # the schema's text limit
 
 
 def front_notes(body: Body, front: list[Block], report: Report) -> dict[str, str]:
-    """The notes the title and the agenda line call ("Agenda item 69*" / "* A/80/150."), as
-    ``{"title": text, "agenda": text}``; they leave ``body.notes``, so no part calls them and
+    """The notes the title, the subtitle and the agenda line call ("Agenda item 69*" /
+    "* A/80/150."), as ``{"title": text, "subtitle": text, "agenda": text}``; they leave ``body.notes``, so no part calls them and
     none is reported left out. A note on the session line stays reported."""
     found: dict[str, list[str]] = {}
     for block in front:
@@ -107,18 +107,10 @@ def front_notes(body: Body, front: list[Block], report: Report) -> dict[str, str
                 continue  # left in body.notes: reported as not carried
             del body.notes[key]
             found.setdefault(target, []).append(text)
-            field_name = "title_note" if target == "title" else "agenda_note"
+            field_name = f"{target}_note"
             report.add(
                 "read", field_name, where, f"{text[:70]!r} (called from {block.where})", text
             )
-            if block.role.role == "subtitle":
-                report.add(
-                    "changed",
-                    field_name,
-                    where,
-                    "the note called after the subtitle is called after the title",
-                    text,
-                )
             if not ref.mark:
                 report.add(
                     "changed",
@@ -134,7 +126,7 @@ def front_notes(body: Body, front: list[Block], report: Report) -> dict[str, str
         if len(texts) > 1:
             report.add(
                 "changed",
-                "title_note" if target == "title" else "agenda_note",
+                f"{target}_note",
                 "word/footnotes.xml",
                 f"{len(texts)} notes on one line are printed as one note",
             )
@@ -455,10 +447,11 @@ def document_json(
                 f"{notes['agenda'][:70]!r}",
                 notes["agenda"],
             )
-    if "title" in notes and "title" in values:
-        # a mark typed in a run of its own stays in the title's text: the call prints it
-        title = str(values["title"]).rstrip("*").rstrip() or str(values["title"])
-        values = {**values, "title": title, "title_note": notes["title"]}
+    for key in ("title", "subtitle"):
+        if key in notes and key in values:
+            # a mark typed in a run of its own stays in the text: the call prints it
+            text = str(values[key]).rstrip("*").rstrip() or str(values[key])
+            values = {**values, key: text, f"{key}_note": notes[key]}
     meta: dict[str, object] = {}
     for key in (
         "symbols",
@@ -471,6 +464,7 @@ def document_json(
         "title",
         "subtitle",
         "title_note",
+        "subtitle_note",
         "job_number",
         "processing_dates",
     ):

@@ -117,6 +117,8 @@ def _printed_strings(doc: Document) -> Iterator[tuple[str, str]]:
         yield "/subtitle", doc.subtitle
     if doc.title_note:
         yield "/title_note", doc.title_note
+    if doc.subtitle_note:
+        yield "/subtitle_note", doc.subtitle_note
     if doc.sponsors:
         yield "/sponsors/names", doc.sponsors.names
         if doc.sponsors.note:

@@ -129,6 +129,7 @@ def context(
         "geometry": GEOMETRY[doc.duty_station],
         "title": typography.apply(doc.title, doc.language),
         "title_note": star_notes(doc).get("title"),
+        "subtitle_note": star_notes(doc).get("subtitle"),
         "subtitle": doc.subtitle and typography.apply(doc.subtitle, doc.language),
         "symbols": [s.text for s in doc.symbols],
         "symbol_parts": [s.masthead_split for s in doc.symbols],
@@ -207,8 +208,8 @@ def is_draft(doc: Document) -> bool:
 
 
 def star_notes(doc: Document) -> dict[str, StarNote]:
-    """The asterisk notes by where they are called ("agenda-0", "sponsors", "title"), marked
-    "*", "**"… in the order they are printed: agenda lines, sponsors line, title."""
+    """The asterisk notes by where they are called ("agenda-0", "sponsors", "title",
+    "subtitle"), marked "*", "**"… in the order they are printed."""
     notes = [
         (f"agenda-{i}", organ.agenda_note)
         for i, organ in enumerate(doc.organs)
@@ -218,6 +219,8 @@ def star_notes(doc: Document) -> dict[str, StarNote]:
         notes.append(("sponsors", doc.sponsors.note))
     if doc.title_note:
         notes.append(("title", doc.title_note))
+    if doc.subtitle_note and doc.subtitle:
+        notes.append(("subtitle", doc.subtitle_note))
     return {
         key: StarNote("*" * n, typography.apply(text, doc.language))
         for n, (key, text) in enumerate(notes, 1)

@@ -223,6 +223,8 @@ def source_text(document: Document) -> SourceText:
         anywhere.append(("sponsors note", document.sponsors.note))
     if document.title_note:
         anywhere.append(("title note", document.title_note))
+    if document.subtitle_note and document.subtitle:
+        anywhere.append(("subtitle note", document.subtitle_note))
     rtl = document.language in RIGHT_TO_LEFT
     calls = 0
     for part in document.parts:
