@@ -653,7 +653,7 @@ def test_a_note_on_the_session_line_is_reported_not_lost(capsys, tmp_path):
     code, _, err = _import(capsys, docx, tmp_path / "src")
     assert code == 0
     assert (
-        "footnote called from the title or masthead, or never called, left out: "
+        "footnote called from the masthead or the session line, or never called, left out: "
         "'A session note.'" in err
     )
 

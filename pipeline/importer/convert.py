@@ -217,7 +217,7 @@ class _Parts:
                     "not-carried",
                     key[0],
                     f"word/{key[0]}s.xml, {key[0]} {key[1]}",
-                    f"{key[0]} called from the title or masthead, or never called, left "
+                    f"{key[0]} called from the masthead or the session line, or never called, left "
                     f"out: {text[:70]!r}",
                     text,
                 )
