@@ -147,7 +147,7 @@ def metadata(
     language: str,
     *,
     organs: list[dict[str, Any]],
-    when: date,
+    when: date | None,
     duty_station: str = "new-york",
     distribution: str = "general",
     original_languages: tuple[str, ...] = (),
@@ -159,11 +159,13 @@ def metadata(
         "language": language,
         "original_languages": list(original_languages or (language,)),
         "distribution": distribution,
-        "date": when.isoformat(),
+        "date": when.isoformat() if when else placeholders.mark("date, YYYY-MM-DD"),
         "duty_station": duty_station,
         "organs": organs,
         "title": placeholders.mark("title"),
-        "job_number": placeholders.job_number(JOB_PREFIX[duty_station], when.year),
+        "job_number": placeholders.job_number(
+            JOB_PREFIX[duty_station], (when or date.today()).year
+        ),
         "parts": [{"kind": "main", "text": MAIN_PART}],
     }
 
@@ -230,7 +232,6 @@ def create(
             f"write it as {missing[0]}:{'75' if missing[0] in _SESSION_ORGANS else '2021'}"
         )
     chosen = _with_agenda(chosen, [parse_agenda_item(a) for a in agenda_items])
-    when = when or date.today()
     meta = metadata(
         symbols, language, organs=chosen, when=when, duty_station=duty_station,
         distribution=distribution, original_languages=original_languages,

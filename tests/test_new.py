@@ -56,6 +56,20 @@ def test_new_human_rights_council_symbol(capsys, tmp_path):
     assert code == 0 and meta["organs"] == [{"organ": "HRC", "session": 58}]
 
 
+def test_without_date_the_masthead_date_is_a_placeholder_to_fill(capsys, tmp_path):
+    """The date of issue is what only a person knows: no default from the clock, which a
+    backlog would archive silently."""
+    folder = tmp_path / "nodate"
+    code, out, _ = run(capsys, "new", "S/2025/7", "-l", "en", "-o", str(folder))
+    meta = json.loads((folder / "document.json").read_text())
+    assert code == 0 and meta["date"] == "[[TO FILL: date, YYYY-MM-DD]]"
+    assert f"{folder}/document.json at /date: placeholder" in out
+    code, _, err = run(capsys, "validate", str(folder))
+    assert code == 0 and "at /date: placeholder [[TO FILL: date, YYYY-MM-DD]]" in err
+    code, _, _ = run(capsys, "render", str(folder), "-o", str(tmp_path / "d.pdf"), "--pdfa", "2b")
+    assert code == 0
+
+
 def test_new_defaults_to_a_folder_named_after_the_bag(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, _, _ = run(capsys, "new", "S/2025/7", "-l", "zh", "--date", "2025-01-05")

@@ -32,7 +32,12 @@ from pipeline.errors import printable
     help="GA:SESSION, SC:YEAR, ECOSOC:YEAR or HRC:SESSION (repeatable; default: what the "
     "symbol says).",
 )
-@click.option("--date", "when", metavar="YYYY-MM-DD", help="Masthead date (default: today).")
+@click.option(
+    "--date",
+    "when",
+    metavar="YYYY-MM-DD",
+    help="Masthead date (the date of issue; without it, a placeholder to fill).",
+)
 @click.option(
     "--duty-station",
     type=click.Choice(["new-york", "geneva", "vienna"]),
@@ -80,8 +85,8 @@ def new_command(
     """Start a document: a source folder that validates and renders at once.
 
     SYMBOLS is one symbol, or several for a joint document (A/80/100 S/2025/100). What only a
-    person can write (title, body text, job number, a General Assembly agenda item) is left
-    as [[TO FILL: …]]: validate lists each one, build refuses the source until none is left.
+    person can write (title, body text, job number, the date unless --date gives it, a General
+    Assembly agenda item) is left as [[TO FILL: …]]: validate lists each one, build refuses the source until none is left.
     """
     from pipeline import scaffold
 
