@@ -97,6 +97,7 @@ class Organ:
     agenda_items: tuple[AgendaItem, ...] = ()
     body: str | None = None  # a subsidiary body (Geneva session block)
     meeting_dates: tuple[date, date] | None = None  # first and last day of the meeting
+    agenda_note: str | None = None  # the "*" footnote called after the agenda line
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,8 @@ class Document:
     processing_dates: tuple[date, ...] = ()
     remarks: str | None = None
     sponsors: Sponsors | None = None
+    title_note: str | None = None  # the "*" footnote called after the title
+    subtitle_note: str | None = None  # the "*" footnote called after the subtitle
 
     @property
     def symbol(self) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -94,6 +95,41 @@ def organs_of(symbols: tuple[Symbol, ...]) -> list[dict[str, Any]]:
     return list(organs.values())
 
 
+_AGENDA_ITEM = re.compile(r"^\s*([1-9][0-9]{0,2})\s*(?:\(([a-z]{1,2})\)|([a-z]{1,2}))?\s*$")
+
+
+def parse_agenda_item(text: str) -> dict[str, str]:
+    """``--agenda-item``: ``156``, ``156a`` or ``156 (a)`` as an agenda_items entry."""
+    match = _AGENDA_ITEM.match(text)
+    if match is None:
+        raise UserError(
+            f"--agenda-item {text!r}: expected an item number and an optional sub-item letter, "
+            "like 156, 156a or '156 (a)'"
+        )
+    item = {"item": match.group(1)}
+    if match.group(2) or match.group(3):
+        item["sub_item"] = match.group(2) or match.group(3)
+    return item
+
+
+def _with_agenda(organs: list[dict[str, Any]], items: list[dict[str, str]]) -> list[dict]:
+    """The agenda items go to the General Assembly (else the Human Rights Council); without
+    any, a General Assembly document gets one placeholder item, as nearly all carry one
+    (delete ``agenda_items`` if this one has none)."""
+    target = next((o for o in organs if o["organ"] == "GA"), None)
+    if items:
+        target = target or next((o for o in organs if o["organ"] == "HRC"), None)
+        if target is None:
+            raise UserError(
+                "--agenda-item: only a General Assembly or Human Rights Council document has an "
+                "agenda item; give the organ with --organ GA:SESSION"
+            )
+        target["agenda_items"] = items
+    elif target is not None:
+        target["agenda_items"] = [{"item": placeholders.mark("agenda item number")}]
+    return organs
+
+
 def _merge_organs(derived: list[dict[str, Any]], given: list[dict[str, Any]]) -> list[dict]:
     """``--organ`` values win over what the symbol says; a bare code takes the symbol's number."""
     by_code = {o["organ"]: o for o in derived}
@@ -111,7 +147,7 @@ def metadata(
     language: str,
     *,
     organs: list[dict[str, Any]],
-    when: date,
+    when: date | None,
     duty_station: str = "new-york",
     distribution: str = "general",
     original_languages: tuple[str, ...] = (),
@@ -123,11 +159,13 @@ def metadata(
         "language": language,
         "original_languages": list(original_languages or (language,)),
         "distribution": distribution,
-        "date": when.isoformat(),
+        "date": when.isoformat() if when else placeholders.mark("date, YYYY-MM-DD"),
         "duty_station": duty_station,
         "organs": organs,
         "title": placeholders.mark("title"),
-        "job_number": placeholders.job_number(JOB_PREFIX[duty_station], when.year),
+        "job_number": placeholders.job_number(
+            JOB_PREFIX[duty_station], (when or date.today()).year
+        ),
         "parts": [{"kind": "main", "text": MAIN_PART}],
     }
 
@@ -168,6 +206,7 @@ def create(
     duty_station: str = "new-york",
     distribution: str = "general",
     original_languages: tuple[str, ...] = (),
+    agenda_items: tuple[str, ...] = (),
 ) -> Draft:
     """Write a draft source folder; raise UserError (nothing written) when it cannot be one."""
     from pipeline import source
@@ -192,7 +231,7 @@ def create(
             f"{'session' if missing[0] in _SESSION_ORGANS else 'year'}; "
             f"write it as {missing[0]}:{'75' if missing[0] in _SESSION_ORGANS else '2021'}"
         )
-    when = when or date.today()
+    chosen = _with_agenda(chosen, [parse_agenda_item(a) for a in agenda_items])
     meta = metadata(
         symbols, language, organs=chosen, when=when, duty_station=duty_station,
         distribution=distribution, original_languages=original_languages,

@@ -21,7 +21,7 @@ from typing import Any
 
 import jsonschema
 
-from pipeline import body, suggest
+from pipeline import body, placeholders, suggest
 from pipeline.errors import InvalidSource, Problem
 from pipeline.model import (
     JOB_PREFIX,
@@ -111,6 +111,7 @@ def _load(folder: Path) -> Document:
     shape = _shape_problems(meta, where)
     if shape:  # bound the schema's work (uniqueItems is quadratic) before running it
         raise InvalidSource(shape)
+    written, meta = meta, placeholders.stand_in(meta)  # a draft's typed placeholders
     symbols, problems = _parse_symbols(meta, where)
     schema_problems = _schema_problems(meta, where)
     said = {p.pointer for p in problems}  # the symbol grammar says it better than a pattern
@@ -127,6 +128,7 @@ def _load(folder: Path) -> Document:
     problems += part_problems
     if problems:
         raise InvalidSource(problems)
+    meta = placeholders.printed(written, meta)
     return _build(meta, symbols, parts, (SourceFile(METADATA_FILE, raw), *files))
 
 
@@ -522,6 +524,11 @@ def _semantic_problems(meta: dict[str, Any], where: str) -> list[Problem]:
         if code in seen:
             at(f"/organs/{i}/organ", f"organ {code} is listed twice")
         seen.add(code)
+        if "agenda_note" in organ and not organ.get("agenda_items"):
+            at(
+                f"/organs/{i}/agenda_note",
+                "an agenda note is called from the agenda line: the organ has no agenda_items",
+            )
         if masthead is None:
             continue
         session, year = organ.get("session"), organ.get("year")
@@ -543,6 +550,8 @@ def _semantic_problems(meta: dict[str, Any], where: str) -> list[Problem]:
             if first and last and first > last:
                 at(f"/organs/{i}/meeting_dates", "the meeting's first day is after its last")
     problems += _symbol_organ_problems(meta, where)
+    if "subtitle_note" in meta and "subtitle" not in meta:
+        at("/subtitle_note", "a subtitle note is called from the subtitle: there is no subtitle")
     if "sponsors" in meta and not any(
         _DRAFT.search(text) for text in meta["symbols"] if isinstance(text, str)
     ):
@@ -786,6 +795,7 @@ def _build(meta: dict[str, Any], symbols, parts, files) -> Document:
                     for a in o.get("agenda_items", [])
                 ),
                 body=o.get("body"),
+                agenda_note=o.get("agenda_note"),
                 meeting_dates=(
                     (
                         date.fromisoformat(o["meeting_dates"]["from"]),
@@ -799,6 +809,8 @@ def _build(meta: dict[str, Any], symbols, parts, files) -> Document:
         ),
         title=meta["title"],
         subtitle=meta.get("subtitle"),
+        title_note=meta.get("title_note"),
+        subtitle_note=meta.get("subtitle_note"),
         job_number=meta["job_number"],
         processing_dates=tuple(date.fromisoformat(d) for d in meta.get("processing_dates", [])),
         parts=parts,

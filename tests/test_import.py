@@ -306,6 +306,37 @@ def test_a_plain_word_file_reads_its_masthead_from_document_variables(capsys, tm
     assert "1. First point" in body and "2. Second point" in body
 
 
+def test_an_import_with_values_to_fill_validates_and_build_names_each(capsys, tmp_path):
+    """Every value the import could not read is a placeholder validate lists (exit 0, the
+    JSON pointer of each) and build refuses (exit 2, each named): typed fields too."""
+    document = new_document(())
+    document.add_paragraph("Just a paragraph.")
+    docx = save(document, tmp_path / "bare.docx", footnotes={})
+    code, _, err = _import(capsys, docx, tmp_path / "src")
+    assert code == 0, err
+    code = main(["validate", str(tmp_path / "src")])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    pointers = sorted(line.split(" at ")[1].split(":")[0] for line in err.splitlines())
+    assert pointers == sorted(
+        [
+            "/symbols/0",
+            "/original_languages/0",
+            "/distribution",
+            "/date",
+            "/organs/0/session",
+            "/title",
+            "/job_number",
+        ]
+    )
+    assert "7 placeholders left" in out
+    code = main(["build", str(tmp_path / "src"), "-o", str(tmp_path / "bags")])
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert code == 2 and len(errors) == 7
+    assert all("fill it in before building" in e for e in errors)
+
+
 def _odd(path: Path, *, masthead: bool = False) -> Path:
     """Tracked changes, a field, a text box, hidden text and a comment in one paragraph."""
     document = new_document()
@@ -554,29 +585,77 @@ def test_a_masthead_table_at_the_top_of_the_body_is_read_as_the_masthead(capsys,
     assert (tmp_path / "src" / "body.md").read_text() == "Body text.\n"
 
 
-def test_a_footnote_on_the_agenda_line_is_reported_not_lost(capsys, tmp_path):
-    document = new_document(("Session", "AgendaItemNormal", "TitleHCH", "SingleTxt"))
+def _starred(path: Path, *, title_mark: str = "") -> Path:
+    """A UN-shaped front matter whose agenda line calls "* A/80/50." (a custom mark, as the
+    UN's files do), whose title calls a second note (``title_mark``: "" for a numbered
+    note, "**" for a custom mark) and whose subtitle a third."""
+    document = new_document(("Session", "AgendaItemNormal", "TitleHCH", "TitleH1", "SingleTxt"))
     un_masthead(document)
     document.add_paragraph("Eightieth session", style="Session")
     agenda = document.add_paragraph("Item 69 of the preliminary list", style="AgendaItemNormal")
     agenda.add_run(mark("star"))
+    title = document.add_paragraph("A title", style="TitleHCH")
+    title.add_run(mark("fn2"))
+    subtitle = document.add_paragraph("Report of the Secretary-General", style="TitleH1")
+    subtitle.add_run(mark("fn4"))
+    body = document.add_paragraph("Body text.", style="SingleTxt")
+    body.add_run(mark("fn3"))
+    raw = {"star": '<w:r><w:footnoteReference w:customMarkFollows="1" w:id="1"/><w:t>*</w:t></w:r>'}
+    if title_mark:
+        raw["fn2"] = (
+            '<w:r><w:footnoteReference w:customMarkFollows="1" w:id="2"/>'
+            f"<w:t>{title_mark}</w:t></w:r>"
+        )
+    notes = {1: "* A/80/50.", 2: f"{title_mark} Submitted late.".strip(), 3: "A body note."}
+    notes[4] = "Not edited."
+    return save(document, path, footnotes=notes, raw=raw)
+
+
+@pytest.mark.parametrize("title_mark", ["", "**"])
+def test_the_notes_of_the_agenda_line_and_the_title_are_carried(capsys, tmp_path, title_mark):
+    docx = _starred(tmp_path / "star.docx", title_mark=title_mark)
+    report = tmp_path / "report.json"
+    code, _, err = _import(capsys, docx, tmp_path / "src", "--report", str(report))
+    assert code == 0, err
+    meta = json.loads((tmp_path / "src" / "document.json").read_text())
+    (organ,) = meta["organs"]
+    assert organ["agenda_items"] == [{"item": "69"}]
+    assert organ["agenda_note"] == "A/80/50."
+    assert (meta["title"], meta["title_note"]) == ("A title", "Submitted late.")
+    assert (meta["subtitle"], meta["subtitle_note"]) == (
+        "Report of the Secretary-General",
+        "Not edited.",
+    )
+    assert "left out" not in err
+    body = (tmp_path / "src" / "body.md").read_text()
+    assert re.fullmatch(r"Body text\.\[\^(\w+)\]\n\n\[\^\1\]: A body note\.\n", body), body
+    items = json.loads(report.read_text())["items"]
+    read = {i["what"]: i["text"] for i in items if i["kind"] == "read"}
+    assert read["agenda_note"] == "A/80/50." and read["title_note"] == "Submitted late."
+    numbered = [i for i in items if i["kind"] == "changed" and "numbered note" in i["detail"]]
+    assert len(numbered) == (1 if title_mark else 2)  # the subtitle's is numbered
+    pdf = _build(capsys, tmp_path / "src", tmp_path / "bags")
+    with pdfplumber.open(pdf) as document:
+        lines = [line["text"] for line in document.pages[0].extract_text_lines()]
+    assert "Agenda item 69*" in lines and "* A/80/50." in lines
+    assert "** Submitted late." in lines and "*** Not edited." in lines
+    assert "1 A body note." in lines
+
+
+def test_a_note_on_the_session_line_is_reported_not_lost(capsys, tmp_path):
+    document = new_document(("Session", "TitleHCH", "SingleTxt"))
+    un_masthead(document)
+    session = document.add_paragraph("Eightieth session", style="Session")
+    session.add_run(mark("fn1"))
     document.add_paragraph("A title", style="TitleHCH")
     document.add_paragraph("Body text.", style="SingleTxt")
-    docx = save(
-        document,
-        tmp_path / "star.docx",
-        footnotes={1: "A/80/50."},
-        raw={
-            "star": '<w:r><w:footnoteReference w:customMarkFollows="1" w:id="1"/><w:t>*</w:t></w:r>'
-        },
-    )
+    docx = save(document, tmp_path / "session.docx", footnotes={1: "A session note."})
     code, _, err = _import(capsys, docx, tmp_path / "src")
     assert code == 0
     assert (
-        "footnote called from the title or masthead, or never called, left out: 'A/80/50.'" in err
+        "footnote called from the masthead or the session line, or never called, left out: "
+        "'A session note.'" in err
     )
-    meta = json.loads((tmp_path / "src" / "document.json").read_text())
-    assert meta["organs"][0]["agenda_items"] == [{"item": "69"}]
 
 
 def test_characters_a_source_may_not_hold_are_left_out_and_reported(capsys, tmp_path):

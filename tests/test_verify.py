@@ -268,6 +268,35 @@ def test_an_invalid_bagged_source_fails_meta_source_naming_the_file(bag):
     assert ("META-SOURCE", "data/objects/source/document.json") in codes
 
 
+def test_a_bagged_source_holding_a_placeholder_fails_meta_source(bag):
+    """A draft is never an issued document: a placeholder the loader accepts in a draft (a
+    typed field included) is a META-SOURCE finding in a bag."""
+    edit(
+        bag,
+        "data/objects/source/document.json",
+        '"distribution": "general"',
+        '"distribution": "[[TO FILL: distribution]]"',
+    )
+    reseal(bag)
+    found = [f for f in verify_target(bag, QUICK).findings if f.code == "META-SOURCE"]
+    assert [f.file for f in found] == ["data/objects/source/document.json"]
+    assert "at /distribution: placeholder [[TO FILL: distribution]]" in found[0].message
+
+
+def test_a_placeholder_in_an_unprinted_text_field_of_a_bag_fails_meta_source(bag):
+    edit(
+        bag,
+        "data/objects/source/document.json",
+        '"remarks": "Built',
+        '"remarks": "[[TO FILL]] Built',
+    )
+    reseal(bag)
+    found = verify_target(bag, QUICK).findings  # PREMIS disagrees too: the file was edited
+    assert [f.message for f in found if f.code == "META-SOURCE"] == [
+        "at /remarks: placeholder [[TO FILL]] is still here"
+    ]
+
+
 def test_bag_info_disagreeing_with_document_json_fails_meta_bag_info(bag):
     edit(
         bag,

@@ -64,11 +64,14 @@ def validate(sources: tuple[str, ...], as_json: bool) -> int:
                     click.echo(f"error: {problem}", err=True)
             continue
         to_fill = placeholders.find(document, str(folder))
+        symbol = document.symbol  # a stand-in when the symbol is still to fill: not shown
+        if any((w.pointer or "").startswith("/symbols") for w in to_fill):
+            symbol = placeholders.mark("symbol")
         results.append(
             {
                 "source": str(folder),
                 "valid": True,
-                "symbol": document.symbol,
+                "symbol": symbol,
                 "language": document.language,
                 "problems": [],
                 "warnings": [w.as_dict() for w in to_fill],
@@ -79,7 +82,7 @@ def validate(sources: tuple[str, ...], as_json: bool) -> int:
                 click.echo(f"warning: {warning}; build refuses it until it is filled", err=True)
             draft = f", a draft: {len(to_fill)} placeholder{'s' * (len(to_fill) != 1)} left"
             click.echo(
-                f"ok: {printable(str(folder))} ({document.symbol}, {document.language}, "
+                f"ok: {printable(str(folder))} ({symbol}, {document.language}, "
                 f"{len(document.parts)} part{'s' * (len(document.parts) != 1)}"
                 f"{draft if to_fill else ''})"
             )

@@ -32,7 +32,12 @@ from pipeline.errors import printable
     help="GA:SESSION, SC:YEAR, ECOSOC:YEAR or HRC:SESSION (repeatable; default: what the "
     "symbol says).",
 )
-@click.option("--date", "when", metavar="YYYY-MM-DD", help="Masthead date (default: today).")
+@click.option(
+    "--date",
+    "when",
+    metavar="YYYY-MM-DD",
+    help="Masthead date (the date of issue; without it, a placeholder to fill).",
+)
 @click.option(
     "--duty-station",
     type=click.Choice(["new-york", "geneva", "vienna"]),
@@ -53,6 +58,14 @@ from pipeline.errors import printable
     help="Original language(s) (repeatable; default: --language).",
 )
 @click.option(
+    "--agenda-item",
+    "agenda_items",
+    multiple=True,
+    metavar="ITEM",
+    help="Agenda item, like 156, 156a or '156 (a)' (repeatable; default for a General "
+    "Assembly document: a placeholder to fill).",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(path_type=Path),
@@ -66,13 +79,14 @@ def new_command(
     duty_station: str,
     distribution: str,
     original_languages: tuple[str, ...],
+    agenda_items: tuple[str, ...],
     output: Path | None,
 ) -> int:
     """Start a document: a source folder that validates and renders at once.
 
     SYMBOLS is one symbol, or several for a joint document (A/80/100 S/2025/100). What only a
-    person can write (title, body text, job number) is left as [[TO FILL: …]]: validate lists
-    each one, build refuses the source until none is left.
+    person can write (title, body text, job number, the date unless --date gives it, a General
+    Assembly agenda item) is left as [[TO FILL: …]]: validate lists each one, build refuses the source until none is left.
     """
     from pipeline import scaffold
 
@@ -85,6 +99,7 @@ def new_command(
         duty_station=duty_station,
         distribution=distribution,
         original_languages=tuple(o.strip().lower() for o in original_languages),
+        agenda_items=agenda_items,
     )
     folder = printable(str(draft.folder))
     click.echo(f"created {folder} ({scaffold.describe(draft.metadata)})")

@@ -41,9 +41,10 @@ def convert_docx(path: Path) -> tuple[dict[str, bytes], Report]:
     report = Report(path.name)
     body = Walker(package, report).body()
     front, blocks = convert.front_matter(body.blocks, report)
+    notes = convert.front_notes(body, body.blocks[: len(body.blocks) - len(blocks)], report)
     values = masthead.read(package, front, report)
     parts = convert.build_parts(body, blocks, report)
-    meta = convert.document_json(values, parts, report)
+    meta = convert.document_json(values, parts, report, notes)
     files = {"document.json": (json.dumps(meta, ensure_ascii=False, indent=2) + "\n").encode()}
     for part in parts:
         files[part.name] = convert.part_text(part).encode("utf-8")

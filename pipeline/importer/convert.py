@@ -75,6 +75,64 @@ def front_matter(blocks: list[Block], report: Report) -> tuple[dict[str, str], l
     return front, blocks[start:]
 
 
+# Where a note called from the front matter goes: the title's or the agenda line's "*" note.
+_NOTE_FIELD = {
+    "title": "title",
+    "subtitle": "subtitle",
+    "agenda-item": "agenda",
+    "agenda-title": "agenda",
+}
+_TYPED_MARK = re.compile(r"^[*†‡§]+\s*")
+MAX_NOTE_CHARS = 2000  # the schema's text limit
+
+
+def front_notes(body: Body, front: list[Block], report: Report) -> dict[str, str]:
+    """The notes the title, the subtitle and the agenda line call ("Agenda item 69*" /
+    "* A/80/150."), as ``{"title": text, "subtitle": text, "agenda": text}``; they leave ``body.notes``, so no part calls them and
+    none is reported left out. A note on the session line stays reported."""
+    found: dict[str, list[str]] = {}
+    for block in front:
+        if not isinstance(block, Paragraph) or block.role.role not in _NOTE_FIELD:
+            continue
+        target = _NOTE_FIELD[block.role.role]
+        for ref in (i for i in block.inlines if isinstance(i, NoteRef)):
+            key = (ref.kind, ref.note_id)
+            paragraphs = body.notes.get(key)
+            if paragraphs is None:
+                continue
+            text = " ".join(" ".join(p.plain().split()) for p in paragraphs).strip()
+            text = _TYPED_MARK.sub("", text)
+            where = f"word/{ref.kind}s.xml, {ref.kind} {ref.note_id}"
+            if not text or len(text) > MAX_NOTE_CHARS:
+                continue  # left in body.notes: reported as not carried
+            del body.notes[key]
+            found.setdefault(target, []).append(text)
+            field_name = f"{target}_note"
+            report.add(
+                "read", field_name, where, f"{text[:70]!r} (called from {block.where})", text
+            )
+            if not ref.mark:
+                report.add(
+                    "changed",
+                    field_name,
+                    where,
+                    'a numbered note on the title or agenda line is called with "*", as the UN '
+                    "calls these",
+                    text,
+                )
+    notes = {}
+    for target, texts in found.items():
+        notes[target] = " ".join(texts)[:MAX_NOTE_CHARS]
+        if len(texts) > 1:
+            report.add(
+                "changed",
+                f"{target}_note",
+                "word/footnotes.xml",
+                f"{len(texts)} notes on one line are printed as one note",
+            )
+    return notes
+
+
 def _organ_name(text: str) -> str | None:
     norm = text.casefold()
     for code in LANGUAGES:
@@ -159,7 +217,7 @@ class _Parts:
                     "not-carried",
                     key[0],
                     f"word/{key[0]}s.xml, {key[0]} {key[1]}",
-                    f"{key[0]} called from the title or masthead, or never called, left "
+                    f"{key[0]} called from the masthead or the session line, or never called, left "
                     f"out: {text[:70]!r}",
                     text,
                 )
@@ -368,8 +426,32 @@ def _note_texts(body: Body, writer: Writer, report: Report) -> dict[tuple[str, s
     return texts
 
 
-def document_json(masthead: Masthead, parts: list[PartText], report: Report) -> dict:
+def document_json(
+    masthead: Masthead,
+    parts: list[PartText],
+    report: Report,
+    notes: dict[str, str] | None = None,
+) -> dict:
     values = masthead.values
+    notes = notes or {}
+    if "agenda" in notes:
+        organ = next((o for o in values.get("organs", []) if o.get("agenda_items")), None)
+        if organ is not None:
+            organ["agenda_note"] = notes["agenda"]
+        else:
+            report.add(
+                "not-carried",
+                "agenda_note",
+                "word/footnotes.xml",
+                f"no agenda item was read, so its note has no line to be called from: "
+                f"{notes['agenda'][:70]!r}",
+                notes["agenda"],
+            )
+    for key in ("title", "subtitle"):
+        if key in notes and key in values:
+            # a mark typed in a run of its own stays in the text: the call prints it
+            text = str(values[key]).rstrip("*").rstrip() or str(values[key])
+            values = {**values, key: text, f"{key}_note": notes[key]}
     meta: dict[str, object] = {}
     for key in (
         "symbols",
@@ -381,6 +463,8 @@ def document_json(masthead: Masthead, parts: list[PartText], report: Report) -> 
         "organs",
         "title",
         "subtitle",
+        "title_note",
+        "subtitle_note",
         "job_number",
         "processing_dates",
     ):

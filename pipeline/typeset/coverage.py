@@ -83,6 +83,10 @@ def _printed_strings(doc: Document) -> Iterator[tuple[str, str]]:
     yield "/title", doc.title
     if doc.subtitle:
         yield "/subtitle", doc.subtitle
+    if doc.title_note:
+        yield "/title_note", doc.title_note
+    if doc.subtitle_note:
+        yield "/subtitle_note", doc.subtitle_note
     if doc.sponsors:
         yield "/sponsors/names", doc.sponsors.names
         if doc.sponsors.note:
@@ -93,6 +97,8 @@ def _printed_strings(doc: Document) -> Iterator[tuple[str, str]]:
         for j, item in enumerate(organ.agenda_items):
             if item.title:
                 yield f"/organs/{i}/agenda_items/{j}/title", item.title
+        if organ.agenda_note:
+            yield f"/organs/{i}/agenda_note", organ.agenda_note
     for i, part in enumerate(doc.parts):
         for key in ("heading", "title"):
             if getattr(part, key):

@@ -108,6 +108,7 @@ class _Reader(HTMLParser):
         self._running = 0  # depth inside a running head
         self._body = 0  # depth inside a part's body
         self._note = 0  # span depth inside a footnote
+        self._outer: list[str] | None = None  # the block an asterisk note interrupts
         self._notes = 0
         self._ol: list[int] = []  # the list-item counter of each open <ol>
         self._block: list[str] = []
@@ -149,10 +150,11 @@ class _Reader(HTMLParser):
             self._body += 1
         elif "part-body" in classes:
             self._body = 1
+        if tag == "span" and not self._note and "star-note" in classes:
+            self._outer = self._block  # an asterisk note is a block of its own, drawn below
+            self._block = []
         if tag == "span" and (self._note or "footnote" in classes):
-            if not self._note and "sponsors-note" in classes:
-                pass  # called and marked "*"; the title resets the footnote counter after it
-            elif not self._note:
+            if not self._note and "star-note" not in classes:  # "*" marks: no letter or digit
                 self._notes += 1
                 self._emit(str(self._notes) * 2)  # the call and the marker
                 if self._row is not None:
@@ -190,6 +192,9 @@ class _Reader(HTMLParser):
                 self.printed.rows.append(rows)
         if self._note:
             self._note -= tag == "span"
+            if not self._note and self._outer is not None:
+                self._flush()
+                self._block, self._outer = self._outer, None
         if self._body:
             self._body -= 1
         if self._running:
@@ -213,7 +218,7 @@ class _Reader(HTMLParser):
             self._head.append(data)
         if self._row is not None and not self._note:
             self._row.append(data)
-        if not self._running and not self._note:  # a note is drawn at the foot, not in its line
+        if not self._running:
             self._block.append(data)
 
 

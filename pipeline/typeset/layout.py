@@ -55,10 +55,20 @@ def default_emblem() -> Path:
 
 
 @dataclass(frozen=True)
+class StarNote:
+    """A note of the masthead, sponsors line or title: the UN calls these with asterisks
+    ("*", then "**"…), apart from the body's numbered notes (docs/un-format-additions.md)."""
+
+    mark: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Line:
     text: str
     kind: str  # CSS class: organ, session, committee, agenda, agenda-title, hrc-body, ...
     keep: int = 0  # the last ``keep`` characters are set unbreakable (never alone on a line)
+    note: StarNote | None = None  # called after the line (the agenda line's "*")
 
     @property
     def head(self) -> str:
@@ -125,6 +135,8 @@ def context(
         "station": doc.duty_station,
         "geometry": GEOMETRY[doc.duty_station],
         "title": typography.apply(doc.title, doc.language),
+        "title_note": star_notes(doc).get("title"),
+        "subtitle_note": star_notes(doc).get("subtitle"),
         "subtitle": doc.subtitle and typography.apply(doc.subtitle, doc.language),
         "symbols": [s.text for s in doc.symbols],
         "symbol_parts": [s.masthead_split for s in doc.symbols],
@@ -202,11 +214,32 @@ def is_draft(doc: Document) -> bool:
     return any(_DRAFT.search(s.text) for s in doc.symbols)
 
 
+def star_notes(doc: Document) -> dict[str, StarNote]:
+    """The asterisk notes by where they are called ("agenda-0", "sponsors", "title",
+    "subtitle"), marked "*", "**"… in the order they are printed."""
+    notes = [
+        (f"agenda-{i}", organ.agenda_note)
+        for i, organ in enumerate(doc.organs)
+        if organ.agenda_note and organ.agenda_items
+    ]
+    if doc.sponsors is not None and doc.sponsors.note:
+        notes.append(("sponsors", doc.sponsors.note))
+    if doc.title_note:
+        notes.append(("title", doc.title_note))
+    if doc.subtitle_note and doc.subtitle:
+        notes.append(("subtitle", doc.subtitle_note))
+    return {
+        key: StarNote("*" * n, typography.apply(text, doc.language))
+        for n, (key, text) in enumerate(notes, 1)
+    }
+
+
 @dataclass(frozen=True)
 class SponsorsLine:
     before: str  # "Palau:" (the footnote call follows)
     after: str  # " draft resolution"
     note: str | None
+    mark: str = "*"
 
     @property
     def text(self) -> str:
@@ -219,11 +252,12 @@ def sponsors(doc: Document) -> SponsorsLine | None:
         return None
     lang = doc.language
     before, after = locale.get(lang).sponsors_line(doc.sponsors.names)
-    note = doc.sponsors.note
+    note = star_notes(doc).get("sponsors")
     return SponsorsLine(
         typography.apply(before, lang),
         typography.apply(after, lang),
-        note and typography.apply(note, lang),
+        note and note.text,
+        note.mark if note else "*",
     )
 
 
@@ -232,8 +266,9 @@ def session_columns(doc: Document) -> list[list[Line]]:
     loc = locale.get(doc.language)
     joint = len(doc.organs) > 1
     committee = committee_line(doc)
+    notes = star_notes(doc)
     columns = []
-    for organ in doc.organs:
+    for index, organ in enumerate(doc.organs):
         lines: list[Line] = []
         if organ.organ == "HRC":
             lines.append(Line(loc.organ_name("HRC"), "hrc-body"))
@@ -253,7 +288,8 @@ def session_columns(doc: Document) -> list[list[Line]]:
             lines.append(Line(loc.ecosoc_session_line(organ.year), "session"))
         if organ.agenda_items:
             items = [(a.item, a.sub_item) for a in organ.agenda_items]
-            lines.append(Line(loc.agenda_item_line(items, organ=organ.organ), "agenda"))
+            line = loc.agenda_item_line(items, organ=organ.organ)
+            lines.append(Line(line, "agenda", note=notes.get(f"agenda-{index}")))
             keep = CJK_KEEP if doc.language == "zh" else 0
             lines += [
                 Line(typography.apply(a.title, doc.language), "agenda-title", keep)

@@ -217,6 +217,14 @@ def source_text(document: Document) -> SourceText:
         for item in organ.agenda_items:
             if item.title:
                 anywhere.append((f"agenda item {item.item} title", item.title))
+        if organ.agenda_note and organ.agenda_items:
+            anywhere.append((f"{organ.organ} agenda note", organ.agenda_note))
+    if document.sponsors is not None and document.sponsors.note:
+        anywhere.append(("sponsors note", document.sponsors.note))
+    if document.title_note:
+        anywhere.append(("title note", document.title_note))
+    if document.subtitle_note and document.subtitle:
+        anywhere.append(("subtitle note", document.subtitle_note))
     rtl = document.language in RIGHT_TO_LEFT
     calls = 0
     for part in document.parts:

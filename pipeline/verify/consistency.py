@@ -24,7 +24,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from pipeline import source
+from pipeline import placeholders, source
 from pipeline.errors import Problem, UserError
 from pipeline.model import Document
 from pipeline.package import contents, descriptive, premis
@@ -97,13 +97,17 @@ def read_file(root: Path, relative: str, limit: int = MAX_READ_BYTES) -> bytes |
 
 
 def load_document(root: Path) -> tuple[Document | None, list[Finding]]:
-    """The document the bagged source describes, or the source problems, each naming its file."""
+    """The document the bagged source describes, or the source problems, each naming its file.
+    A source that still holds a placeholder (``[[TO FILL: …]]``, which the loader accepts in
+    a draft) is a draft, never an issued document: each placeholder is a finding."""
     if safe_file(root, f"{SOURCE_DIR}/document.json") is None:
         return None, [SOURCE(f"{SOURCE_DIR}/document.json", "missing or not a regular file")]
     try:
-        return source.load(root / SOURCE_DIR), []
+        document = source.load(root / SOURCE_DIR)
     except UserError as exc:
         return None, [_source_finding(problem) for problem in exc.problems]
+    left = placeholders.find(document)
+    return document, [_source_finding(p) for p in left]
 
 
 def _source_finding(problem: Problem) -> Finding:
