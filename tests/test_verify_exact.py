@@ -214,19 +214,73 @@ def test_reproduction_renders_with_the_cache_of_derived_facts_off(copy, capsys, 
     assert states == [False] and cache.enabled()
 
 
-def test_a_black_box_inside_the_existing_stream_is_caught_by_reproduction_only(copy, capsys):
+def _in_stream(change):
+    """A PDF edit that rewrites page 1's one content stream (the text left in place)."""
+
+    def rewrite(pdf: pikepdf.Pdf) -> None:
+        page = pdf.pages[0]
+        page.obj.Contents.write(change(page.obj.Contents.read_bytes()))
+
+    return rewrite
+
+
+BLACK_BOX = b"q 0 0 0 rg 72 300 300 60 re f Q"
+
+
+def _skip_reproduction(bag: Path) -> None:
+    """The forger's edit of the environment record, which turns reproduction into a warning."""
+    record = (bag / RECORD_PATH).read_text(encoding="utf-8")
+    (bag / RECORD_PATH).write_text(
+        record.replace('"py:weasyprint": "', '"py:weasyprint": "0.0-'), encoding="utf-8"
+    )
+    reseal(bag)
+
+
+def test_a_black_box_inside_the_existing_stream_fails_in_any_environment(copy, capsys):
+    bag = copy("zh")
+    rewrite_pdf(bag, _in_stream(lambda data: data + b"\n" + BLACK_BOX + b"\n"))
+    found = assert_caught(bag, capsys, "PDF-NOT-REPRODUCED", pdf_of(bag))
+    assert "PDF-TEXT-HIDDEN" in {f["code"] for f in found}
+    assert_caught(bag, capsys, "PDF-TEXT-HIDDEN", pdf_of(bag), "--no-reproduce")
+    _skip_reproduction(bag)  # the record edited so that reproduction is skipped
+    found = assert_caught(bag, capsys, "PDF-TEXT-HIDDEN", pdf_of(bag))
+    assert "PDF-REPRODUCE-SKIPPED" in {f["code"] for f in found}
+    assert any("under a painted area" in f["message"] for f in found), found
+
+
+@pytest.mark.parametrize(
+    ("label", "change", "says"),
+    [
+        ("a black box under the text", lambda d: BLACK_BOX + b"\n" + d, "painted area"),
+        (
+            "a thick black stroke along a line",
+            lambda d: d + b"\nq 0 0 0 RG 12 w 150 100 m 150 700 l S Q\n",
+            "painted area",
+        ),
+        ("a clip that cuts the page off", lambda d: b"q 0 0 10 10 re W n\n" + d + b"\nQ", "clip"),
+        ("text scaled to nothing", lambda d: b"0.002 0 0 0.002 0 0 cm\n" + d, "too small"),
+    ],
+    ids=lambda v: v if isinstance(v, str) and " " in v else "",
+)
+def test_text_hidden_inside_the_existing_stream_fails_without_reproduction(
+    copy, capsys, label, change, says
+):
+    bag = copy("zh")
+    rewrite_pdf(bag, _in_stream(change))
+    _skip_reproduction(bag)
+    found = assert_caught(bag, capsys, "PDF-TEXT-HIDDEN", pdf_of(bag))
+    assert any(says in f["message"] and "page 1" in f["message"] for f in found), found
+
+
+def test_a_crop_box_smaller_than_the_page_fails(copy, capsys):
     bag = copy("zh")
 
-    def black_box(pdf: pikepdf.Pdf) -> None:
-        page = pdf.pages[0]
-        data = page.obj.Contents.read_bytes() + b"\nq 0 0 0 rg 72 300 300 60 re f Q\n"
-        page.obj.Contents.write(data)
+    def crop(pdf: pikepdf.Pdf) -> None:
+        pdf.pages[0].obj.CropBox = pikepdf.Array([0, 400, 612, 792])
 
-    rewrite_pdf(bag, black_box)
-    found = assert_caught(bag, capsys, "PDF-NOT-REPRODUCED", pdf_of(bag))
-    assert {f["code"] for f in found} == {"PDF-NOT-REPRODUCED"}
-    code, found = verify(bag, capsys, "--no-reproduce")
-    assert code == 0  # the documented limit: only reproduction or a signature catches it
+    rewrite_pdf(bag, crop)
+    found = assert_caught(bag, capsys, "PDF-TEXT-OFFPAGE", pdf_of(bag), "--no-reproduce")
+    assert any("CropBox" in f["message"] for f in found), found
 
 
 # -- forgeries of the PDF ------------------------------------------------------------------

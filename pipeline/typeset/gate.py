@@ -43,8 +43,11 @@ Checks, each with a stable code (``unfolio verify`` reports the same codes):
 ``PDF-LINKS``           the link annotations are exactly the source's links, on their text.
 ``PDF-DRAWING``         one content stream per page, only operators unfolio's pages use, no
                         images, nothing painted in white.
+``PDF-TEXT-HIDDEN``     every letter and digit drawn is visible: no path painted on it, no clip
+                        cutting it off, render mode 0, not scaled to nothing (:mod:`.visibility`);
+                        every page box equals the MediaBox (``PDF-TEXT-OFFPAGE``).
 
-The last four are the exact-content checks; ``exact=False`` leaves them out (bags written by
+The last five are the exact-content checks; ``exact=False`` leaves them out (bags written by
 unfolio 0.1.x are judged by the round trip alone). They read the first revision: what a
 signature revision adds is the signature checks' to judge.
 """
@@ -65,6 +68,7 @@ from pipeline.model import Document
 from pipeline.typeset import (
     drawing,
     exacttext,
+    visibility,
     is_tagged,
     postpass,
     structtext,
@@ -90,6 +94,7 @@ CODES = (
     "PDF-REVISIONS",
     "PDF-LINKS",
     "PDF-DRAWING",
+    "PDF-TEXT-HIDDEN",
     "PDF-SIGNATURE-FORM",
     *tagcheck.CODES,
 )
@@ -609,6 +614,7 @@ def _exact(
     findings += _guarded("PDF-TEXT-EXACT", text)
     findings += _guarded("PDF-LINKS", lambda: found(drawing.check_links(first, document)))
     findings += _guarded("PDF-DRAWING", lambda: found(drawing.check_drawing(first)))
+    findings += _guarded("PDF-TEXT-HIDDEN", lambda: found(visibility.check_visible(first)))
     findings += _guarded("PDF-METADATA", lambda: _catalog_language(first, document))
     return findings
 

@@ -60,6 +60,10 @@ GATE_RULES: dict[str, Rule] = {
         ("PDF-LINKS", "the link annotations are the source's links, on their link text"),
         ("PDF-DRAWING", "one content stream per page, unfolio's operators, nothing white"),
         (
+            "PDF-TEXT-HIDDEN",
+            "every glyph drawn is visible: not painted over, clipped, invisible or tiny",
+        ),
+        (
             "PDF-SIGNATURE-FORM",
             "the only form is unfolio's signature field, as PDF/A and PDF/UA want it",
         ),
