@@ -68,12 +68,12 @@ from pipeline.model import Document
 from pipeline.typeset import (
     drawing,
     exacttext,
-    visibility,
     is_tagged,
     postpass,
     structtext,
     tagcheck,
     textcheck,
+    visibility,
 )
 from pipeline.typeset.postpass import NAMESPACES, RDF, Bag, Flavour, LangAlt, Seq, XmpValue
 

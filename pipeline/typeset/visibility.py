@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import ctypes
 import io
+import itertools
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -138,7 +139,7 @@ def _inside(subpaths: list[list[Point]], x: float, y: float, even_odd: bool) -> 
 def _near(subpaths: list[list[Point]], x: float, y: float, reach: float) -> bool:
     """Whether (x, y) lies within ``reach`` of the path's lines (a stroke of width 2·reach)."""
     for poly in subpaths:
-        for (x1, y1), (x2, y2) in zip(poly, poly[1:], strict=False):
+        for (x1, y1), (x2, y2) in itertools.pairwise(poly):
             dx, dy = x2 - x1, y2 - y1
             length = dx * dx + dy * dy
             t = 0.0 if not length else max(0.0, min(1.0, ((x - x1) * dx + (y - y1) * dy) / length))
@@ -224,12 +225,12 @@ def _page_glyph_problems(textpage, where: str) -> tuple[list[Glyph], list[Proble
             hidden[f"drawn in text render mode {mode} (unfolio fills its text: mode 0)"].append(
                 glyph
             )
-        elif any(_clipped_out(clips, x, y) for x, y in glyph.points()[:1]):
+        elif _clipped_out(clips, *glyph.points()[0]):  # its centre cut off
             hidden["outside the clip in force where it is drawn"].append(glyph)
     problems = [
         Problem(
             "PDF-TEXT-HIDDEN", f"{len(found)} letter(s) or digit(s) {why}: {_shown(found)}", where
-        )  # fmt: skip
+        )
         for why, found in hidden.items()
     ]
     return glyphs, problems
@@ -334,7 +335,9 @@ def _boxes(pdf: bytes) -> Iterator[Problem]:
                     values = [float(v) for v in box]
                 except (TypeError, ValueError):
                     values = []
-                if len(values) != 4 or any(abs(a - b) > 0.01 for a, b in zip(values, media)):
+                if len(values) != 4 or any(
+                    abs(a - b) > 0.01 for a, b in zip(values, media, strict=True)
+                ):
                     yield Problem(
                         "PDF-TEXT-OFFPAGE",
                         f"its {key[1:]} {values} is not its MediaBox {media}: what lies "
