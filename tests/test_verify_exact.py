@@ -811,3 +811,96 @@ def test_a_changed_catalog_language_fails_in_an_untagged_flavour(copy, capsys):
     rewrite_pdf(bag, relabel)
     found = assert_caught(bag, capsys, "PDF-METADATA", pdf_of(bag), "--no-reproduce")
     assert any("/Lang is 'fr', expected 'ru'" in f["message"] for f in found), found
+
+
+# -- what a reader shows that is not drawn: replacement text, alternative text, bookmarks --
+
+
+def test_glyphs_wrapped_in_actual_text_fail(copy, capsys):
+    """Marked content whose /ActualText reads the source while other glyphs are drawn."""
+    bag = copy("zh")
+
+    def wrap(data: bytes) -> bytes:
+        marked = b"/Span <</ActualText <FEFF0041>>> BDC BT"
+        return data.replace(b"BT", marked, 1).replace(b"ET", b"ET EMC", 1)
+
+    rewrite_pdf(bag, _in_stream(wrap))
+    _skip_reproduction(bag)
+    found = assert_caught(bag, capsys, "PDF-ACTUALTEXT", pdf_of(bag))
+    assert any("/ActualText" in f["message"] for f in found), found
+
+
+def test_actual_text_on_an_object_unfolio_never_marks_fails(copy, capsys):
+    bag = copy("zh")
+
+    def mark(pdf: pikepdf.Pdf) -> None:
+        pdf.Root.StructTreeRoot = pdf.make_indirect(
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.StructTreeRoot,
+                K=pdf.make_indirect(
+                    pikepdf.Dictionary(
+                        Type=pikepdf.Name.StructElem,
+                        S=pikepdf.Name.P,
+                        ActualText=pikepdf.String("the text the source prints"),
+                    )
+                ),
+            )
+        )
+
+    rewrite_pdf(bag, mark)
+    found = assert_caught(bag, capsys, "PDF-ACTUALTEXT", pdf_of(bag), "--no-reproduce")
+    assert any("the text the source prints" in f["message"] for f in found), found
+
+
+def test_a_bookmark_retitled_fails(copy, capsys):
+    bag = copy("zh")
+
+    def retitle(pdf: pikepdf.Pdf) -> None:
+        pdf.Root.Outlines.First.Title = pikepdf.String("Approved without a vote")
+
+    rewrite_pdf(bag, retitle)
+    _skip_reproduction(bag)
+    found = assert_caught(bag, capsys, "PDF-OUTLINE", pdf_of(bag))
+    assert any("Approved without a vote" in f["message"] for f in found), found
+
+
+def test_a_bookmark_added_or_made_a_link_to_an_outside_site_fails(copy, capsys):
+    bag = copy("zh")
+
+    def act(pdf: pikepdf.Pdf) -> None:
+        first = pdf.Root.Outlines.First
+        first.A = pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String("https://x.example"))
+
+    rewrite_pdf(bag, act)
+    found = assert_caught(bag, capsys, "PDF-OUTLINE", pdf_of(bag), "--no-reproduce")
+    assert any("/A" in f["message"] for f in found), found
+
+
+def test_a_link_whose_description_was_changed_fails(copy, capsys):
+    bag = copy("zh")
+
+    def describe(pdf: pikepdf.Pdf) -> None:
+        for page in pdf.pages:
+            for annot in page.obj.get("/Annots") or []:
+                annot.Contents = pikepdf.String("the official text")
+                return
+
+    rewrite_pdf(bag, describe)
+    found = assert_caught(bag, capsys, "PDF-LINKS", pdf_of(bag), "--no-reproduce")
+    assert any("the official text" in f["message"] for f in found), found
+
+
+def test_an_emblem_description_changed_fails_the_tagged_gate():
+    from pipeline.typeset import gate
+
+    document = source.load(FIXTURES / "ru-note")
+    pdf = render_pdf(document, FIXTURES / "ru-note", flavour="2a")
+    assert "PDF-ACTUALTEXT" not in {f.code for f in gate.check(pdf, document, "2a")}
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        figures = [o for o in opened.objects if isinstance(o, pikepdf.Dictionary) and "/Alt" in o]
+        assert figures
+        figures[0].Alt = pikepdf.String("A seal of approval")
+        out = io.BytesIO()
+        opened.save(out)
+    found = [f for f in gate.check(out.getvalue(), document, "2a") if f.code == "PDF-ACTUALTEXT"]
+    assert found and "A seal of approval" in found[0].message

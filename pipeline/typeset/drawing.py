@@ -193,6 +193,14 @@ def _link(annot, number, where, wanted, drawn, reader, rtl) -> Iterator[Problem]
         yield Problem("PDF-LINKS", f"a link to {target[:80]!r}, which the source lacks", where)
         return
     drawn[target] += 1
+    contents = annot.get("/Contents")
+    if contents is not None and str(contents) != target:
+        yield Problem(
+            "PDF-LINKS",
+            f"the link to {target[:80]!r} describes itself as {str(contents)[:60]!r} (/Contents:"
+            " unfolio writes the target)",
+            where,
+        )
     try:
         left, bottom, right, top = sorted_rect(annot.get("/Rect"))
     except (TypeError, ValueError):

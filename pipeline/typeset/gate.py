@@ -46,8 +46,11 @@ Checks, each with a stable code (``unfolio verify`` reports the same codes):
 ``PDF-TEXT-HIDDEN``     every letter and digit drawn is visible: no path painted on it, no clip
                         cutting it off, render mode 0, not scaled to nothing (:mod:`.visibility`);
                         every page box equals the MediaBox (``PDF-TEXT-OFFPAGE``).
+``PDF-ACTUALTEXT``      replacement and alternative text is only what the template writes, and
+                        no content stream carries any (:mod:`.readtext`).
+``PDF-OUTLINE``         the bookmarks are the headings the template prints, in order.
 
-The last five are the exact-content checks; ``exact=False`` leaves them out (bags written by
+The last seven are the exact-content checks; ``exact=False`` leaves them out (bags written by
 unfolio 0.1.x are judged by the round trip alone). They read the first revision: what a
 signature revision adds is the signature checks' to judge.
 """
@@ -70,6 +73,7 @@ from pipeline.typeset import (
     exacttext,
     is_tagged,
     postpass,
+    readtext,
     structtext,
     tagcheck,
     textcheck,
@@ -95,6 +99,8 @@ CODES = (
     "PDF-LINKS",
     "PDF-DRAWING",
     "PDF-TEXT-HIDDEN",
+    "PDF-ACTUALTEXT",
+    "PDF-OUTLINE",
     "PDF-SIGNATURE-FORM",
     *tagcheck.CODES,
 )
@@ -615,6 +621,10 @@ def _exact(
     findings += _guarded("PDF-LINKS", lambda: found(drawing.check_links(first, document)))
     findings += _guarded("PDF-DRAWING", lambda: found(drawing.check_drawing(first)))
     findings += _guarded("PDF-TEXT-HIDDEN", lambda: found(visibility.check_visible(first)))
+    findings += _guarded(
+        "PDF-ACTUALTEXT",
+        lambda: found(readtext.check_read_text(first, document, styles=styles)),
+    )
     findings += _guarded("PDF-METADATA", lambda: _catalog_language(first, document))
     return findings
 

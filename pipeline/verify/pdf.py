@@ -63,6 +63,8 @@ GATE_RULES: dict[str, Rule] = {
             "PDF-TEXT-HIDDEN",
             "every glyph drawn is visible: not painted over, clipped, invisible or tiny",
         ),
+        ("PDF-ACTUALTEXT", "replacement and alternative text are only what the template writes"),
+        ("PDF-OUTLINE", "the bookmarks are the headings the source prints, in order"),
         (
             "PDF-SIGNATURE-FORM",
             "the only form is unfolio's signature field, as PDF/A and PDF/UA want it",
