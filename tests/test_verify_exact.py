@@ -83,20 +83,31 @@ def assert_caught(bag: Path, capsys, code: str, file: str, *options: str) -> lis
     return found
 
 
-def remake(bag: Path, pdf: bytes | None = None) -> None:
+def remake(bag: Path, pdf: bytes | None = None, *, new_key: bool = True) -> None:
     """Re-make every file but the source from the bag's (edited) source and ``pdf`` with
     unfolio's own writer — manifests, Payload-Oxum, PREMIS with its identifiers, bag-info,
-    metadata.csv, the environment record: the most careful forger, who leaves only the PDF
-    and the source to disagree."""
+    metadata.csv, the environment record, the build key (unless ``new_key`` is false): the
+    most careful forger, who leaves only the PDF and the source to disagree."""
     from datetime import UTC, datetime
 
-    from pipeline.package import contents
+    from pipeline.package import buildkey, contents, environment
+    from pipeline.resources import styles_dir
 
     document = source.load(bag / SRC)
     pdf = (bag / pdf_of(bag)).read_bytes() if pdf is None else pdf
     info = (bag / "bag-info.txt").read_text(encoding="utf-8")
     key = re.search(r"(?m)^UN-Build-Key: (.*)$", info).group(1)
     flavour = json.loads((bag / RECORD_PATH).read_text(encoding="utf-8"))["pdf"]["flavour"]
+    if new_key:
+        record = environment.record(flavour, Config())
+        key = buildkey.build_key(
+            document,
+            flavour=flavour,
+            config_values=Config().key_values(),
+            styles=[styles_dir()],
+            env=record["environment"],
+            source_date_epoch=record["source_date_epoch"],
+        )
     files = contents.bag_files(
         document,
         pdf,
@@ -148,10 +159,31 @@ def test_a_fresh_bag_is_reproduced_byte_for_byte_and_passes_every_exact_check(bu
     assert RECORD_PATH in (built["zh"] / "tagmanifest-sha256.txt").read_text()
 
 
+def rekey(bag: Path) -> None:
+    """Give the bag the build key its source and (edited) record make, as a build in that
+    environment would have written it: a genuine bag from another machine."""
+    from pipeline.package import buildkey
+    from pipeline.resources import styles_dir
+
+    raw = json.loads((bag / RECORD_PATH).read_text(encoding="utf-8"))
+    key = buildkey.build_key(
+        source.load(bag / SRC),
+        flavour=raw["pdf"]["flavour"],
+        config_values=Config().key_values(),
+        styles=[styles_dir()],
+        env=raw["environment"],
+        source_date_epoch=raw["source_date_epoch"],
+    )
+    info = (bag / "bag-info.txt").read_text(encoding="utf-8")
+    info = re.sub(r"(?m)^UN-Build-Key: .*$", f"UN-Build-Key: {key}", info)
+    (bag / "bag-info.txt").write_text(info, encoding="utf-8")
+    reseal(bag)
+
+
 def test_a_recorded_component_that_differs_skips_reproduction_with_a_warning(copy, capsys):
     bag = copy("zh")
     edit(bag, RECORD_PATH, '"py:weasyprint": "', '"py:weasyprint": "0.0-')
-    reseal(bag)
+    rekey(bag)  # built elsewhere: the key is that environment's
     code, found = verify(bag, capsys)
     assert code == 0
     assert [f["code"] for f in found] == ["PDF-REPRODUCE-SKIPPED"]
@@ -163,8 +195,46 @@ def test_an_emblem_not_at_hand_skips_reproduction_and_names_it(copy, capsys):
     edit(bag, RECORD_PATH, '"emblem": "sha256:', '"emblem": "sha256:00')
     reseal(bag)
     code, found = verify(bag, capsys)
-    assert code == 0 and [f["code"] for f in found] == ["PDF-REPRODUCE-SKIPPED"]
+    assert code == 0
+    assert [f["code"] for f in found] == ["PDF-REPRODUCE-SKIPPED", "META-BUILD-KEY-UNCHECKED"]
+    assert "emblem" in found[1]["message"] and found[1]["severity"] == "note"
     assert "emblem" in found[0]["message"] and "--config" in found[0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new"),
+    [
+        (RECORD_PATH, '"py:weasyprint": "', '"py:weasyprint": "0.0-'),
+        (RECORD_PATH, '"source_date_epoch": "', '"source_date_epoch": "1'),
+        (RECORD_PATH, '"flavour": "2u"', '"flavour": "2b"'),
+    ],
+    ids=["a component", "the epoch", "the flavour"],
+)
+def test_an_environment_record_edited_under_the_old_key_fails_meta_build_key(
+    copy, capsys, file, old, new
+):
+    """The forger's way to force PDF-REPRODUCE-SKIPPED now fails, on any machine: the key is
+    recomputed from the record, not from the running environment."""
+    bag = copy("zh")
+    edit(bag, file, old, new)
+    reseal(bag)
+    found = assert_caught(bag, capsys, "META-BUILD-KEY", "bag-info.txt")
+    assert any("UN-Build-Key" in f["message"] for f in found if f["code"] == "META-BUILD-KEY")
+
+
+def test_a_source_edited_under_the_old_key_fails_meta_build_key(copy, capsys):
+    bag = copy("ru")
+    edit(bag, f"{SRC}/document.json", '"title": "', '"title": "Revised: ')
+    remake(bag, new_key=False)
+    assert_caught(bag, capsys, "META-BUILD-KEY", "bag-info.txt", "--no-reproduce")
+
+
+def test_the_build_key_of_a_genuine_bag_from_elsewhere_recomputes(copy, capsys):
+    bag = copy("zh")
+    edit(bag, RECORD_PATH, '"py:lxml": "', '"py:lxml": "9.')
+    rekey(bag)
+    code, found = verify(bag, capsys)
+    assert code == 0 and "META-BUILD-KEY" not in {f["code"] for f in found}, found
 
 
 def test_a_missing_or_broken_environment_record_fails_meta_environment(copy, capsys):
@@ -674,7 +744,8 @@ def test_a_bag_built_with_an_overlay_and_emblem_reproduces_only_with_them_at_han
     (tmp_path / "out").mkdir()
     bag = build_bag(document, pdf, "2u", tmp_path / "out", config)
     code, found = verify(bag, capsys)
-    assert code == 0 and [f["code"] for f in found] == ["PDF-REPRODUCE-SKIPPED"], found
+    skipped = ["PDF-REPRODUCE-SKIPPED", "META-BUILD-KEY-UNCHECKED"]  # the key hashes the overlay
+    assert code == 0 and [f["code"] for f in found] == skipped, found
     assert "styles overlay" in found[0]["message"] and "emblem" in found[0]["message"]
     toml = tmp_path / "unfolio.toml"
     toml.write_text(f'styles = "{overlay}"\nemblem = "{emblem}"\n', encoding="utf-8")
@@ -683,7 +754,7 @@ def test_a_bag_built_with_an_overlay_and_emblem_reproduces_only_with_them_at_han
     # a different overlay at hand is named, not used
     (overlay / "css" / "unfolio.css").write_text(shipped, encoding="utf-8")
     code, found = verify(bag, capsys, "--config", str(toml))
-    assert code == 0 and [f["code"] for f in found] == ["PDF-REPRODUCE-SKIPPED"], found
+    assert code == 0 and [f["code"] for f in found] == skipped, found
     assert "not the one recorded" in found[0]["message"]
 
 
