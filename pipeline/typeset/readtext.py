@@ -200,12 +200,14 @@ def _outline(opened: pikepdf.Pdf, wanted: _Template, rtl: bool) -> Iterator[Prob
 
 
 def check_read_text(
-    pdf: bytes, document: Document, *, styles: Path | None = None
+    pdf: bytes, document: Document, *, styles: Path | None = None, outline: bool = True
 ) -> Iterator[Problem]:
-    """Every problem with replacement text, alternative text and bookmarks."""
+    """Every problem with replacement text, alternative text and bookmarks (``outline``
+    false leaves the bookmarks out: they are the headings of this release's template)."""
     wanted = template(document, styles)
     rtl = document.language in textcheck.RIGHT_TO_LEFT
     with pikepdf.open(io.BytesIO(pdf)) as opened:
         yield from _structure(opened, wanted)
         yield from _streams(opened)
-        yield from _outline(opened, wanted, rtl)
+        if outline:
+            yield from _outline(opened, wanted, rtl)

@@ -254,7 +254,7 @@ def _paths(page) -> Iterator[tuple[object, Matrix, int]]:
             yield obj, _multiply(_matrix(obj), chain[obj.level]), obj.level
 
 
-def _covered(page, glyphs: list[Glyph], where: str) -> Iterator[Problem]:
+def _covered(page, glyphs: list[Glyph], where: str, white_hides: bool) -> Iterator[Problem]:
     rows: dict[int, list[Glyph]] = defaultdict(list)
     for glyph in glyphs:
         rows[int((glyph.box[1] + glyph.box[3]) / 2 // ROW)].append(glyph)
@@ -268,9 +268,10 @@ def _covered(page, glyphs: list[Glyph], where: str) -> Iterator[Problem]:
             continue
         fills = mode.value != pdfium.FPDF_FILLMODE_NONE
         strokes = bool(stroke.value)
-        if fills and _colour(pdfium.FPDFPageObj_GetFillColor, obj)[0] >= NEAR_WHITE:
-            fills = False  # white paint: PDF-DRAWING reports it
-        if strokes and _colour(pdfium.FPDFPageObj_GetStrokeColor, obj)[0] >= NEAR_WHITE:
+        light = 2.0 if white_hides else NEAR_WHITE  # white paint: PDF-DRAWING reports it
+        if fills and _colour(pdfium.FPDFPageObj_GetFillColor, obj)[0] >= light:
+            fills = False
+        if strokes and _colour(pdfium.FPDFPageObj_GetStrokeColor, obj)[0] >= light:
             strokes = False
         if not (fills or strokes):
             continue
@@ -346,8 +347,10 @@ def _boxes(pdf: bytes) -> Iterator[Problem]:
                     )
 
 
-def check_visible(pdf: bytes) -> Iterator[Problem]:
-    """Every problem of hidden text and page boxes (see the module docstring)."""
+def check_visible(pdf: bytes, *, white_hides: bool = False) -> Iterator[Problem]:
+    """Every problem of hidden text and page boxes (see the module docstring). White paint
+    is left to ``PDF-DRAWING``, which refuses it, unless ``white_hides`` (for PDFs of unfolio
+    0.1, which drew the barcode on a white box): then white on a glyph hides it too."""
     yield from _boxes(pdf)
     document = pypdfium2.PdfDocument(pdf)
     try:
@@ -358,7 +361,7 @@ def check_visible(pdf: bytes) -> Iterator[Problem]:
                 where = f"page {number + 1}"
                 glyphs, problems = _page_glyph_problems(textpage.raw, where)
                 yield from problems
-                yield from _covered(page, glyphs, where)
+                yield from _covered(page, glyphs, where, white_hides)
             finally:
                 textpage.close()
                 page.close()
