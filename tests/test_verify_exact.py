@@ -29,7 +29,7 @@ from pipeline.package.environment import RECORD_PATH
 from pipeline.typeset import drawing, exacttext, render_pdf, textcheck
 
 from .conftest import EXAMPLE, REPO
-from .test_verify import EPOCH, edit, reseal
+from .test_verify import EPOCH, edit, rekey, reseal
 
 FIXTURES = REPO / "tests" / "fixtures" / "documents"
 ZH = "A_75_9001--S_2021_9001-ZH"
@@ -157,27 +157,6 @@ def test_a_fresh_bag_is_reproduced_byte_for_byte_and_passes_every_exact_check(bu
     assert record["inputs"]["styles_overlay"] is None
     assert record["environment"]["py:weasyprint"] and record["environment"]["unfolio-code"]
     assert RECORD_PATH in (built["zh"] / "tagmanifest-sha256.txt").read_text()
-
-
-def rekey(bag: Path) -> None:
-    """Give the bag the build key its source and (edited) record make, as a build in that
-    environment would have written it: a genuine bag from another machine."""
-    from pipeline.package import buildkey
-    from pipeline.resources import styles_dir
-
-    raw = json.loads((bag / RECORD_PATH).read_text(encoding="utf-8"))
-    key = buildkey.build_key(
-        source.load(bag / SRC),
-        flavour=raw["pdf"]["flavour"],
-        config_values=Config().key_values(),
-        styles=[styles_dir()],
-        env=raw["environment"],
-        source_date_epoch=raw["source_date_epoch"],
-    )
-    info = (bag / "bag-info.txt").read_text(encoding="utf-8")
-    info = re.sub(r"(?m)^UN-Build-Key: .*$", f"UN-Build-Key: {key}", info)
-    (bag / "bag-info.txt").write_text(info, encoding="utf-8")
-    reseal(bag)
 
 
 def test_a_recorded_component_that_differs_skips_reproduction_with_a_warning(copy, capsys):
