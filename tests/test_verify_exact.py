@@ -954,3 +954,38 @@ def test_an_emblem_description_changed_fails_the_tagged_gate():
         opened.save(out)
     found = [f for f in gate.check(out.getvalue(), document, "2a") if f.code == "PDF-ACTUALTEXT"]
     assert found and "A seal of approval" in found[0].message
+
+
+def test_a_link_given_an_appearance_that_paints_over_its_text_fails(copy, capsys):
+    """An annotation's appearance is painted over the page, beyond the page's own stream."""
+    bag = copy("zh")
+
+    def paint(pdf: pikepdf.Pdf) -> None:
+        box = pikepdf.Stream(pdf, b"0 0 0 rg 0 0 200 20 re f")
+        box.Type, box.Subtype, box.BBox = pikepdf.Name.XObject, pikepdf.Name.Form, [0, 0, 200, 20]
+        for page in pdf.pages:
+            for annot in page.obj.get("/Annots") or []:
+                annot.AP = pikepdf.Dictionary(N=box)
+                return
+
+    rewrite_pdf(bag, paint)
+    found = assert_caught(bag, capsys, "PDF-LINKS", pdf_of(bag), "--no-reproduce")
+    assert any("/AP" in f["message"] for f in found), found
+
+
+def test_a_type3_font_whose_glyphs_are_boxes_fails(copy, capsys):
+    bag = copy("zh")
+
+    def add_font(pdf: pikepdf.Pdf) -> None:
+        glyph = pikepdf.Stream(pdf, b"1000 0 0 0 1000 1000 d1 0 0 1000 1000 re f")
+        font = pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type3, FontBBox=[0, 0, 1000, 1000],
+            FontMatrix=[0.001, 0, 0, 0.001, 0, 0], CharProcs=pikepdf.Dictionary(box=glyph),
+            Encoding=pikepdf.Dictionary(Differences=[65, pikepdf.Name.box]),
+            FirstChar=65, LastChar=65, Widths=[1000],
+        )  # fmt: skip
+        pdf.pages[0].resources.Font.Box = pdf.make_indirect(font)
+
+    rewrite_pdf(bag, add_font)
+    found = assert_caught(bag, capsys, "PDF-DRAWING", pdf_of(bag), "--no-reproduce")
+    assert any("Type 3" in f["message"] for f in found), found

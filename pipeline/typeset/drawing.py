@@ -13,10 +13,11 @@ file alone (no environment needed):
   ``PDF-SIGNATURE-FORM`` judges) is a ``/Link`` with a URI action to a target the
   source links to; each source link is drawn at least once (a link broken over two lines is two
   rectangles) and at most once per word (or 20 characters) of its text; each rectangle lies on text that is part
-  of that link's text, and is no taller than a few lines.
+  of that link's text, and is no taller than a few lines; it paints nothing (no appearance,
+  no border) and its ``/Contents``, what a screen reader announces, is its target.
 - **Painting** (``PDF-DRAWING``): each page has one content stream; every operator is one
   unfolio's pages use (text, paths, rules, the SVG furniture as Form XObjects); no inline or
-  raster images, shadings or PostScript; and nothing is painted in white or near-white — the
+  raster images, shadings, Type 3 fonts or PostScript; and nothing is painted in white or near-white — the
   only way to hide text behind a box on white paper. A black box over text inside the existing
   stream is beyond these checks: reproduction or a signature catches it.
 """
@@ -193,6 +194,17 @@ def _link(annot, number, where, wanted, drawn, reader, rtl) -> Iterator[Problem]
         yield Problem("PDF-LINKS", f"a link to {target[:80]!r}, which the source lacks", where)
         return
     drawn[target] += 1
+    extra = sorted(str(k) for k in annot if k not in _LINK_KEYS)
+    border = annot.get("/BS")
+    width = border.get("/W", 1) if isinstance(border, pikepdf.Dictionary) else 0
+    if extra or "/Border" in annot or float(width) != 0:
+        shown = ", ".join(extra) or f"a border {float(width):g} pt wide"
+        yield Problem(
+            "PDF-LINKS",
+            f"the link to {target[:80]!r} carries {shown}: unfolio's links draw nothing "
+            "(an appearance or border paints on the page)",
+            where,
+        )
     contents = annot.get("/Contents")
     if contents is not None and str(contents) != target:
         yield Problem(
@@ -230,6 +242,13 @@ def _link(annot, number, where, wanted, drawn, reader, rtl) -> Iterator[Problem]
             f"the link to {target[:80]!r} lies on {under.strip()[:60]!r}, not on its link text",
             where,
         )
+
+
+#: What unfolio's link annotations hold (WeasyPrint's, with /StructParent and /Contents when
+#: tagged): no /AP appearance, no /Border, /BS of width 0, so a link paints nothing.
+_LINK_KEYS = frozenset(
+    ("/Type", "/Subtype", "/Rect", "/A", "/BS", "/F", "/StructParent", "/Contents", "/P", "/NM")
+)
 
 
 def _signature_field(annot) -> bool:
@@ -457,6 +476,16 @@ def _resources(resources, where: str) -> Iterator[Problem]:
     for key in ("/Pattern", "/Shading"):
         if key in resources and len(resources[key]):
             yield Problem("PDF-DRAWING", f"{key[1:]} resources (unfolio draws none)", where)
+    fonts = resources.get("/Font")
+    if isinstance(fonts, pikepdf.Dictionary):
+        for name, font in fonts.items():
+            if isinstance(font, pikepdf.Dictionary) and font.get("/Subtype") == pikepdf.Name.Type3:
+                yield Problem(
+                    "PDF-DRAWING",
+                    f"Type 3 font {name}, whose glyphs are drawings (a box drawn as text; "
+                    "unfolio embeds none)",
+                    where,
+                )
     states = resources.get("/ExtGState")
     if not isinstance(states, pikepdf.Dictionary):
         return
