@@ -17,8 +17,8 @@ any environment, since it hashes the *recorded* environment, not the running one
   ``--config``;
 - the output format, which nothing in a bag records (a folder may be an unpacked zip): each
   of unfolio's formats is tried;
-- for a signed build, the certificate and chain fingerprints (read from the bag signature's
-  certificates) and the versions of the signing libraries, which the bag does not record:
+- for a signed build, the certificate and chain fingerprints (read from the certificates the
+  bag signature and the PDF signature carry) and the versions of the signing libraries, which the bag does not record:
   the running ones are used.
 
 So a source file or an environment record edited without a new key fails
@@ -92,25 +92,52 @@ def _inputs(
     return [], [], f"the emblem {digest} is not at hand (give --config)"
 
 
-def signing_variants(signature: bytes) -> list[tuple[tuple[str, str], ...]]:
-    """The signing values the key may have framed: each certificate of the bag signature as
-    the signer, the others (in their order) as its chain, with this machine's libraries."""
-    import hashlib
-
+def _certificates(cms_data: bytes) -> list[bytes]:
+    """The DER of each certificate a CMS SignedData carries (none when it cannot be read)."""
     from asn1crypto import cms
+
+    try:
+        signed = cms.ContentInfo.load(cms_data)["content"]
+        return [c.chosen.dump() for c in signed["certificates"] or []][:8]
+    except Exception:  # a broken signature: the SIG- checks report it
+        return []
+
+
+def _pdf_signatures(pdf: bytes) -> list[bytes]:
+    """The CMS of each signature dictionary in the PDF (its ``/Contents``)."""
+    import io
+
+    import pikepdf
+
+    found = []
+    try:
+        with pikepdf.open(io.BytesIO(pdf)) as opened:
+            for obj in opened.objects:
+                if isinstance(obj, pikepdf.Dictionary) and "/ByteRange" in obj:
+                    contents = obj.get("/Contents")
+                    if isinstance(contents, pikepdf.String):
+                        found.append(bytes(contents))
+    except Exception:  # unreadable: the PDF checks say so
+        return []
+    return found[:4]
+
+
+def signing_variants(signatures: Sequence[bytes]) -> list[tuple[tuple[str, str], ...]]:
+    """The signing values the key may have framed: for each signature (the bag's, the PDF's),
+    each certificate it carries as the signer and the others, in their order, as its chain,
+    with this machine's signing libraries."""
+    import hashlib
 
     from pipeline import sign
 
-    try:
-        signed = cms.ContentInfo.load(signature)["content"]
-        ders = [c.chosen.dump() for c in signed["certificates"] or []]
-    except Exception:  # a broken signature: the SIG- checks report it
-        return []
-    prints = ["sha256:" + hashlib.sha256(der).hexdigest() for der in ders[:8]]
-    return [
-        sign.key_values(fingerprint, tuple(prints[:index] + prints[index + 1 :]))
-        for index, fingerprint in enumerate(prints)
-    ]
+    variants = []
+    for data in signatures:
+        prints = ["sha256:" + hashlib.sha256(der).hexdigest() for der in _certificates(data)]
+        for index, fingerprint in enumerate(prints):
+            variant = sign.key_values(fingerprint, tuple(prints[:index] + prints[index + 1 :]))
+            if variant not in variants:
+                variants.append(variant)
+    return variants
 
 
 def check(
@@ -120,7 +147,7 @@ def check(
     config: Config | None,
     *,
     signature: bytes | None = None,
-    pdf_signed: bool = False,
+    pdf: bytes | None = None,
 ) -> list[Finding]:
     """The key finding, if the key can be recomputed and differs; a note if it cannot be."""
     key = _first(info, buildkey.KEY_ELEMENT)
@@ -130,11 +157,12 @@ def check(
     if recorded is None:
         return []  # META-ENVIRONMENT reports the record
     signings: list[tuple[tuple[str, str], ...]] = [()]
-    if signature is not None or pdf_signed:
-        signings = signing_variants(signature) if signature is not None else []
-        if not signings:
-            why = "the PDF is signed, and the bag signature that names the certificate is not"
-            return [UNCHECKED(BAG_INFO, f"UN-Build-Key not recomputed: {why} usable")]
+    in_pdf = _pdf_signatures(pdf) if pdf is not None and b"/ByteRange" in pdf else []
+    signed = signature is not None or bool(in_pdf)
+    if signed:
+        # the command line's key frames the signing; build_bag's own (a signed PDF and a
+        # tag-manifest signer handed to it) does not: both are tried
+        signings += signing_variants([*([signature] if signature is not None else []), *in_pdf])
     folders, emblems, why = _inputs(recorded.inputs, config or Config())
     if not emblems:
         return [UNCHECKED(BAG_INFO, f"UN-Build-Key not recomputed: {why}")]
@@ -162,7 +190,7 @@ def check(
         )
         if again == key:
             return []
-    if signings != [()]:
+    if signed:
         why = (
             "the build was signed, and its key covers the signing libraries' versions, which "
             "the bag does not record: this machine's give another key"

@@ -327,7 +327,7 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
             consistency.read_file(root, RECORD_PATH, reproduce.MAX_RECORD_BYTES),
             options.config,
             signature=_bag_signature(root),
-            pdf_signed=_pdf_signed(pdf_data),
+            pdf=pdf_data,
         )
     if options.premis_xsd is not None:
         report.checks.append("premis-xsd")
@@ -340,13 +340,6 @@ def _bag_signature(root: Path) -> bytes | None:
     if not signature.bag_signed(root):
         return None
     return consistency.read_file(root, signature.SIGNATURE_NAME, 1 << 20)
-
-
-def _pdf_signed(pdf: bytes | None) -> bool:
-    from pipeline.typeset import drawing
-
-    ends = drawing.revision_ends(pdf) if pdf else []
-    return len(ends) > 1 and drawing.signed_update(pdf, ends[0])  # type: ignore[arg-type]
 
 
 def _overlay(config: Config) -> Path | None:
