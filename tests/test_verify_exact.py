@@ -989,3 +989,17 @@ def test_a_type3_font_whose_glyphs_are_boxes_fails(copy, capsys):
     rewrite_pdf(bag, add_font)
     found = assert_caught(bag, capsys, "PDF-DRAWING", pdf_of(bag), "--no-reproduce")
     assert any("Type 3" in f["message"] for f in found), found
+
+
+def test_replacement_text_is_looked_for_in_content_streams_only():
+    """An embedded source file (3b/3u) may say anything: "UNDP … BDC … E/2022/1" is text."""
+    from pipeline.typeset import readtext
+
+    document = source.load(FIXTURES / "ru-note")
+    pdf = render_pdf(document, FIXTURES / "ru-note", flavour="2u")
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        spec = pikepdf.AttachedFileSpec(opened, b"UNDP BDC /E/2022/1 /Alt (x) /ActualText (y)")
+        opened.attachments["part.md"] = spec
+        out = io.BytesIO()
+        opened.save(out)
+    assert list(readtext.check_read_text(out.getvalue(), document)) == []

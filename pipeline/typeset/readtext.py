@@ -133,8 +133,16 @@ def _streams(opened: pikepdf.Pdf) -> Iterator[Problem]:
                         "(unfolio writes none)",
                         where,
                     )
+    pages = set()
+    for page in opened.pages:
+        contents = page.obj.get("/Contents")
+        streams = contents if isinstance(contents, pikepdf.Array) else [contents]
+        pages.update(s.objgen for s in streams if isinstance(s, pikepdf.Stream))
     for obj in opened.objects:
-        if not isinstance(obj, pikepdf.Stream):
+        # content streams only: a page's, a form's (an embedded source file may say anything)
+        if not isinstance(obj, pikepdf.Stream) or not (
+            obj.objgen in pages or obj.get("/Subtype") == pikepdf.Name.Form
+        ):
             continue
         try:
             data = obj.read_bytes()
@@ -143,8 +151,6 @@ def _streams(opened: pikepdf.Pdf) -> Iterator[Problem]:
         if b"#" in data:
             data = _ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), data)
         if (b"BDC" in data or b"DP" in data) and _MARKED.search(data):
-            if obj.get("/Type") == pikepdf.Name.Metadata or "/Length1" in obj:
-                continue  # the XMP packet and font programs are no content
             yield Problem(
                 "PDF-ACTUALTEXT",
                 f"content stream {obj.objgen[0]} marks content with /ActualText, /Alt or /E, "
