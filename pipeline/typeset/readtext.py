@@ -8,8 +8,9 @@ these checks compare them with what unfolio writes (from the file alone, any env
 
 - ``PDF-ACTUALTEXT``: no content stream marks anything with ``/ActualText``, ``/Alt`` or
   ``/E`` (unfolio writes none there); in the structure tree, every ``/ActualText`` is one the
-  template writes (``data-actual-text``: the masthead's stretched Arabic label), every
-  ``/Alt`` an ``alt`` the template writes (the emblem's description), and no ``/E``.
+  template writes (``data-actual-text``: the masthead's stretched Arabic label), no more
+  often than it writes it, every ``/Alt`` an ``alt`` the template writes (the emblem's
+  description), and no ``/E``.
 - ``PDF-OUTLINE``: the bookmarks, in order, are the headings the template prints (each
   ``h1``–``h6``, compared as the text checks compare: letters and digits), each pointing at
   a page of this file by ``/Dest`` and carrying no action.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections import Counter
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -45,7 +47,7 @@ class _Template(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.headings: list[str] = []
         self.alts: set[str] = set()
-        self.actual: set[str] = set()
+        self.actual: Counter[str] = Counter()
         self._open: list[str] | None = None
         self._depth = 0
 
@@ -54,7 +56,7 @@ class _Template(HTMLParser):
         if values.get("alt") is not None:
             self.alts.add(values["alt"] or "")
         if values.get("data-actual-text"):
-            self.actual.add(values["data-actual-text"] or "")
+            self.actual[values["data-actual-text"] or ""] += 1
         if tag in _HEADINGS and "bookmark-level: none" not in (values.get("style") or ""):
             if self._open is None:
                 self._open, self._depth = [], 0
@@ -87,11 +89,15 @@ def _text(value) -> str:
 
 
 def _structure(opened: pikepdf.Pdf, wanted: _Template) -> Iterator[Problem]:
+    left = Counter(wanted.actual)  # each label replaces one element's text, not more
     for obj in opened.objects:
         if not isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
             continue
         what = obj.get("/S") if isinstance(obj.get("/S"), pikepdf.Name) else obj.get("/Type")
-        if "/ActualText" in obj and _text(obj.ActualText) not in wanted.actual:
+        actual = _text(obj.ActualText) if "/ActualText" in obj else None
+        if actual is not None and left[actual] > 0:
+            left[actual] -= 1
+        elif actual is not None:
             yield Problem(
                 "PDF-ACTUALTEXT",
                 f"{what} object {obj.objgen[0]} reads as /ActualText "
