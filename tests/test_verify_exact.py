@@ -297,6 +297,30 @@ def test_a_black_box_inside_the_existing_stream_fails_in_any_environment(copy, c
     assert any("under a painted area" in f["message"] for f in found), found
 
 
+def test_a_grey_background_under_black_text_is_no_hidden_text():
+    """Paint under text hides it only in a colour the text cannot be told from: a styles
+    overlay may shade a table head grey; black under black text fails."""
+    from pipeline.typeset import visibility
+
+    document = source.load(FIXTURES / "ru-note")
+    pdf = render_pdf(document, FIXTURES / "ru-note", flavour="2u")
+
+    def under(colour: bytes) -> bytes:
+        with pikepdf.open(io.BytesIO(pdf)) as opened:
+            page = opened.pages[0].obj
+            page.Contents.write(
+                b"q " + colour + b" 72 300 300 60 re f Q\n" + page.Contents.read_bytes()
+            )
+            out = io.BytesIO()
+            opened.save(out)
+        return out.getvalue()
+
+    assert list(visibility.check_visible(pdf)) == []
+    assert list(visibility.check_visible(under(b"0.6 g"))) == []
+    (hidden,) = visibility.check_visible(under(b"0.1 g"))
+    assert hidden.code == "PDF-TEXT-HIDDEN" and hidden.where == "page 1"
+
+
 @pytest.mark.parametrize(
     ("label", "change", "says"),
     [

@@ -13,9 +13,10 @@ clipped, always filled (render mode 0), and never smaller than a few points. So,
 letter or digit drawn (``PDF-TEXT-HIDDEN``):
 
 - no filled path covers it (its centre, or two of four inner points of its box), nor a stroke
-  as wide as it — the path's own fill rule, transformation and clip taken into account.
-  Painting order is not considered: a black box under black text hides it as well as one
-  over it, and unfolio paints nothing under its text;
+  as wide as it — the path's own fill rule, transformation and clip taken into account —
+  if painted after it (over it), or before it (under it) in a colour within
+  :data:`MIN_CONTRAST` of the glyph's: black on black hides as well as a box on top, a grey
+  background a styles overlay may give a table head does not;
 - the clip in force when it is drawn contains it;
 - its text object's render mode is 0 (fill), and its box is at least :data:`MIN_GLYPH` points
   tall and :data:`MIN_GLYPH_WIDTH` wide (a glyph scaled to nothing by ``Tm`` or ``cm``).
@@ -44,6 +45,9 @@ MIN_GLYPH = 3.0
 every fixture) is 6.6 pt tall; a glyph under 3 pt is text meant not to be read."""
 MIN_GLYPH_WIDTH = 0.5
 """Points: the narrowest letter unfolio draws (an "i", measured likewise) is 2.2 pt wide."""
+MIN_CONTRAST = 0.3
+"""Luminance (0–1) a glyph must differ by from paint under it to be read: grey 0.5 under
+black text leaves it legible, black under black hides it. Paint over a glyph always hides."""
 ROW = 24.0  # points: glyphs are bucketed by rows this tall, so a path meets only its rows
 SHOWN = 3  # glyphs named per problem
 
@@ -56,6 +60,8 @@ IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 class Glyph:
     char: str
     box: tuple[float, float, float, float]  # left, bottom, right, top (page space)
+    order: int = 1 << 30  # when its text object is painted (page order); unknown: last
+    luminance: float = 0.0  # of its fill colour, 0 black … 1 white
 
     def points(self) -> list[Point]:
         """The centre, then four inner points of the box."""
@@ -169,15 +175,23 @@ def _clipped_out(clips: list[list[list[Point]]] | None, x: float, y: float) -> b
     return clips is not None and any(not _inside(path, x, y, False) for path in clips)
 
 
-def _colour(getter, obj) -> tuple[float, int]:
-    """(lightness 0–1, alpha 0–255) of a fill or stroke colour as pdfium reports it."""
+def _colour(getter, obj) -> tuple[float, float]:
+    """(lightness as PDF-DRAWING measures it, luminance), each 0–1, of a fill or stroke
+    colour as pdfium reports it (RGB, whatever the colour space)."""
     r, g, b, a = (ctypes.c_uint() for _ in range(4))
     if not getter(obj.raw, r, g, b, a):
-        return 0.0, 255
-    return min(r.value, g.value, b.value) / 255, a.value
+        return 0.0, 0.0
+    luminance = (0.299 * r.value + 0.587 * g.value + 0.114 * b.value) / 255
+    return min(r.value, g.value, b.value) / 255, luminance
 
 
-def _glyphs(textpage, count: int) -> Iterator[tuple[int, Glyph]]:
+def _address(handle) -> int:
+    return ctypes.cast(handle, ctypes.c_void_p).value or 0
+
+
+def _glyphs(
+    textpage, count: int, texts: dict[int, tuple[int, float]]
+) -> Iterator[tuple[int, Glyph]]:
     left, bottom, right, top = (ctypes.c_double() for _ in range(4))
     for index in range(count):
         code = pdfium.FPDFText_GetUnicode(textpage, index)
@@ -186,7 +200,10 @@ def _glyphs(textpage, count: int) -> Iterator[tuple[int, Glyph]]:
             continue
         if not pdfium.FPDFText_GetCharBox(textpage, index, left, right, bottom, top):
             continue
-        yield index, Glyph(char, (left.value, bottom.value, right.value, top.value))
+        box = (left.value, bottom.value, right.value, top.value)
+        order, luminance = texts.get(_address(pdfium.FPDFText_GetTextObject(textpage, index)),
+                                     (1 << 30, 0.0))  # fmt: skip
+        yield index, Glyph(char, box, order, luminance)
 
 
 def _loose(textpage, index: int) -> tuple[float, float]:
@@ -202,12 +219,14 @@ def _shown(glyphs: list[Glyph]) -> str:
     return f"{text!r} at ({left:.0f}, {bottom:.0f})"
 
 
-def _page_glyph_problems(textpage, where: str) -> tuple[list[Glyph], list[Problem]]:
+def _page_glyph_problems(
+    textpage, where: str, texts: dict[int, tuple[int, float]]
+) -> tuple[list[Glyph], list[Problem]]:
     """The page's letters and digits, and those drawn invisibly, tiny or clipped away."""
     glyphs: list[Glyph] = []
     hidden: dict[str, list[Glyph]] = defaultdict(list)
     modes: dict[int, tuple[int, object]] = {}
-    for index, glyph in _glyphs(textpage, pdfium.FPDFText_CountChars(textpage)):
+    for index, glyph in _glyphs(textpage, pdfium.FPDFText_CountChars(textpage), texts):
         glyphs.append(glyph)
         width, height = _loose(textpage, index)
         if height < MIN_GLYPH or width < MIN_GLYPH_WIDTH:
@@ -216,7 +235,7 @@ def _page_glyph_problems(textpage, where: str) -> tuple[list[Glyph], list[Proble
         textobj = pdfium.FPDFText_GetTextObject(textpage, index)
         if not textobj:
             continue
-        key = ctypes.cast(textobj, ctypes.c_void_p).value or 0
+        key = _address(textobj)
         if key not in modes:
             holder = _Raw(textobj)
             modes[key] = (pdfium.FPDFTextObj_GetTextRenderMode(textobj), _clip(holder))
@@ -243,18 +262,38 @@ class _Raw:
     raw: object
 
 
-def _paths(page) -> Iterator[tuple[object, Matrix, int]]:
-    """(path object, its matrix to page space, nesting level) in drawing order."""
+@dataclass
+class _Objects:
+    """A page's painting, in order: its paths (with their page-space matrices) and, for each
+    text object, when it is painted and the luminance of its fill."""
+
+    paths: list[tuple[object, Matrix, int, int]]  # object, matrix, nesting level, order
+    texts: dict[int, tuple[int, float]]
+
+
+def _objects(page) -> _Objects:
     chain: list[Matrix] = [IDENTITY]
-    for obj in page.get_objects(max_depth=8):
+    found = _Objects([], {})
+    for order, obj in enumerate(page.get_objects(max_depth=8)):
         del chain[obj.level + 1 :]
         if obj.type == pdfium.FPDF_PAGEOBJ_FORM:
             chain.append(_multiply(_matrix(obj), chain[obj.level]))
         elif obj.type == pdfium.FPDF_PAGEOBJ_PATH:
-            yield obj, _multiply(_matrix(obj), chain[obj.level]), obj.level
+            found.paths.append((obj, _multiply(_matrix(obj), chain[obj.level]), obj.level, order))
+        elif obj.type == pdfium.FPDF_PAGEOBJ_TEXT:
+            luminance = _colour(pdfium.FPDFPageObj_GetFillColor, obj)[1]
+            found.texts[_address(obj.raw)] = (order, luminance)
+    return found
 
 
-def _covered(page, glyphs: list[Glyph], where: str, white_hides: bool) -> Iterator[Problem]:
+def _hides(order: int, luminance: float, glyph: Glyph) -> bool:
+    """Paint over a glyph hides it; paint under it only in a colour it cannot be told from."""
+    return order > glyph.order or abs(luminance - glyph.luminance) < MIN_CONTRAST
+
+
+def _covered(
+    objects: _Objects, glyphs: list[Glyph], where: str, white_hides: bool
+) -> Iterator[Problem]:
     rows: dict[int, list[Glyph]] = defaultdict(list)
     for glyph in glyphs:
         rows[int((glyph.box[1] + glyph.box[3]) / 2 // ROW)].append(glyph)
@@ -263,15 +302,17 @@ def _covered(page, glyphs: list[Glyph], where: str, white_hides: bool) -> Iterat
     covered: list[Glyph] = []
     seen: set[int] = set()
     mode, stroke = ctypes.c_int(), ctypes.c_int()
-    for obj, matrix, level in _paths(page):
+    for obj, matrix, level, order in objects.paths:
         if not pdfium.FPDFPath_GetDrawMode(obj.raw, mode, stroke):
             continue
         fills = mode.value != pdfium.FPDF_FILLMODE_NONE
         strokes = bool(stroke.value)
         light = 2.0 if white_hides else NEAR_WHITE  # white paint: PDF-DRAWING reports it
-        if fills and _colour(pdfium.FPDFPageObj_GetFillColor, obj)[0] >= light:
+        fill_light, fill_luminance = _colour(pdfium.FPDFPageObj_GetFillColor, obj)
+        stroke_light, stroke_luminance = _colour(pdfium.FPDFPageObj_GetStrokeColor, obj)
+        if fills and fill_light >= light:
             fills = False
-        if strokes and _colour(pdfium.FPDFPageObj_GetStrokeColor, obj)[0] >= light:
+        if strokes and stroke_light >= light:
             strokes = False
         if not (fills or strokes):
             continue
@@ -303,8 +344,14 @@ def _covered(page, glyphs: list[Glyph], where: str, white_hides: bool) -> Iterat
                 for n, (x, y) in enumerate(glyph.points()):
                     if _clipped_out(clips, x, y):
                         continue
-                    if (fills and _inside(subpaths, x, y, even_odd)) or (
-                        strokes and _near(subpaths, x, y, reach)
+                    if (
+                        fills
+                        and _hides(order, fill_luminance, glyph)
+                        and _inside(subpaths, x, y, even_odd)
+                    ) or (
+                        strokes
+                        and _hides(order, stroke_luminance, glyph)
+                        and _near(subpaths, x, y, reach)
                     ):
                         hits += 2 if n == 0 else 1
                     if hits >= 2:
@@ -315,8 +362,8 @@ def _covered(page, glyphs: list[Glyph], where: str, white_hides: bool) -> Iterat
     if covered:
         yield Problem(
             "PDF-TEXT-HIDDEN",
-            f"{len(covered)} letter(s) or digit(s) lie under a painted area, which hides them "
-            f"(unfolio paints nothing on its text): {_shown(covered)}",
+            f"{len(covered)} letter(s) or digit(s) lie under a painted area (painted over them, "
+            f"or under them in their own colour), which hides them: {_shown(covered)}",
             where,
         )
 
@@ -359,9 +406,10 @@ def check_visible(pdf: bytes, *, white_hides: bool = False) -> Iterator[Problem]
             textpage = page.get_textpage()
             try:
                 where = f"page {number + 1}"
-                glyphs, problems = _page_glyph_problems(textpage.raw, where)
+                objects = _objects(page)
+                glyphs, problems = _page_glyph_problems(textpage.raw, where, objects.texts)
                 yield from problems
-                yield from _covered(page, glyphs, where, white_hides)
+                yield from _covered(objects, glyphs, where, white_hides)
             finally:
                 textpage.close()
                 page.close()
