@@ -191,7 +191,7 @@ def _address(handle) -> int:
 
 def _glyphs(
     textpage, count: int, texts: dict[int, tuple[int, float]]
-) -> Iterator[tuple[int, Glyph]]:
+) -> Iterator[tuple[int, Glyph, object, int]]:
     left, bottom, right, top = (ctypes.c_double() for _ in range(4))
     for index in range(count):
         code = pdfium.FPDFText_GetUnicode(textpage, index)
@@ -201,9 +201,10 @@ def _glyphs(
         if not pdfium.FPDFText_GetCharBox(textpage, index, left, right, bottom, top):
             continue
         box = (left.value, bottom.value, right.value, top.value)
-        order, luminance = texts.get(_address(pdfium.FPDFText_GetTextObject(textpage, index)),
-                                     (1 << 30, 0.0))  # fmt: skip
-        yield index, Glyph(char, box, order, luminance)
+        textobj = pdfium.FPDFText_GetTextObject(textpage, index)
+        address = _address(textobj) if textobj else 0
+        order, luminance = texts.get(address, (1 << 30, 0.0))
+        yield index, Glyph(char, box, order, luminance), textobj, address
 
 
 def _loose(textpage, index: int) -> tuple[float, float]:
@@ -226,16 +227,16 @@ def _page_glyph_problems(
     glyphs: list[Glyph] = []
     hidden: dict[str, list[Glyph]] = defaultdict(list)
     modes: dict[int, tuple[int, object]] = {}
-    for index, glyph in _glyphs(textpage, pdfium.FPDFText_CountChars(textpage), texts):
+    for index, glyph, textobj, key in _glyphs(
+        textpage, pdfium.FPDFText_CountChars(textpage), texts
+    ):
         glyphs.append(glyph)
         width, height = _loose(textpage, index)
         if height < MIN_GLYPH or width < MIN_GLYPH_WIDTH:
             hidden["drawn too small to be read (under 3 pt tall or 0.5 pt wide)"].append(glyph)
             continue
-        textobj = pdfium.FPDFText_GetTextObject(textpage, index)
         if not textobj:
             continue
-        key = _address(textobj)
         if key not in modes:
             holder = _Raw(textobj)
             modes[key] = (pdfium.FPDFTextObj_GetTextRenderMode(textobj), _clip(holder))
@@ -244,7 +245,7 @@ def _page_glyph_problems(
             hidden[f"drawn in text render mode {mode} (unfolio fills its text: mode 0)"].append(
                 glyph
             )
-        elif _clipped_out(clips, *glyph.points()[0]):  # its centre cut off
+        elif clips is not None and _clipped_out(clips, *glyph.points()[0]):  # centre cut off
             hidden["outside the clip in force where it is drawn"].append(glyph)
     problems = [
         Problem(
