@@ -566,6 +566,9 @@ def test_every_code_has_a_failing_fixture():
         "PDF-REVISIONS",
         "PDF-LINKS",
         "PDF-DRAWING",
+        "PDF-TEXT-HIDDEN",
+        "PDF-ACTUALTEXT",
+        "PDF-OUTLINE",
     }
     assert covered == set(gate.CODES)
 

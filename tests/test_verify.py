@@ -87,6 +87,32 @@ def reseal(bag: Path) -> None:
             (bag / f"tagmanifest-{algorithm}.txt").write_bytes(writer.manifest(tags, algorithm))
 
 
+def rekey(bag: Path, config_values: dict[str, str] | None = None) -> None:
+    """Give the bag the build key its source, (edited) environment record and options make,
+    as a build there would have written it: a genuine bag from another machine or config."""
+    import json
+
+    from pipeline import source
+    from pipeline.config import Config
+    from pipeline.package import buildkey
+    from pipeline.package.environment import RECORD_PATH
+    from pipeline.resources import styles_dir
+
+    raw = json.loads((bag / RECORD_PATH).read_text(encoding="utf-8"))
+    key = buildkey.build_key(
+        source.load(bag / "data" / "objects" / "source"),
+        flavour=raw["pdf"]["flavour"],
+        config_values={**Config().key_values(), **(config_values or {})},
+        styles=[styles_dir()],
+        env=raw["environment"],
+        source_date_epoch=raw["source_date_epoch"],
+    )
+    info = (bag / "bag-info.txt").read_text(encoding="utf-8")
+    info = re.sub(r"(?m)^UN-Build-Key: .*$", f"UN-Build-Key: {key}", info)
+    (bag / "bag-info.txt").write_text(info, encoding="utf-8")
+    reseal(bag)
+
+
 def edit(bag: Path, relative: str, old: str, new: str, count: int = 1) -> None:
     path = bag / relative
     text = path.read_text(encoding="utf-8")
@@ -167,7 +193,11 @@ def _info(bag: Path) -> list[tuple[str, str]]:
 def test_a_bag_claiming_another_profile_fails_meta_profile_identifier(bag):
     edit(bag, "bag-info.txt", "un-document-v2.json", "other-profile.json")
     reseal(bag)
-    assert findings(bag) == [("META-PROFILE-IDENTIFIER", "bag-info.txt")]
+    # the profile identifier is one of the options the build key covers, so it fails too
+    assert findings(bag) == [
+        ("META-PROFILE-IDENTIFIER", "bag-info.txt"),
+        ("META-BUILD-KEY", "bag-info.txt"),
+    ]
 
 
 def test_a_required_bag_info_element_missing_fails_meta_profile_element(bag):
@@ -557,7 +587,7 @@ def test_a_bad_premis_xsd_or_profile_is_a_usage_error(built, tmp_path, capsys):
 def test_bags_claiming_the_configured_profile_identifier_pass(bag, tmp_path, monkeypatch):
     uri = "https://records.example/profiles/un.json"
     edit(bag, "bag-info.txt", "https://unfolio.example/bagit-profiles/un-document-v2.json", uri)
-    reseal(bag)
+    rekey(bag, {"profile_identifier": uri})  # as a build with that configuration writes it
     assert main(["verify", "--no-second-opinions", str(bag)]) == 1  # not what the shipped says
     config = tmp_path / "unfolio.toml"
     config.write_text(f'profile_identifier = "{uri}"\n', encoding="utf-8")

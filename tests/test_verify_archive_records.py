@@ -144,3 +144,38 @@ def test_an_archive_not_named_after_its_bag_fails_bag_archive_bag_name(archives,
     path = copy(archives, fmt, tmp_path, name=f"renamed{suffix}")
     reseal(path)
     assert ("BAG-ARCHIVE-BAG-NAME", path.name) in findings(path)
+
+
+def test_a_zip_comment_fails_bag_archive_comment(archives, tmp_path):
+    """unfolio writes no comment; one is text beside the bag that unzip prints and no
+    manifest covers (the end record's length field is set, so no byte trails it)."""
+    path = copy(archives, "zip", tmp_path)
+    with zipfile.ZipFile(path, "a") as bundle:
+        bundle.comment = b"Approved by the General Assembly"
+    reseal(path)
+    found = verify_target(path, QUICK).findings
+    assert ("BAG-ARCHIVE-COMMENT", path.name) in [(f.code, f.file) for f in found]
+    assert "BAG-ARCHIVE-TRAILING" not in {f.code for f in found}
+    assert any("Approved by" in f.message for f in found)
+
+
+def test_a_member_comment_fails_bag_archive_comment(archives, tmp_path):
+    path = copy(archives, "zip", tmp_path)
+    data = bytearray(path.read_bytes())
+    directory = data.rfind(b"PK\x05\x06")
+    entries = struct.unpack("<H", data[directory + 10 : directory + 12])[0]
+    at = struct.unpack("<L", data[directory + 16 : directory + 20])[0]
+    comment = b"see the corrected version"
+    # the first central directory entry: set its comment length, insert the comment
+    name, extra, old = struct.unpack("<3H", data[at + 28 : at + 34])
+    assert entries and old == 0
+    data[at + 32 : at + 34] = struct.pack("<H", len(comment))
+    data[at + 46 + name + extra : at + 46 + name + extra] = comment
+    directory += len(comment)
+    size = struct.unpack("<L", data[directory + 12 : directory + 16])[0] + len(comment)
+    data[directory + 12 : directory + 16] = struct.pack("<L", size)
+    path.write_bytes(bytes(data))
+    with zipfile.ZipFile(path) as bundle:
+        assert any(info.comment == comment for info in bundle.infolist())
+    reseal(path)
+    assert ("BAG-ARCHIVE-COMMENT", path.name) in findings(path)

@@ -29,7 +29,7 @@ from pipeline.package.environment import RECORD_PATH
 from pipeline.typeset import drawing, exacttext, render_pdf, textcheck
 
 from .conftest import EXAMPLE, REPO
-from .test_verify import EPOCH, edit, reseal
+from .test_verify import EPOCH, edit, rekey, reseal
 
 FIXTURES = REPO / "tests" / "fixtures" / "documents"
 ZH = "A_75_9001--S_2021_9001-ZH"
@@ -83,20 +83,31 @@ def assert_caught(bag: Path, capsys, code: str, file: str, *options: str) -> lis
     return found
 
 
-def remake(bag: Path, pdf: bytes | None = None) -> None:
+def remake(bag: Path, pdf: bytes | None = None, *, new_key: bool = True) -> None:
     """Re-make every file but the source from the bag's (edited) source and ``pdf`` with
     unfolio's own writer — manifests, Payload-Oxum, PREMIS with its identifiers, bag-info,
-    metadata.csv, the environment record: the most careful forger, who leaves only the PDF
-    and the source to disagree."""
+    metadata.csv, the environment record, the build key (unless ``new_key`` is false): the
+    most careful forger, who leaves only the PDF and the source to disagree."""
     from datetime import UTC, datetime
 
-    from pipeline.package import contents
+    from pipeline.package import buildkey, contents, environment
+    from pipeline.resources import styles_dir
 
     document = source.load(bag / SRC)
     pdf = (bag / pdf_of(bag)).read_bytes() if pdf is None else pdf
     info = (bag / "bag-info.txt").read_text(encoding="utf-8")
     key = re.search(r"(?m)^UN-Build-Key: (.*)$", info).group(1)
     flavour = json.loads((bag / RECORD_PATH).read_text(encoding="utf-8"))["pdf"]["flavour"]
+    if new_key:
+        record = environment.record(flavour, Config())
+        key = buildkey.build_key(
+            document,
+            flavour=flavour,
+            config_values=Config().key_values(),
+            styles=[styles_dir()],
+            env=record["environment"],
+            source_date_epoch=record["source_date_epoch"],
+        )
     files = contents.bag_files(
         document,
         pdf,
@@ -151,7 +162,7 @@ def test_a_fresh_bag_is_reproduced_byte_for_byte_and_passes_every_exact_check(bu
 def test_a_recorded_component_that_differs_skips_reproduction_with_a_warning(copy, capsys):
     bag = copy("zh")
     edit(bag, RECORD_PATH, '"py:weasyprint": "', '"py:weasyprint": "0.0-')
-    reseal(bag)
+    rekey(bag)  # built elsewhere: the key is that environment's
     code, found = verify(bag, capsys)
     assert code == 0
     assert [f["code"] for f in found] == ["PDF-REPRODUCE-SKIPPED"]
@@ -163,8 +174,46 @@ def test_an_emblem_not_at_hand_skips_reproduction_and_names_it(copy, capsys):
     edit(bag, RECORD_PATH, '"emblem": "sha256:', '"emblem": "sha256:00')
     reseal(bag)
     code, found = verify(bag, capsys)
-    assert code == 0 and [f["code"] for f in found] == ["PDF-REPRODUCE-SKIPPED"]
+    assert code == 0
+    assert [f["code"] for f in found] == ["PDF-REPRODUCE-SKIPPED", "META-BUILD-KEY-UNCHECKED"]
+    assert "emblem" in found[1]["message"] and found[1]["severity"] == "note"
     assert "emblem" in found[0]["message"] and "--config" in found[0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new"),
+    [
+        (RECORD_PATH, '"py:weasyprint": "', '"py:weasyprint": "0.0-'),
+        (RECORD_PATH, '"source_date_epoch": "', '"source_date_epoch": "1'),
+        (RECORD_PATH, '"flavour": "2u"', '"flavour": "2b"'),
+    ],
+    ids=["a component", "the epoch", "the flavour"],
+)
+def test_an_environment_record_edited_under_the_old_key_fails_meta_build_key(
+    copy, capsys, file, old, new
+):
+    """The forger's way to force PDF-REPRODUCE-SKIPPED now fails, on any machine: the key is
+    recomputed from the record, not from the running environment."""
+    bag = copy("zh")
+    edit(bag, file, old, new)
+    reseal(bag)
+    found = assert_caught(bag, capsys, "META-BUILD-KEY", "bag-info.txt")
+    assert any("UN-Build-Key" in f["message"] for f in found if f["code"] == "META-BUILD-KEY")
+
+
+def test_a_source_edited_under_the_old_key_fails_meta_build_key(copy, capsys):
+    bag = copy("ru")
+    edit(bag, f"{SRC}/document.json", '"title": "', '"title": "Revised: ')
+    remake(bag, new_key=False)
+    assert_caught(bag, capsys, "META-BUILD-KEY", "bag-info.txt", "--no-reproduce")
+
+
+def test_the_build_key_of_a_genuine_bag_from_elsewhere_recomputes(copy, capsys):
+    bag = copy("zh")
+    edit(bag, RECORD_PATH, '"py:lxml": "', '"py:lxml": "9.')
+    rekey(bag)
+    code, found = verify(bag, capsys)
+    assert code == 0 and "META-BUILD-KEY" not in {f["code"] for f in found}, found
 
 
 def test_a_missing_or_broken_environment_record_fails_meta_environment(copy, capsys):
@@ -210,19 +259,97 @@ def test_reproduction_renders_from_the_steps_not_through_render_pdf(copy, capsys
     assert code == 0 and found == []
 
 
-def test_a_black_box_inside_the_existing_stream_is_caught_by_reproduction_only(copy, capsys):
+def _in_stream(change):
+    """A PDF edit that rewrites page 1's one content stream (the text left in place)."""
+
+    def rewrite(pdf: pikepdf.Pdf) -> None:
+        page = pdf.pages[0]
+        page.obj.Contents.write(change(page.obj.Contents.read_bytes()))
+
+    return rewrite
+
+
+BLACK_BOX = b"q 0 0 0 rg 72 300 300 60 re f Q"
+
+
+def _skip_reproduction(bag: Path) -> None:
+    """The forger's edit of the environment record, which turns reproduction into a warning."""
+    record = (bag / RECORD_PATH).read_text(encoding="utf-8")
+    (bag / RECORD_PATH).write_text(
+        record.replace('"py:weasyprint": "', '"py:weasyprint": "0.0-'), encoding="utf-8"
+    )
+    reseal(bag)
+
+
+def test_a_black_box_inside_the_existing_stream_fails_in_any_environment(copy, capsys):
+    bag = copy("zh")
+    rewrite_pdf(bag, _in_stream(lambda data: data + b"\n" + BLACK_BOX + b"\n"))
+    found = assert_caught(bag, capsys, "PDF-NOT-REPRODUCED", pdf_of(bag))
+    assert "PDF-TEXT-HIDDEN" in {f["code"] for f in found}
+    assert_caught(bag, capsys, "PDF-TEXT-HIDDEN", pdf_of(bag), "--no-reproduce")
+    _skip_reproduction(bag)  # the record edited so that reproduction is skipped
+    found = assert_caught(bag, capsys, "PDF-TEXT-HIDDEN", pdf_of(bag))
+    assert "PDF-REPRODUCE-SKIPPED" in {f["code"] for f in found}
+    assert any("under a painted area" in f["message"] for f in found), found
+
+
+def test_a_grey_background_under_black_text_is_no_hidden_text():
+    """Paint under text hides it only in a colour the text cannot be told from: a styles
+    overlay may shade a table head grey; black under black text fails."""
+    from pipeline.typeset import visibility
+
+    document = source.load(FIXTURES / "ru-note")
+    pdf = render_pdf(document, FIXTURES / "ru-note", flavour="2u")
+
+    def under(colour: bytes) -> bytes:
+        with pikepdf.open(io.BytesIO(pdf)) as opened:
+            page = opened.pages[0].obj
+            page.Contents.write(
+                b"q " + colour + b" 72 300 300 60 re f Q\n" + page.Contents.read_bytes()
+            )
+            out = io.BytesIO()
+            opened.save(out)
+        return out.getvalue()
+
+    assert list(visibility.check_visible(pdf)) == []
+    assert list(visibility.check_visible(under(b"0.6 g"))) == []
+    (hidden,) = visibility.check_visible(under(b"0.1 g"))
+    assert hidden.code == "PDF-TEXT-HIDDEN" and hidden.where == "page 1"
+
+
+@pytest.mark.parametrize(
+    ("label", "change", "says"),
+    [
+        ("a black box under the text", lambda d: BLACK_BOX + b"\n" + d, "painted area"),
+        (
+            "a thick black stroke along a line",
+            lambda d: d + b"\nq 0 0 0 RG 12 w 150 100 m 150 700 l S Q\n",
+            "painted area",
+        ),
+        ("a clip that cuts the page off", lambda d: b"q 0 0 10 10 re W n\n" + d + b"\nQ", "clip"),
+        ("text scaled to nothing", lambda d: b"0.002 0 0 0.002 0 0 cm\n" + d, "too small"),
+    ],
+    ids=lambda v: v if isinstance(v, str) and " " in v else "",
+)
+def test_text_hidden_inside_the_existing_stream_fails_without_reproduction(
+    copy, capsys, label, change, says
+):
+    bag = copy("zh")
+    rewrite_pdf(bag, _in_stream(change))
+    _skip_reproduction(bag)
+    found = assert_caught(bag, capsys, "PDF-TEXT-HIDDEN", pdf_of(bag))
+    assert any(says in f["message"] and "page 1" in f["message"] for f in found), found
+
+
+def test_a_crop_box_smaller_than_the_page_fails(copy, capsys):
     bag = copy("zh")
 
-    def black_box(pdf: pikepdf.Pdf) -> None:
-        page = pdf.pages[0]
-        data = page.obj.Contents.read_bytes() + b"\nq 0 0 0 rg 72 300 300 60 re f Q\n"
-        page.obj.Contents.write(data)
+    def crop(pdf: pikepdf.Pdf) -> None:
+        pdf.pages[0].obj.CropBox = pikepdf.Array([0, 400, 612, 792])
 
-    rewrite_pdf(bag, black_box)
-    found = assert_caught(bag, capsys, "PDF-NOT-REPRODUCED", pdf_of(bag))
-    assert {f["code"] for f in found} == {"PDF-NOT-REPRODUCED"}
-    code, found = verify(bag, capsys, "--no-reproduce")
-    assert code == 0  # the documented limit: only reproduction or a signature catches it
+    rewrite_pdf(bag, crop)
+    found = assert_caught(bag, capsys, "PDF-TEXT-OFFPAGE", pdf_of(bag), "--no-reproduce")
+    assert any("CropBox" in f["message"] for f in found), found
 
 
 # -- forgeries of the PDF ------------------------------------------------------------------
@@ -616,7 +743,8 @@ def test_a_bag_built_with_an_overlay_and_emblem_reproduces_only_with_them_at_han
     (tmp_path / "out").mkdir()
     bag = build_bag(document, pdf, "2u", tmp_path / "out", config)
     code, found = verify(bag, capsys)
-    assert code == 0 and [f["code"] for f in found] == ["PDF-REPRODUCE-SKIPPED"], found
+    skipped = ["PDF-REPRODUCE-SKIPPED", "META-BUILD-KEY-UNCHECKED"]  # the key hashes the overlay
+    assert code == 0 and [f["code"] for f in found] == skipped, found
     assert "styles overlay" in found[0]["message"] and "emblem" in found[0]["message"]
     toml = tmp_path / "unfolio.toml"
     toml.write_text(f'styles = "{overlay}"\nemblem = "{emblem}"\n', encoding="utf-8")
@@ -625,7 +753,7 @@ def test_a_bag_built_with_an_overlay_and_emblem_reproduces_only_with_them_at_han
     # a different overlay at hand is named, not used
     (overlay / "css" / "unfolio.css").write_text(shipped, encoding="utf-8")
     code, found = verify(bag, capsys, "--config", str(toml))
-    assert code == 0 and [f["code"] for f in found] == ["PDF-REPRODUCE-SKIPPED"], found
+    assert code == 0 and [f["code"] for f in found] == skipped, found
     assert "not the one recorded" in found[0]["message"]
 
 
@@ -753,3 +881,145 @@ def test_a_changed_catalog_language_fails_in_an_untagged_flavour(copy, capsys):
     rewrite_pdf(bag, relabel)
     found = assert_caught(bag, capsys, "PDF-METADATA", pdf_of(bag), "--no-reproduce")
     assert any("/Lang is 'fr', expected 'ru'" in f["message"] for f in found), found
+
+
+# -- what a reader shows that is not drawn: replacement text, alternative text, bookmarks --
+
+
+def test_glyphs_wrapped_in_actual_text_fail(copy, capsys):
+    """Marked content whose /ActualText reads the source while other glyphs are drawn."""
+    bag = copy("zh")
+
+    def wrap(data: bytes) -> bytes:
+        marked = b"/Span <</ActualText <FEFF0041>>> BDC BT"
+        return data.replace(b"BT", marked, 1).replace(b"ET", b"ET EMC", 1)
+
+    rewrite_pdf(bag, _in_stream(wrap))
+    _skip_reproduction(bag)
+    found = assert_caught(bag, capsys, "PDF-ACTUALTEXT", pdf_of(bag))
+    assert any("/ActualText" in f["message"] for f in found), found
+
+
+def test_actual_text_on_an_object_unfolio_never_marks_fails(copy, capsys):
+    bag = copy("zh")
+
+    def mark(pdf: pikepdf.Pdf) -> None:
+        pdf.Root.StructTreeRoot = pdf.make_indirect(
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.StructTreeRoot,
+                K=pdf.make_indirect(
+                    pikepdf.Dictionary(
+                        Type=pikepdf.Name.StructElem,
+                        S=pikepdf.Name.P,
+                        ActualText=pikepdf.String("the text the source prints"),
+                    )
+                ),
+            )
+        )
+
+    rewrite_pdf(bag, mark)
+    found = assert_caught(bag, capsys, "PDF-ACTUALTEXT", pdf_of(bag), "--no-reproduce")
+    assert any("the text the source prints" in f["message"] for f in found), found
+
+
+def test_a_bookmark_retitled_fails(copy, capsys):
+    bag = copy("zh")
+
+    def retitle(pdf: pikepdf.Pdf) -> None:
+        pdf.Root.Outlines.First.Title = pikepdf.String("Approved without a vote")
+
+    rewrite_pdf(bag, retitle)
+    _skip_reproduction(bag)
+    found = assert_caught(bag, capsys, "PDF-OUTLINE", pdf_of(bag))
+    assert any("Approved without a vote" in f["message"] for f in found), found
+
+
+def test_a_bookmark_added_or_made_a_link_to_an_outside_site_fails(copy, capsys):
+    bag = copy("zh")
+
+    def act(pdf: pikepdf.Pdf) -> None:
+        first = pdf.Root.Outlines.First
+        first.A = pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String("https://x.example"))
+
+    rewrite_pdf(bag, act)
+    found = assert_caught(bag, capsys, "PDF-OUTLINE", pdf_of(bag), "--no-reproduce")
+    assert any("/A" in f["message"] for f in found), found
+
+
+def test_a_link_whose_description_was_changed_fails(copy, capsys):
+    bag = copy("zh")
+
+    def describe(pdf: pikepdf.Pdf) -> None:
+        for page in pdf.pages:
+            for annot in page.obj.get("/Annots") or []:
+                annot.Contents = pikepdf.String("the official text")
+                return
+
+    rewrite_pdf(bag, describe)
+    found = assert_caught(bag, capsys, "PDF-LINKS", pdf_of(bag), "--no-reproduce")
+    assert any("the official text" in f["message"] for f in found), found
+
+
+def test_an_emblem_description_changed_fails_the_tagged_gate():
+    from pipeline.typeset import gate
+
+    document = source.load(FIXTURES / "ru-note")
+    pdf = render_pdf(document, FIXTURES / "ru-note", flavour="2a")
+    assert "PDF-ACTUALTEXT" not in {f.code for f in gate.check(pdf, document, "2a")}
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        figures = [o for o in opened.objects if isinstance(o, pikepdf.Dictionary) and "/Alt" in o]
+        assert figures
+        figures[0].Alt = pikepdf.String("A seal of approval")
+        out = io.BytesIO()
+        opened.save(out)
+    found = [f for f in gate.check(out.getvalue(), document, "2a") if f.code == "PDF-ACTUALTEXT"]
+    assert found and "A seal of approval" in found[0].message
+
+
+def test_a_link_given_an_appearance_that_paints_over_its_text_fails(copy, capsys):
+    """An annotation's appearance is painted over the page, beyond the page's own stream."""
+    bag = copy("zh")
+
+    def paint(pdf: pikepdf.Pdf) -> None:
+        box = pikepdf.Stream(pdf, b"0 0 0 rg 0 0 200 20 re f")
+        box.Type, box.Subtype, box.BBox = pikepdf.Name.XObject, pikepdf.Name.Form, [0, 0, 200, 20]
+        for page in pdf.pages:
+            for annot in page.obj.get("/Annots") or []:
+                annot.AP = pikepdf.Dictionary(N=box)
+                return
+
+    rewrite_pdf(bag, paint)
+    found = assert_caught(bag, capsys, "PDF-LINKS", pdf_of(bag), "--no-reproduce")
+    assert any("/AP" in f["message"] for f in found), found
+
+
+def test_a_type3_font_whose_glyphs_are_boxes_fails(copy, capsys):
+    bag = copy("zh")
+
+    def add_font(pdf: pikepdf.Pdf) -> None:
+        glyph = pikepdf.Stream(pdf, b"1000 0 0 0 1000 1000 d1 0 0 1000 1000 re f")
+        font = pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type3, FontBBox=[0, 0, 1000, 1000],
+            FontMatrix=[0.001, 0, 0, 0.001, 0, 0], CharProcs=pikepdf.Dictionary(box=glyph),
+            Encoding=pikepdf.Dictionary(Differences=[65, pikepdf.Name.box]),
+            FirstChar=65, LastChar=65, Widths=[1000],
+        )  # fmt: skip
+        pdf.pages[0].resources.Font.Box = pdf.make_indirect(font)
+
+    rewrite_pdf(bag, add_font)
+    found = assert_caught(bag, capsys, "PDF-DRAWING", pdf_of(bag), "--no-reproduce")
+    assert any("Type 3" in f["message"] for f in found), found
+
+
+def test_replacement_text_is_looked_for_in_content_streams_only():
+    """An embedded source file (3b/3u) may say anything: "UNDP … BDC … E/2022/1" is text."""
+    from pipeline.typeset import readtext
+
+    document = source.load(FIXTURES / "ru-note")
+    pdf = render_pdf(document, FIXTURES / "ru-note", flavour="2u")
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        spec = pikepdf.AttachedFileSpec(opened, b"UNDP BDC /E/2022/1 /Alt (x) /ActualText (y)")
+        opened.attachments["part.md"] = spec
+        out = io.BytesIO()
+        opened.save(out)
+    assert list(readtext.check_read_text(out.getvalue(), document)) == []

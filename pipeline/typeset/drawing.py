@@ -13,10 +13,11 @@ file alone (no environment needed):
   ``PDF-SIGNATURE-FORM`` judges) is a ``/Link`` with a URI action to a target the
   source links to; each source link is drawn at least once (a link broken over two lines is two
   rectangles) and at most once per word (or 20 characters) of its text; each rectangle lies on text that is part
-  of that link's text, and is no taller than a few lines.
+  of that link's text, and is no taller than a few lines; it paints nothing (no appearance,
+  no border) and its ``/Contents``, what a screen reader announces, is its target.
 - **Painting** (``PDF-DRAWING``): each page has one content stream; every operator is one
   unfolio's pages use (text, paths, rules, the SVG furniture as Form XObjects); no inline or
-  raster images, shadings or PostScript; and nothing is painted in white or near-white — the
+  raster images, shadings, Type 3 fonts or PostScript; and nothing is painted in white or near-white — the
   only way to hide text behind a box on white paper. A black box over text inside the existing
   stream is beyond these checks: reproduction or a signature catches it.
 """
@@ -193,6 +194,25 @@ def _link(annot, number, where, wanted, drawn, reader, rtl) -> Iterator[Problem]
         yield Problem("PDF-LINKS", f"a link to {target[:80]!r}, which the source lacks", where)
         return
     drawn[target] += 1
+    extra = sorted(str(k) for k in annot if k not in _LINK_KEYS)
+    border = annot.get("/BS")
+    width = border.get("/W", 1) if isinstance(border, pikepdf.Dictionary) else 0
+    if extra or "/Border" in annot or float(width) != 0:
+        shown = ", ".join(extra) or f"a border {float(width):g} pt wide"
+        yield Problem(
+            "PDF-LINKS",
+            f"the link to {target[:80]!r} carries {shown}: unfolio's links draw nothing "
+            "(an appearance or border paints on the page)",
+            where,
+        )
+    contents = annot.get("/Contents")
+    if contents is not None and str(contents) != target:
+        yield Problem(
+            "PDF-LINKS",
+            f"the link to {target[:80]!r} describes itself as {str(contents)[:60]!r} (/Contents:"
+            " unfolio writes the target)",
+            where,
+        )
     try:
         left, bottom, right, top = sorted_rect(annot.get("/Rect"))
     except (TypeError, ValueError):
@@ -222,6 +242,13 @@ def _link(annot, number, where, wanted, drawn, reader, rtl) -> Iterator[Problem]
             f"the link to {target[:80]!r} lies on {under.strip()[:60]!r}, not on its link text",
             where,
         )
+
+
+#: What unfolio's link annotations hold (WeasyPrint's, with /StructParent and /Contents when
+#: tagged): no /AP appearance, no /Border, /BS of width 0, so a link paints nothing.
+_LINK_KEYS = frozenset(
+    ("/Type", "/Subtype", "/Rect", "/A", "/BS", "/F", "/StructParent", "/Contents", "/P", "/NM")
+)
 
 
 def _signature_field(annot) -> bool:
@@ -325,6 +352,7 @@ _FILLS = frozenset({"f", "F", "f*", "B", "B*", "b", "b*"})
 _STROKES = frozenset({"S", "s", "B", "B*", "b", "b*"})
 _TEXT_SHOW = frozenset({"Tj", "TJ", "'", '"'})
 NEAR_WHITE = 0.9  # a grey this light is invisible on paper
+PAINTS_WHITE, STROKES_WHITE = "paints in white", "strokes in white"
 
 
 def _lightness(op: str, values: list[float]) -> float:
@@ -365,9 +393,9 @@ def _stream(owner, resources, where: str, seen: set, depth: int = 0) -> Iterator
             value = min(numbers) if len(numbers) == 3 else (numbers[0] if numbers else 0.0)
             fill, stroke = (value, stroke) if op.islower() else (fill, value)
         if (op in _FILLS or op in _TEXT_SHOW) and fill >= NEAR_WHITE:
-            yield Problem("PDF-DRAWING", f"paints in white ({op}), which would hide text", where)
+            yield Problem("PDF-DRAWING", f"{PAINTS_WHITE} ({op}), which would hide text", where)
         elif op in _STROKES and stroke >= NEAR_WHITE:
-            yield Problem("PDF-DRAWING", f"strokes in white ({op}), which would hide text", where)
+            yield Problem("PDF-DRAWING", f"{STROKES_WHITE} ({op}), which would hide text", where)
         elif op == "Do" and operands:
             yield from _xobject(resources, operands[0], where, seen, depth)
 
@@ -448,6 +476,16 @@ def _resources(resources, where: str) -> Iterator[Problem]:
     for key in ("/Pattern", "/Shading"):
         if key in resources and len(resources[key]):
             yield Problem("PDF-DRAWING", f"{key[1:]} resources (unfolio draws none)", where)
+    fonts = resources.get("/Font")
+    if isinstance(fonts, pikepdf.Dictionary):
+        for name, font in fonts.items():
+            if isinstance(font, pikepdf.Dictionary) and font.get("/Subtype") == pikepdf.Name.Type3:
+                yield Problem(
+                    "PDF-DRAWING",
+                    f"Type 3 font {name}, whose glyphs are drawings (a box drawn as text; "
+                    "unfolio embeds none)",
+                    where,
+                )
     states = resources.get("/ExtGState")
     if not isinstance(states, pikepdf.Dictionary):
         return
@@ -502,7 +540,16 @@ def _forms(resources, where: str, seen: set, depth: int) -> Iterator[Problem]:
         yield from _xobject(resources, pikepdf.Name(name), where, seen, depth)
 
 
-def check_drawing(pdf: bytes) -> Iterator[Problem]:
+def check_drawing(pdf: bytes, *, white_allowed: bool = False) -> Iterator[Problem]:
+    """Every painting problem. ``white_allowed`` accepts white paint (unfolio 0.1 drew the
+    barcode on a white box): :func:`pipeline.typeset.visibility.check_visible` with
+    ``white_hides`` then judges whether any of it lies on text."""
+    for problem in _check_drawing(pdf):
+        if not (white_allowed and problem.message.startswith((PAINTS_WHITE, STROKES_WHITE))):
+            yield problem
+
+
+def _check_drawing(pdf: bytes) -> Iterator[Problem]:
     with pikepdf.open(io.BytesIO(pdf)) as opened:
         seen: set = set()
         for number, page in enumerate(opened.pages, 1):

@@ -43,8 +43,14 @@ Checks, each with a stable code (``unfolio verify`` reports the same codes):
 ``PDF-LINKS``           the link annotations are exactly the source's links, on their text.
 ``PDF-DRAWING``         one content stream per page, only operators unfolio's pages use, no
                         images, nothing painted in white.
+``PDF-TEXT-HIDDEN``     every letter and digit drawn is visible: no path painted on it, no clip
+                        cutting it off, render mode 0, not scaled to nothing (:mod:`.visibility`);
+                        every page box equals the MediaBox (``PDF-TEXT-OFFPAGE``).
+``PDF-ACTUALTEXT``      replacement and alternative text is only what the template writes, and
+                        no content stream carries any (:mod:`.readtext`).
+``PDF-OUTLINE``         the bookmarks are the headings the template prints, in order.
 
-The last four are the exact-content checks; ``exact=False`` leaves them out (bags written by
+The last seven are the exact-content checks; ``exact=False`` leaves them out (bags written by
 unfolio 0.1.x are judged by the round trip alone). They read the first revision: what a
 signature revision adds is the signature checks' to judge.
 """
@@ -67,9 +73,11 @@ from pipeline.typeset import (
     exacttext,
     is_tagged,
     postpass,
+    readtext,
     structtext,
     tagcheck,
     textcheck,
+    visibility,
 )
 from pipeline.typeset.postpass import NAMESPACES, RDF, Bag, Flavour, LangAlt, Seq, XmpValue
 
@@ -90,6 +98,9 @@ CODES = (
     "PDF-REVISIONS",
     "PDF-LINKS",
     "PDF-DRAWING",
+    "PDF-TEXT-HIDDEN",
+    "PDF-ACTUALTEXT",
+    "PDF-OUTLINE",
     "PDF-SIGNATURE-FORM",
     *tagcheck.CODES,
 )
@@ -520,6 +531,7 @@ def check(
     exact: bool = True,
     signature_allowed: bool = False,
     styles: Path | None = None,
+    painting: bool = False,
 ) -> list[Finding]:
     """Every finding on a written PDF; an empty list means it may be shipped.
 
@@ -529,6 +541,9 @@ def check(
     it defaults to whether the flavour is tagged (``verify`` turns it off for bags written
     before unfolio tagged anything). ``exact`` adds the exact-content checks; ``signature_allowed`` accepts one incremental
     update carrying a signature; ``styles`` is the overlay whose template printed the PDF.
+    ``painting`` (without ``exact``: a PDF of unfolio 0.1) adds those exact-content checks
+    that hold for any release's layout: revisions, links, painting (white allowed where it
+    lies on no text), hidden text and replacement text — not the text, bookmarks or /Lang.
     """
     tagged = is_tagged(flavour) if tags is None else tags
     postpass.validator_flavour(flavour)  # refuses an unknown flavour
@@ -580,6 +595,8 @@ def check(
     ]
     if exact:
         findings += _exact(pdf, document, pages, signature_allowed, styles)
+    elif painting:
+        findings += _painting(pdf, document, signature_allowed, styles, legacy=True)
     return findings
 
 
@@ -595,21 +612,48 @@ def _exact(
     if first != pdf or not pages:
         pages = exacttext.page_texts(first)
 
-    def found(problems: Iterator[drawing.Problem]) -> Iterator[Finding]:
-        return (Finding(p.code, p.message, p.where) for p in problems)
-
     def text() -> Iterator[Finding]:
         for m in exacttext.mismatches(document, pages, styles=styles):
             yield Finding("PDF-TEXT-EXACT", m.message, f"source {m.file}" if m.file else "")
 
+    findings = _painting(pdf, document, signature_allowed, styles)
+    findings += _guarded("PDF-TEXT-EXACT", text)
+    findings += _guarded("PDF-METADATA", lambda: _catalog_language(first, document))
+    return findings
+
+
+def _found(problems: Iterator[drawing.Problem]) -> Iterator[Finding]:
+    return (Finding(p.code, p.message, p.where) for p in problems)
+
+
+def _painting(
+    pdf: bytes,
+    document: Document,
+    signature_allowed: bool,
+    styles: Path | None,
+    *,
+    legacy: bool = False,
+) -> list[Finding]:
+    """The structure and painting checks, on unfolio's own revision; ``legacy`` (a PDF of
+    unfolio 0.1) allows white paint where it lies on no text and leaves the bookmarks out."""
+    first = drawing.first_revision(pdf)
     findings = _guarded(
         "PDF-REVISIONS",
-        lambda: found(drawing.check_revisions(pdf, signature_allowed=signature_allowed)),
+        lambda: _found(drawing.check_revisions(pdf, signature_allowed=signature_allowed)),
     )
-    findings += _guarded("PDF-TEXT-EXACT", text)
-    findings += _guarded("PDF-LINKS", lambda: found(drawing.check_links(first, document)))
-    findings += _guarded("PDF-DRAWING", lambda: found(drawing.check_drawing(first)))
-    findings += _guarded("PDF-METADATA", lambda: _catalog_language(first, document))
+    findings += _guarded("PDF-LINKS", lambda: _found(drawing.check_links(first, document)))
+    findings += _guarded(
+        "PDF-DRAWING", lambda: _found(drawing.check_drawing(first, white_allowed=legacy))
+    )
+    findings += _guarded(
+        "PDF-TEXT-HIDDEN", lambda: _found(visibility.check_visible(first, white_hides=legacy))
+    )
+    findings += _guarded(
+        "PDF-ACTUALTEXT",
+        lambda: _found(
+            readtext.check_read_text(first, document, styles=styles, outline=not legacy)
+        ),
+    )
     return findings
 
 

@@ -6,7 +6,9 @@ from a pipe, Java's ``ZipInputStream``, many ingest tools) reads local file reco
 start and never looks at the directory. So a record the directory omits, or one whose local
 name is not the directory's, is a file such a reader extracts and verify never checked. Bytes
 after the end-of-central-directory record (beyond its comment) are a second payload some tools
-read (bytes before the first record are refused earlier, by the archive's type). A gzip
+read, and the comment itself (of the archive or of a member), which ``unzip`` prints and
+unfolio never writes, is text beside the bag that no manifest covers (bytes before the first
+record are refused earlier, by the archive's type). A gzip
 stream holds one member for unfolio; a second member, or bytes after the first, is data that
 ``gzip -dc`` appends to the tar and that ``tarfile`` never shows. An archive named
 ``NAME.zip`` must hold the bag ``NAME/``, since the name is how an archive finds it again.
@@ -37,6 +39,11 @@ TRAILING = rule(
     "error",
     "nothing follows a zip's end record (and comment), or a gzip stream's one member",
 )
+COMMENT = rule(
+    "BAG-ARCHIVE-COMMENT",
+    "error",
+    "a zip and its members carry no comment (unfolio writes none; unzip and viewers show it)",
+)
 UNLISTED_RECORD = rule(
     "BAG-ARCHIVE-UNLISTED-RECORD",
     "error",
@@ -57,6 +64,15 @@ def zip_findings(
     """Bytes around the records and records the directory does not list, of an open zip whose
     central directory starts at ``directory_at`` and whose members are ``infos``."""
     findings = _zip_ends(handle, label, size)
+    commented = [info.filename for info in infos if info.comment]
+    if commented:
+        findings.append(
+            COMMENT(
+                label,
+                f"{len(commented)} member(s) carry a comment, first {commented[0][:80]!r} "
+                "(unfolio writes none)",
+            )
+        )
     listed = {info.header_offset: info for info in infos}
     position = 0  # not the first listed record's offset: a record may hide before it
     while position < directory_at:
@@ -120,6 +136,15 @@ def _zip_ends(handle: BinaryIO, label: str, size: int) -> list[Finding]:
     if at >= 0 and len(tail) - at >= 22:
         (comment_length,) = struct.unpack("<H", tail[at + 20 : at + 22])
         extra = len(tail) - (at + 22 + comment_length)
+        if comment_length and extra >= 0:
+            shown = tail[at + 22 : at + 22 + min(comment_length, 60)].decode("cp437")
+            findings.append(
+                COMMENT(
+                    label,
+                    f"the archive carries a {comment_length}-byte comment ({shown!r}), which "
+                    "unzip prints and unfolio never writes",
+                )
+            )
         if extra > 0:
             findings.append(
                 TRAILING(label, f"{extra} bytes follow the end-of-central-directory record")

@@ -60,6 +60,12 @@ GATE_RULES: dict[str, Rule] = {
         ("PDF-LINKS", "the link annotations are the source's links, on their link text"),
         ("PDF-DRAWING", "one content stream per page, unfolio's operators, nothing white"),
         (
+            "PDF-TEXT-HIDDEN",
+            "every glyph drawn is visible: not painted over, clipped, invisible or tiny",
+        ),
+        ("PDF-ACTUALTEXT", "replacement and alternative text are only what the template writes"),
+        ("PDF-OUTLINE", "the bookmarks are the headings the source prints, in order"),
+        (
             "PDF-SIGNATURE-FORM",
             "the only form is unfolio's signature field, as PDF/A and PDF/UA want it",
         ),
@@ -175,6 +181,8 @@ def check_pdf(
                 f"PDF/A-{DEFAULT_FLAVOUR}",
             )
         )
+    if layout == LAYOUT_1:
+        findings += _tagged_in_layout_1(pdf, flavour, path)
     checked = flavour or DEFAULT_FLAVOUR
     findings += [
         _finding(f, path)
@@ -185,12 +193,31 @@ def check_pdf(
             creator=creator,
             tags=is_tagged(checked) and layout != LAYOUT_1,
             exact=layout != LAYOUT_1,
-            signature_allowed=True,
+            signature_allowed=layout != LAYOUT_1,  # unfolio 0.1 never signed
             styles=styles,
+            painting=True,
         )
     ]
     findings += check_masthead(pdf, document, path)
     return flavour, findings
+
+
+def _tagged_in_layout_1(pdf: bytes, flavour: Flavour | None, path: str) -> list[Finding]:
+    """unfolio 0.1 wrote untagged PDFs only (2b, 2u, 3b, 3u): a tagged flavour or a structure
+    tree in a bag that names 0.1 is a newer PDF relabelled, to be judged by laxer rules."""
+    try:
+        with pikepdf.open(io.BytesIO(pdf)) as opened:
+            tree = "/StructTreeRoot" in opened.Root or "/MarkInfo" in opened.Root
+    except Exception:  # unreadable: PDF-SYNTAX says so
+        return []
+    if not (tree or (flavour is not None and is_tagged(flavour))):
+        return []
+    what = f"claims PDF/A-{flavour}" if flavour and is_tagged(flavour) else "has a structure tree"
+    message = (
+        f"the PDF {what}, but the bag names unfolio 0.1, which wrote untagged PDFs only "
+        "(2b, 2u, 3b, 3u): a newer PDF in a bag relabelled as 0.1"
+    )
+    return [PDFA_CLAIM(path, message)]
 
 
 def _finding(found: gate.Finding, path: str) -> Finding:

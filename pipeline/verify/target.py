@@ -28,6 +28,7 @@ from pipeline.verify import (
     derived,
     family,
     fixity,
+    keycheck,
     layouts,
     ocfl,
     opinions,
@@ -321,11 +322,25 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
             premis_checked=not found,
             producer=producer,
         )
+        report.findings += keycheck.check(  # part of "derived": a bag-info element recomputed
+            reading.info,
+            document,
+            consistency.read_file(root, RECORD_PATH, reproduce.MAX_RECORD_BYTES),
+            options.config,
+            signature=_bag_signature(root),
+            pdf=pdf_data,
+        )
     if options.premis_xsd is not None:
         report.checks.append("premis-xsd")
         report.findings += consistency.check_premis_xsd(root, options.premis_xsd)
     if options.second_opinions:
         _second_opinions(root, reading, bag_profile, pdf_file, flavour, report)
+
+
+def _bag_signature(root: Path) -> bytes | None:
+    if not signature.bag_signed(root):
+        return None
+    return consistency.read_file(root, signature.SIGNATURE_NAME, 1 << 20)
 
 
 def _overlay(config: Config) -> Path | None:
