@@ -339,3 +339,72 @@ def test_a_signed_2a_keeps_its_tags_and_its_widget_must_be_a_form(letter):
 
     issues = tagcheck.check(_mutated(signed, widget_as_paragraph), document)
     assert any(code == "PDF-TAGS-ANNOTATIONS" and "7.18.4-1" in m for code, m, _ in issues)
+
+
+# -- language spans (PDF-TAGS-LANG-SPAN) ---------------------------------------------------
+
+_FOREIGN = {
+    "ar-letter": ("letter.md", "انظر الوثيقة A/80/1 والموقع [https://undocs.org/ar/A/80/1]"
+                  "(https://undocs.org/ar/A/80/1) وتقرير UNESCO.", ["A/80/1", "UNESCO"]),
+    "ru-note": ("note.md", "См. документ A/80/1 и сайт [https://undocs.org/ru/A/80/1]"
+                "(https://undocs.org/ru/A/80/1), а также доклад UNESCO.", ["A/80/1", "UNESCO"]),
+    "zh-report": ("report.md", "见A/80/1号文件和[https://undocs.org/zh/A/80/1]"
+                  "(https://undocs.org/zh/A/80/1)以及UNESCO的报告。", ["A/80/1", "UNESCO"]),
+}  # fmt: skip
+
+
+def _with_paragraph(tmp_path: Path, name: str) -> tuple[Path, list[str]]:
+    import shutil
+
+    part, paragraph, runs = _FOREIGN[name]
+    folder = tmp_path / name
+    shutil.copytree(FIXTURES / name, folder)
+    body = folder / part
+    body.write_text(body.read_text(encoding="utf-8") + "\n" + paragraph + "\n", encoding="utf-8")
+    return folder, [*runs, "https://undocs.org/"]
+
+
+@pytest.mark.parametrize("name", sorted(_FOREIGN))
+def test_latin_runs_in_arabic_russian_chinese_carry_their_own_lang(tmp_path, name):
+    folder, runs = _with_paragraph(tmp_path, name)
+    document = source.load(folder)
+    pdf = render_pdf(document, folder, flavour="2a")  # the gate passes it
+    texts = structtext.mcid_texts(pdf)
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        pages = {p.objgen: i for i, p in enumerate(opened.pages)}
+        english = "".join(
+            texts.get((pages[span.Pg.objgen], int(kid)), "")
+            for span in _elements(opened, "Span")
+            if str(span.get("/Lang", "")) == "en"
+            for kid in span.K
+            if isinstance(kid, int)
+        )
+    for run in runs:
+        assert run in english, run
+
+
+def test_a_latin_run_without_its_lang_fails(tmp_path, monkeypatch):
+    from pipeline.typeset import gate as gate_module
+    from pipeline.typeset import scripts
+
+    folder, _runs = _with_paragraph(tmp_path, "ar-letter")
+    document = source.load(folder)
+    monkeypatch.setattr(scripts, "mark_html", lambda html, _lang: html)  # no language spans
+    with pytest.raises(gate_module.GateFailed) as failed:
+        render_pdf(document, folder, flavour="2a")
+    found = [f for f in failed.value.findings if f.code == "PDF-TAGS-LANG-SPAN"]
+    assert found
+    assert any("'A'" in f.message or "'UNESCO'" in f.message for f in found)
+
+
+def test_a_cyrillic_word_in_english_is_marked_russian():
+    from pipeline.typeset import scripts
+
+    html = scripts.mark_html('<p>The word "мир" &amp; A/80/1 <b lang="ru">да</b></p>', "en")
+    assert html == '<p>The word "<span lang="ru">мир</span>" &amp; A/80/1 <b lang="ru">да</b></p>'
+    assert scripts.mark_html("<p>انظر A/80/1.</p>", "ar") == (
+        '<p>انظر <span lang="en">A/80/1.</span></p>'
+    )
+    assert scripts.mark_html("<style>p{}</style><p>&amp;قال</p>", "ar") == (
+        "<style>p{}</style><p>&amp;قال</p>"
+    )

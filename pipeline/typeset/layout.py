@@ -22,7 +22,7 @@ from pipeline import locale
 from pipeline.model import Document, Part
 from pipeline.resources import style_file, styles_dir
 from pipeline.symbols import undocs_url
-from pipeline.typeset import furniture, typography
+from pipeline.typeset import furniture, scripts, typography
 
 TEMPLATE = "document.html.j2"
 # BCP 47 tags for the html lang attribute and the PDF's /Lang (see locale.BCP47).
@@ -101,7 +101,8 @@ def build_html(
     """The complete HTML of ``document``, ready for ``engine.render``; ``styles`` is an overlay
     folder whose templates and images replace the shipped ones of the same name."""
     template = _environment(styles).get_template(TEMPLATE)
-    return template.render(context(document, emblem=emblem, styles=styles))
+    html = template.render(context(document, emblem=emblem, styles=styles))
+    return scripts.mark_html(html, LANG_TAGS[document.language])  # language spans (PDF/UA 7.2)
 
 
 def context(

@@ -12,6 +12,11 @@ numbers them (clause-test, e.g. 7.1-3), and of ISO 19005-2 (PDF/A-2, level A):
                          ``pdfuaid:part`` (5-1).
 ``PDF-TAGS-LANG``        the catalog ``/Lang`` is the version's language (UA 7.2-34, PDF/A-2
                          6.7.4), and every ``/Lang`` in the tree is a well-formed tag.
+``PDF-TAGS-LANG-SPAN``   text in another script than its element's language (Latin in an
+                         Arabic, Chinese or Russian element; Arabic, Cyrillic or Han in any
+                         other) sits in an element with its own ``/Lang`` (UA 7.2, ISO 32000-1
+                         14.9.2; Matterhorn 11-006, a human check made mechanical by script),
+                         ``/Alt`` and ``/ActualText`` included (:mod:`.scripts`).
 ``PDF-TAGS-TREE``        structure tree and parent tree agree: every element's ``/P`` is its
                          parent, no element is reached twice, each (page, MCID) belongs to one
                          element, the parent tree maps each to that element and nothing else
@@ -53,11 +58,12 @@ import pikepdf
 
 from pipeline import locale
 from pipeline.model import Document
-from pipeline.typeset import structtext
+from pipeline.typeset import scripts, structtext
 
 CODES = (
     "PDF-TAGS-CATALOG",
     "PDF-TAGS-LANG",
+    "PDF-TAGS-LANG-SPAN",
     "PDF-TAGS-TREE",
     "PDF-TAGS-ROLES",
     "PDF-TAGS-CONTENT",
@@ -294,6 +300,41 @@ def _languages(pdf: pikepdf.Pdf, tree: _Tree, document: Document) -> Iterator[Is
         ):
             yield ("PDF-TAGS-LANG", f"{_role(element)}: /Lang {value!r} is no language tag",
                    _where(element))  # fmt: skip
+
+
+def _language_spans(
+    pdf: pikepdf.Pdf, tree: _Tree, texts: dict[tuple[int, int], str]
+) -> Iterator[Issue]:
+    """Each text's runs of another script than the language it is read in (the nearest
+    ``/Lang`` up the tree, else the catalog's)."""
+    catalog = pdf.Root.get("/Lang")
+    lang_of: dict[tuple[int, int], str] = {}
+    found: dict[tuple[int, int], list[str]] = {}
+    elements = {}
+    for element, parent in tree.elements:  # parents come before their kids
+        own = element.get("/Lang")
+        around = lang_of.get(parent.objgen, str(catalog) if catalog is not None else "")
+        lang = str(own) if isinstance(own, pikepdf.String) and str(own) else around
+        lang_of[element.objgen] = lang
+        elements[element.objgen] = element
+        said = [element.get(k) for k in ("/Alt", "/ActualText")]
+        for text in (str(v) for v in said if isinstance(v, pikepdf.String)):
+            found.setdefault(element.objgen, []).extend(
+                run for _, run in scripts.foreign_runs(text, lang)
+            )
+    for key, owner in tree.owners.items():
+        element = elements.get(owner)
+        if element is None or "/ActualText" in element:  # its ActualText is what is read
+            continue
+        runs = scripts.foreign_runs(texts.get(key, ""), lang_of[owner])
+        if runs:
+            found.setdefault(owner, []).extend(run for _, run in runs)
+    for owner, runs in found.items():
+        if runs:
+            yield ("PDF-TAGS-LANG-SPAN", f"{_role(elements[owner])} read as "
+                   f"{lang_of[owner]!r} holds {', '.join(repr(r) for r in runs[:_SHOWN])} in "
+                   "another script, without a /Lang of its own (UA 7.2, ISO 32000-1 14.9.2)",
+                   _where(elements[owner]))  # fmt: skip
 
 
 def _parent_tree(pdf: pikepdf.Pdf, root: pikepdf.Dictionary, tree: _Tree) -> Iterator[Issue]:
@@ -602,8 +643,8 @@ def check(
         issues += _annotations(pdf, tree)
         issues += _figures(tree)
         issues += _headings(tree)
-        blocks.extend(
-            structtext.assemble(structtext.mcid_texts(pdf_bytes), *structtext.read_tree(pdf))
-        )
+        texts = structtext.mcid_texts(pdf_bytes)
+        issues += _language_spans(pdf, tree, texts)
+        blocks.extend(structtext.assemble(texts, *structtext.read_tree(pdf)))
     issues += _order(blocks, document)
     return issues

@@ -65,6 +65,7 @@ GATE_RULES: dict[str, Rule] = {
         ),
         ("PDF-TAGS-CATALOG", "a tagged PDF is marked, has a structure tree, shows its title"),
         ("PDF-TAGS-LANG", "the catalog /Lang is the version's language; every /Lang a tag"),
+        ("PDF-TAGS-LANG-SPAN", "text in another script than its language has its own /Lang"),
         ("PDF-TAGS-TREE", "structure tree and parent tree agree"),
         ("PDF-TAGS-ROLES", "standard structure types in table and list syntax; TH Scope"),
         ("PDF-TAGS-CONTENT", "all content is tagged or an artifact, never nested in the other"),
