@@ -408,3 +408,34 @@ def test_a_cyrillic_word_in_english_is_marked_russian():
     assert scripts.mark_html("<style>p{}</style><p>&amp;قال</p>", "ar") == (
         "<style>p{}</style><p>&amp;قال</p>"
     )
+
+
+def test_a_chinese_footnote_in_mid_sentence_builds_and_is_read_after_its_sentence(tmp_path):
+    import shutil
+
+    from pipeline.typeset import textcheck
+
+    folder = tmp_path / "zh-notes"
+    shutil.copytree(FIXTURES / "zh-report", folder)
+    body = folder / "report.md"
+    text = body.read_text(encoding="utf-8").replace(
+        "本报告根据经济及社会理事会", "本报告[^mid]根据经济[^mid2]及社会理事会", 1
+    )
+    body.write_text(text + "\n[^mid]: 见理事会第2021/9号决议。\n\n[^mid2]: 经社理事会。\n",
+                    encoding="utf-8")  # fmt: skip
+    document = source.load(folder)
+    for flavour in ("2a", "3a"):
+        pdf = render_pdf(document, folder, flavour=flavour)  # the gate's round trip passes
+    read = structtext.text(pdf)
+    start = read.index("本报告")
+    assert (
+        start
+        < read.index("根据经济", start)
+        < read.index("及社会理事会关于", start)
+        < read.index("见理事会第2021/9号决议", start)
+    )
+    # read as a screen reader does, the notes cut the sentence into pieces too short to match
+    inline = structtext.join(structtext.blocks(pdf))
+    assert inline.index("见理事会第2021/9号决议") < inline.index("及社会理事会关于")
+    assert list(textcheck.mismatches(document, inline))
+    assert not list(textcheck.mismatches(document, read))

@@ -624,8 +624,8 @@ def check(
     pdf_bytes: bytes, document: Document, blocks: list[structtext.Block] | None = None
 ) -> list[Issue]:
     """Every tagging issue of a written tagged PDF. ``blocks``, when given, receives its text
-    in structure order (:func:`structtext.blocks`), read here with the tree, for the caller's
-    round trip."""
+    in structure order, each footnote after the block calling it (:func:`structtext.assemble`),
+    read here with the tree, for the caller's round trip."""
     if blocks is None:
         blocks = []
     issues: list[Issue] = []
@@ -645,6 +645,6 @@ def check(
         issues += _headings(tree)
         texts = structtext.mcid_texts(pdf_bytes)
         issues += _language_spans(pdf, tree, texts)
-        blocks.extend(structtext.assemble(texts, *structtext.read_tree(pdf)))
+        blocks.extend(structtext.assemble(texts, *structtext.read_tree(pdf), notes_after=True))
     issues += _order(blocks, document)
     return issues
