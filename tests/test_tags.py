@@ -439,3 +439,110 @@ def test_a_chinese_footnote_in_mid_sentence_builds_and_is_read_after_its_sentenc
     assert inline.index("见理事会第2021/9号决议") < inline.index("及社会理事会关于")
     assert list(textcheck.mismatches(document, inline))
     assert not list(textcheck.mismatches(document, read))
+
+
+# -- glyphs and fonts (PDF-TAGS-GLYPH-…) ----------------------------------------------------
+
+
+def _type0_fonts(opened: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
+    return [o for o in opened.objects if isinstance(o, pikepdf.Dictionary)
+            and o.get("/Subtype") == pikepdf.Name.Type0]  # fmt: skip
+
+
+def _remap(target: bytes):
+    """Map every code of each font's last bfchar line to ``target`` (UTF-16BE hex)."""
+
+    def change(opened):
+        for font in _type0_fonts(opened):
+            data = font.ToUnicode.read_bytes()
+            head, _, tail = data.rpartition(b"\nendbfchar")
+            line_start = head.rfind(b"\n") + 1
+            code = head[line_start:].split(b" ")[0]
+            font.ToUnicode.write(head[:line_start] + code + b" <" + target + b">" + b"\nendbfchar"
+                                 + tail)  # fmt: skip
+
+    return change
+
+
+def _drop_last_mapping(opened):
+    for font in _type0_fonts(opened):
+        data = font.ToUnicode.read_bytes()
+        head, _, tail = data.rpartition(b"\nendbfchar")
+        font.ToUnicode.write(head[: head.rfind(b"\n")] + b"\nendbfchar" + tail)
+
+
+def _wider(opened):
+    for font in _type0_fonts(opened):
+        widths = font.DescendantFonts[0].W
+        first = widths[1]
+        widths[1] = pikepdf.Array([float(first[0]) + 50, *list(first)[1:]])
+
+
+def _no_cid_to_gid(opened):
+    for font in _type0_fonts(opened):
+        cidfont = font.DescendantFonts[0]
+        if cidfont.Subtype == pikepdf.Name.CIDFontType2:
+            del cidfont.CIDToGIDMap
+
+
+def _short_cidset(opened):
+    for font in _type0_fonts(opened):
+        font.DescendantFonts[0].FontDescriptor.CIDSet = opened.make_stream(b"\x80")
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "rule"),
+    [
+        (_remap(b"0000"), "PDF-TAGS-GLYPH-UNICODE", "7.21.7-2"),
+        (_remap(b"e000"), "PDF-TAGS-GLYPH-UNICODE", "6.2.11.7.2"),
+        (_drop_last_mapping, "PDF-TAGS-GLYPH-UNICODE", "7.21.7-1"),
+        (_wider, "PDF-TAGS-GLYPH-WIDTH", "7.21.5-1"),
+        (_no_cid_to_gid, "PDF-TAGS-GLYPH-PROGRAM", "6.2.11.3.2-1"),
+        (_short_cidset, "PDF-TAGS-GLYPH-PROGRAM", "6.2.11.4.2-2"),
+    ],
+    ids=["U+0000", "private-use", "unmapped", "width", "CIDToGIDMap", "CIDSet"],
+)
+def test_each_glyph_check_fails_on_its_fault(letter, change, code, rule):
+    document, pdf = letter
+    issues = tagcheck.check(_mutated(pdf, change), document)
+    assert any(c == code and rule in m for c, m, _ in issues), issues
+
+
+def test_glyph_checks_read_the_fonts_of_all_six_languages():
+    from pipeline.typeset import glyphcheck
+
+    seen: dict[str, set[str]] = {}
+    for folder in DOCUMENTS:
+        document = source.load(folder)
+        pdf = render_pdf(document, folder, flavour="2a")
+        with pikepdf.open(io.BytesIO(pdf)) as opened:
+            tree = tagcheck._Tree(opened, opened.Root.StructTreeRoot)
+            drawn = glyphcheck.Drawn()
+            list(tagcheck._content(opened, tree, drawn))
+            assert glyphcheck.check(opened, drawn) == []
+            programs = set()
+            for page, name in drawn.shown:
+                font = glyphcheck._font(opened.pages[page].Resources.Font[pikepdf.Name(name)])
+                assert font.program is not None and font.unicode, font.name  # all judged
+                programs.add(font.name.partition("+")[2])
+        seen.setdefault(document.language, set()).update(programs)
+    assert set(seen) == {"ar", "en", "es", "fr", "ru", "zh"}
+    assert any("CJK" in name for name in seen["zh"]) and any("Arabic" in n for n in seen["ar"])
+
+
+def test_text_in_a_form_xobject_fails_closed(letter):
+    document, pdf = letter
+
+    def text_form(opened):
+        page = opened.pages[0]
+        name = next(iter(page.Resources.Font.keys()))
+        form = opened.make_stream(f"BT {name} 10 Tf (x) Tj ET".encode())
+        form.Type, form.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
+        form.BBox = pikepdf.Array([0, 0, 10, 10])
+        form.Resources = page.Resources
+        if "/XObject" not in page.Resources:
+            page.Resources.XObject = pikepdf.Dictionary()
+        page.Resources.XObject["/Tx9"] = form
+
+    issues = tagcheck.check(_mutated(pdf, text_form), document)
+    assert any(c == "PDF-TAGS-GLYPH-PROGRAM" and "/Tx9" in m for c, m, _ in issues)

@@ -58,7 +58,7 @@ import pikepdf
 
 from pipeline import locale
 from pipeline.model import Document
-from pipeline.typeset import scripts, structtext
+from pipeline.typeset import glyphcheck, scripts, structtext
 
 CODES = (
     "PDF-TAGS-CATALOG",
@@ -71,6 +71,7 @@ CODES = (
     "PDF-TAGS-FIGURE",
     "PDF-TAGS-HEADINGS",
     "PDF-TAGS-ORDER",
+    *glyphcheck.CODES,
 )
 Issue = tuple[str, str, str]  # (code, message, where)
 
@@ -166,7 +167,8 @@ _PAINTING = frozenset(
         "INLINE IMAGE",
     )
 )
-_OPERATORS = "BDC BMC EMC Tj TJ ' \" Do sh f F f* B B* b b* S s"
+_OPERATORS = "BDC BMC EMC Tf Tj TJ ' \" Do sh f F f* B B* b b* S s"
+_TEXT = frozenset(("Tj", "TJ", "'", '"'))
 _SHOWN = 3  # examples per finding
 
 
@@ -457,11 +459,14 @@ def _row_width(row: pikepdf.Dictionary) -> int:
     return width
 
 
-def _content(pdf: pikepdf.Pdf, tree: _Tree) -> Iterator[Issue]:
+def _content(pdf: pikepdf.Pdf, tree: _Tree, drawn: glyphcheck.Drawn) -> Iterator[Issue]:
+    """Painting operators and their marked content; ``drawn`` collects each font's text for
+    :mod:`.glyphcheck` in the same pass."""
     for index, page in enumerate(pdf.pages):
         untagged = artifact_in_tagged = tagged_in_artifact = 0
         examples: list[str] = []
         stack: list[tuple[str, int | None]] = []
+        font: str | None = None
         properties = page.obj.get("/Resources", pikepdf.Dictionary()).get("/Properties")
         for operands, operator in pikepdf.parse_content_stream(page, _OPERATORS):
             op = str(operator)
@@ -486,10 +491,14 @@ def _content(pdf: pikepdf.Pdf, tree: _Tree) -> Iterator[Issue]:
             elif op == "EMC":
                 if stack:
                     stack.pop()
+            elif op == "Tf":
+                font = str(operands[0]) if operands else None
             elif op in _PAINTING or op == "INLINE IMAGE":
+                mcid = next((m for _, m in reversed(stack) if m is not None), None)
+                if op in _TEXT:
+                    drawn.show(index, font, operands, mcid)
                 if any(t == "Artifact" for t, _ in stack):
                     continue
-                mcid = next((m for _, m in reversed(stack) if m is not None), None)
                 if mcid is None or (index, mcid) not in tree.owners:
                     untagged += 1
                     if len(examples) < _SHOWN:
@@ -504,6 +513,15 @@ def _content(pdf: pikepdf.Pdf, tree: _Tree) -> Iterator[Issue]:
         if tagged_in_artifact:
             yield ("PDF-TAGS-CONTENT", f"{tagged_in_artifact:,} tagged sequences inside an "
                    "artifact (UA 7.1-2)", where)  # fmt: skip
+
+
+def _actual_text(tree: _Tree) -> set[tuple[int, int]]:
+    """The (page, MCID) of elements with ``/ActualText`` or inside one: a reader says that."""
+    said: set[tuple[int, int]] = set()
+    for element, parent in tree.elements:  # parents first
+        if "/ActualText" in element or parent.objgen in said:
+            said.add(element.objgen)
+    return {key for key, owner in tree.owners.items() if owner in said}
 
 
 def _annotations(pdf: pikepdf.Pdf, tree: _Tree) -> Iterator[Issue]:
@@ -639,7 +657,9 @@ def check(
         issues += _languages(pdf, tree, document)
         issues += _parent_tree(pdf, root, tree)
         issues += _roles(tree)
-        issues += _content(pdf, tree)
+        drawn = glyphcheck.Drawn()
+        issues += _content(pdf, tree, drawn)
+        issues += glyphcheck.check(pdf, drawn, _actual_text(tree))
         issues += _annotations(pdf, tree)
         issues += _figures(tree)
         issues += _headings(tree)

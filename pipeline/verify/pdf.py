@@ -73,6 +73,9 @@ GATE_RULES: dict[str, Rule] = {
         ("PDF-TAGS-FIGURE", "every Figure has alternative text"),
         ("PDF-TAGS-HEADINGS", "heading levels start at H1 and skip none"),
         ("PDF-TAGS-ORDER", "the structure reads the masthead first"),
+        ("PDF-TAGS-GLYPH-UNICODE", "every glyph drawn maps to real Unicode text"),
+        ("PDF-TAGS-GLYPH-WIDTH", "glyph widths in the font dictionary match the font program"),
+        ("PDF-TAGS-GLYPH-PROGRAM", "CIDToGIDMap, CIDSet, no .notdef: each glyph in its program"),
     )
 }
 assert set(GATE_RULES) == set(gate.CODES), "every gate code is a verify rule"
