@@ -10,7 +10,7 @@ import pikepdf
 import pytest
 
 from pipeline import locale, source
-from pipeline.typeset import gate, render_pdf, structtext, tagcheck
+from pipeline.typeset import gate, render_pdf, structrules, structtext, tagcheck
 from pipeline.typeset.layout import masthead_organ
 
 from .conftest import EXAMPLE
@@ -299,7 +299,7 @@ def test_an_empty_cell_is_still_a_cell_of_its_row(make_source):
         tables = _elements(opened, "Table")
         assert len(tables) == 2
         for table in tables:
-            assert {tagcheck._row_width(row) for row in tagcheck._rows(table)} == {2}
+            assert {structrules.row_width(row) for row in structrules.rows(table)} == {2}
         empty = [c for c in _elements(opened, "TD") + _elements(opened, "TH") if "/K" not in c
                  or len(c.K) == 0]  # fmt: skip
         assert len(empty) == 4  # two empty data cells and the two empty header cells
@@ -546,3 +546,95 @@ def test_text_in_a_form_xobject_fails_closed(letter):
 
     issues = tagcheck.check(_mutated(pdf, text_form), document)
     assert any(c == "PDF-TAGS-GLYPH-PROGRAM" and "/Tx9" in m for c, m, _ in issues)
+
+
+# -- structure types and nesting (structrules: PDF-TAGS-ROLEMAP, -ROLES, -PLACEMENT) ----------
+
+
+def _retype(role: str, new: str, index: int = 0):
+    def change(opened):
+        _elements(opened, role)[index].S = pikepdf.Name("/" + new)
+
+    return change
+
+
+def _role_map(mapping: dict[str, str], retype: tuple[str, str] | None = None):
+    def change(opened):
+        opened.Root.StructTreeRoot.RoleMap = pikepdf.Dictionary(
+            {"/" + k: pikepdf.Name("/" + v) for k, v in mapping.items()}
+        )
+        if retype:
+            _retype(*retype)(opened)
+
+    return change
+
+
+def _all(role: str, new: str):
+    def change(opened):
+        for element in _elements(opened, role):
+            element.S = pikepdf.Name("/" + new)
+
+    return change
+
+
+def _lbl_in_paragraph(opened):
+    span = next(s for s in _elements(opened, "Span") if s.P.S == pikepdf.Name.P)
+    span.S = pikepdf.Name.Lbl
+
+
+def _two_h(opened):
+    paragraphs = [p for p in _elements(opened, "P") if pikepdf.Name.Div == p.P.S]
+    paragraphs[0].S = paragraphs[1].S = pikepdf.Name.H
+
+
+def _span_around_paragraphs(opened):
+    paragraph = next(p for p in _elements(opened, "P") if pikepdf.Name.Div == p.P.S)
+    paragraph.P.S = pikepdf.Name.Span
+
+
+def _link_without_objr(opened):
+    for link in _elements(opened, "Link"):
+        link.K = pikepdf.Array([k for k in link.K if not isinstance(k, pikepdf.Dictionary)])
+
+
+def _note_before_call(opened):
+    note = _elements(opened, "Note")[0]
+    kids = list(note.P.K)
+    at = [k.objgen if isinstance(k, pikepdf.Dictionary) else None for k in kids].index(note.objgen)
+    kids[at - 1], kids[at] = kids[at], kids[at - 1]
+    note.P.K = pikepdf.Array(kids)
+
+
+_STRUCTURE_FAULTS = [
+    ("unmapped type", _retype("P", "Paragraph"), "PDF-TAGS-ROLEMAP", "7.1-5"),
+    ("standard remapped", _role_map({"P": "Span"}), "PDF-TAGS-ROLEMAP", "7.1-4"),
+    ("circular map", _role_map({"Xa": "Xb", "Xb": "Xa"}, ("P", "Xa")), "PDF-TAGS-ROLEMAP",
+     "02-003"),
+    ("mapped TD in L", _role_map({"Cell": "TD"}, ("LI", "Cell")), "PDF-TAGS-ROLES", "7.2-9"),
+    ("Lbl in P", _lbl_in_paragraph, "PDF-TAGS-ROLES", "Lbl inside P"),
+    ("two TFoot, no TBody", _all("TBody", "TFoot"), "PDF-TAGS-ROLES", "7.2-13"),
+    ("THead without TBody", _all("TBody", "TFoot"), "PDF-TAGS-ROLES", "7.2-14"),
+    ("two H", _two_h, "PDF-TAGS-ROLES", "7.4.4-2"),
+    ("P in Span", _span_around_paragraphs, "PDF-TAGS-PLACEMENT", "holds the block-level P"),
+    ("Link without OBJR", _link_without_objr, "PDF-TAGS-PLACEMENT", "28-011"),
+    ("Note before its call", _note_before_call, "PDF-TAGS-PLACEMENT", "follow the Reference"),
+]  # fmt: skip
+
+
+def test_each_structure_rule_fails_on_its_fault(make_source):
+    text = (
+        "# I. Parts\n\nA call[^1] in a sentence, and a [link](https://undocs.org/A/80/1).\n\n"
+        "- one\n- two\n\n| Name | Value |\n|---|---|\n| a | 1 |\n| b | 2 |\n\n[^1]: The note.\n"
+    )
+    folder = make_source(parts={"letter.md": text})
+    document = source.load(folder)
+    pdf = render_pdf(document, folder, flavour="2a")
+    assert tagcheck.check(pdf, document) == []
+    mapped = _mutated(pdf, _role_map({"Paragraph": "P"}, ("P", "Paragraph")))
+    assert tagcheck.check(mapped, document) == []  # a mapped type is judged as what it maps to
+    missed = []
+    for name, change, code, rule in _STRUCTURE_FAULTS:
+        issues = tagcheck.check(_mutated(pdf, change), document)
+        if not any(c == code and rule in m for c, m, _ in issues):
+            missed.append((name, [i for i in issues if i[0].startswith("PDF-TAGS-R")][:3]))
+    assert missed == []

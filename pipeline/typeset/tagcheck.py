@@ -22,12 +22,9 @@ numbers them (clause-test, e.g. 7.1-3), and of ISO 19005-2 (PDF/A-2, level A):
                          element, the parent tree maps each to that element and nothing else
                          (what veraPDF follows to find an item's ``parentStructureTag``), every
                          page with marked content has ``/StructParents``.
-``PDF-TAGS-ROLES``       every structure type is a standard one (UA 7.1-5: no role map is
-                         written, so nothing needs one) and the table and list syntax of
-                         ISO 32000-1 Tables 336-337 holds (UA 7.2-3…7.2-14, 7.2-17…7.2-20:
-                         Table/THead/TBody/TR/TH/TD, L/LI/Lbl/LBody; a table's rows as wide
-                         as each other, 7.2-42), a ``TH`` has a
-                         ``/Scope`` (UA 7.5-1) and ``/Headers`` name existing ``TH`` IDs, a ``Note`` an ``ID`` (UA 7.9-1), unique.
+``PDF-TAGS-ROLES``,      structure types, their role map and their nesting: see
+``PDF-TAGS-ROLEMAP``,    :mod:`.structrules`.
+``PDF-TAGS-PLACEMENT``
 ``PDF-TAGS-CONTENT``     every painting operator (text, paths, images, shadings, XObjects) is
                          inside marked content with an MCID the tree owns, or inside an
                          ``Artifact`` (UA 7.1-3); no artifact inside tagged content (7.1-1),
@@ -42,6 +39,8 @@ numbers them (clause-test, e.g. 7.1-3), and of ISO 19005-2 (PDF/A-2, level A):
 ``PDF-TAGS-HEADINGS``    the headings' levels start at ``H1`` and never skip one going down
                          (UA 7.4.2; a reader's "no skipped heading level"), ``H`` and ``Hn``
                          are not mixed (7.4.4-1).
+``PDF-TAGS-GLYPH-…``     every glyph drawn maps to Unicode, has its width and is in its font
+                         program: see :mod:`.glyphcheck`.
 ``PDF-TAGS-ORDER``       the structure reads the masthead first: its first text is the symbol,
                          and the organ names and the distribution block come before the
                          title (unfolio's own rule, issue 12: a reader hears what the masthead
@@ -58,14 +57,14 @@ import pikepdf
 
 from pipeline import locale
 from pipeline.model import Document
-from pipeline.typeset import glyphcheck, scripts, structtext
+from pipeline.typeset import glyphcheck, scripts, structrules, structtext
 
 CODES = (
     "PDF-TAGS-CATALOG",
     "PDF-TAGS-LANG",
     "PDF-TAGS-LANG-SPAN",
     "PDF-TAGS-TREE",
-    "PDF-TAGS-ROLES",
+    *structrules.CODES,
     "PDF-TAGS-CONTENT",
     "PDF-TAGS-ANNOTATIONS",
     "PDF-TAGS-FIGURE",
@@ -75,77 +74,6 @@ CODES = (
 )
 Issue = tuple[str, str, str]  # (code, message, where)
 
-#: ISO 32000-1 14.8.4 standard structure types (PDF 1.7).
-STANDARD_TYPES = frozenset(
-    [
-        "Document",
-        "Part",
-        "Art",
-        "Sect",
-        "Div",
-        "BlockQuote",
-        "Caption",
-        "TOC",
-        "TOCI",
-        "Index",
-        "NonStruct",
-        "Private",
-        "P",
-        "H",
-        "H1",
-        "H2",
-        "H3",
-        "H4",
-        "H5",
-        "H6",
-        "L",
-        "LI",
-        "Lbl",
-        "LBody",
-        "Table",
-        "TR",
-        "TH",
-        "TD",
-        "THead",
-        "TBody",
-        "TFoot",
-        "Span",
-        "Quote",
-        "Note",
-        "Reference",
-        "BibEntry",
-        "Code",
-        "Link",
-        "Annot",
-        "Ruby",
-        "RB",
-        "RT",
-        "RP",
-        "Warichu",
-        "WT",
-        "WP",
-        "Figure",
-        "Formula",
-        "Form",
-    ]
-)
-#: (child type, the parent types it may have), ISO 32000-1 Tables 336-337.
-_PARENTS = {
-    "TR": {"Table", "THead", "TBody", "TFoot"},
-    "THead": {"Table"},
-    "TBody": {"Table"},
-    "TFoot": {"Table"},
-    "TH": {"TR"},
-    "TD": {"TR"},
-    "LI": {"L"},
-    "LBody": {"LI"},
-}
-_KIDS = {
-    "Table": {"TR", "THead", "TBody", "TFoot", "Caption"},
-    "TR": {"TH", "TD"},
-    "L": {"L", "LI", "Caption"},
-    "LI": {"Lbl", "LBody"},
-}
 _LANG_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 _PAINTING = frozenset(
     (
@@ -377,88 +305,6 @@ def _parent_tree(pdf: pikepdf.Pdf, root: pikepdf.Dictionary, tree: _Tree) -> Ite
                    "holding its OBJR", _where(annotation))  # fmt: skip
 
 
-def _attributes(element: pikepdf.Dictionary) -> list[pikepdf.Dictionary]:
-    value = element.get("/A")
-    items = [value] if isinstance(value, pikepdf.Dictionary) else list(value or ())
-    return [a for a in items if isinstance(a, pikepdf.Dictionary)]
-
-
-def _roles(tree: _Tree) -> Iterator[Issue]:
-    ids: set[str] = set()
-    header_ids = {
-        str(element.ID)
-        for element, _ in tree.elements
-        if _role(element) == "TH" and isinstance(element.get("/ID"), pikepdf.String)
-    }
-    for element, parent in tree.elements:
-        role = _role(element)
-        where = _where(element)
-        if role not in STANDARD_TYPES:
-            yield ("PDF-TAGS-ROLES", f"/{role} is not a standard structure type (UA 7.1-5)", where)
-            continue
-        parent_role = _role(parent) if isinstance(parent, pikepdf.Dictionary) else ""
-        allowed = _PARENTS.get(role)
-        if allowed is not None and parent_role not in allowed:
-            yield ("PDF-TAGS-ROLES", f"{role} inside {parent_role or 'the root'}, expected "
-                   f"{' or '.join(sorted(allowed))} (UA 7.2)", where)  # fmt: skip
-        kid_roles = [_role(k) for k in _kids(element) if isinstance(k, pikepdf.Dictionary)
-                     and "/S" in k]  # fmt: skip
-        allowed_kids = _KIDS.get(role)
-        if allowed_kids is not None:
-            wrong = sorted(set(kid_roles) - allowed_kids)
-            if wrong:
-                yield ("PDF-TAGS-ROLES", f"{role} holds {', '.join(wrong)} (UA 7.2)", where)
-        if role == "Table" and kid_roles.count("THead") > 1:
-            yield ("PDF-TAGS-ROLES", "a Table with more than one THead (UA 7.2-11)", where)
-        if role == "Table":
-            widths = {_row_width(row) for row in _rows(element)}
-            if len(widths) > 1:
-                yield ("PDF-TAGS-ROLES", f"a Table whose rows have {sorted(widths)} columns "
-                       "(UA 7.2-42)", where)  # fmt: skip
-        if role == "TH" and not any("/Scope" in a for a in _attributes(element)):
-            yield ("PDF-TAGS-ROLES", "a TH without /Scope (UA 7.5-1)", where)
-        if role in ("TH", "TD"):
-            for attributes in _attributes(element):
-                headers = attributes.get("/Headers", ())
-                missing = [str(h) for h in headers if str(h) not in header_ids]
-                if missing:
-                    yield (
-                        "PDF-TAGS-ROLES",
-                        f"a {role}'s /Headers name {missing[:3]}, which no TH has as its ID "
-                        "(UA 7.5, ISO 32000-1 14.8.5.7)",
-                        where,
-                    )
-        if role == "Note":
-            note_id = element.get("/ID")
-            if not isinstance(note_id, pikepdf.String) or not str(note_id):
-                yield ("PDF-TAGS-ROLES", "a Note without an ID (UA 7.9-1)", where)
-            elif str(note_id) in ids:
-                yield ("PDF-TAGS-ROLES", f"the ID {str(note_id)!r} is used twice", where)
-            else:
-                ids.add(str(note_id))
-
-
-def _rows(table: pikepdf.Dictionary) -> Iterator[pikepdf.Dictionary]:
-    for kid in _kids(table):
-        if isinstance(kid, pikepdf.Dictionary) and _role(kid) == "TR":
-            yield kid
-        elif isinstance(kid, pikepdf.Dictionary) and _role(kid) in ("THead", "TBody", "TFoot"):
-            yield from (r for r in _kids(kid) if isinstance(r, pikepdf.Dictionary)
-                        and _role(r) == "TR")  # fmt: skip
-
-
-def _row_width(row: pikepdf.Dictionary) -> int:
-    width = 0
-    for cell in _kids(row):
-        if isinstance(cell, pikepdf.Dictionary) and _role(cell) in ("TH", "TD"):
-            attributes = cell.get("/A")
-            span = (
-                attributes.get("/ColSpan", 1) if isinstance(attributes, pikepdf.Dictionary) else 1
-            )
-            width += int(span)
-    return width
-
-
 def _content(pdf: pikepdf.Pdf, tree: _Tree, drawn: glyphcheck.Drawn) -> Iterator[Issue]:
     """Painting operators and their marked content; ``drawn`` collects each font's text for
     :mod:`.glyphcheck` in the same pass."""
@@ -656,7 +502,13 @@ def check(
         issues += tree.issues
         issues += _languages(pdf, tree, document)
         issues += _parent_tree(pdf, root, tree)
-        issues += _roles(tree)
+        links = {
+            a.objgen
+            for page in pdf.pages
+            for a in page.obj.get("/Annots", ())
+            if isinstance(a, pikepdf.Dictionary) and a.get("/Subtype") == pikepdf.Name.Link
+        }
+        issues += structrules.check(root, tree.elements, links)
         drawn = glyphcheck.Drawn()
         issues += _content(pdf, tree, drawn)
         issues += glyphcheck.check(pdf, drawn, _actual_text(tree))
