@@ -4,7 +4,7 @@
 
 Rows, each a ratio or time of runs made in this one process, interleaved:
 
-- ``unfolio --version`` / ``--help`` and a cold ``validate`` (every cache emptied first);
+- ``unfolio --version`` / ``--help`` and a cold ``validate`` (no server running);
 - a cold ``unfolio render`` of a one-page letter against a cold ``weasyprint`` command on the
   same HTML and the same stylesheets (the ones unfolio loads for the language, with the
   pinned fonts named by file);
@@ -13,7 +13,7 @@ Rows, each a ratio or time of runs made in this one process, interleaved:
   started by the first target, inside the measured time);
 - ``build --jobs 2`` ÷ ``--jobs 1`` throughput on a small batch, worker start-up included.
 
-"Cold" means no unfolio server running and an empty cache folder before each measured run.
+"Cold" means no unfolio server running before each measured run (unfolio keeps no cache on disk).
 """
 
 from __future__ import annotations
@@ -50,15 +50,14 @@ def log(message: str) -> None:
 
 
 class Cold:
-    """An environment with a fresh cache folder and runtime folder for every measured run."""
+    """An environment with a fresh runtime folder (so no warm server) for every measured run."""
 
     def __init__(self, work: Path):
         self.work = work
 
     def env(self, **extra: str) -> dict[str, str]:
-        cache = Path(tempfile.mkdtemp(prefix="c-", dir=self.work))
         runtime = Path(tempfile.mkdtemp(prefix="r-"))  # short: a socket path is ~100 bytes
-        return {**os.environ, "PYTHONPATH": str(REPO), "UNFOLIO_CACHE_DIR": str(cache),
+        return {**os.environ, "PYTHONPATH": str(REPO),
                 "XDG_RUNTIME_DIR": str(runtime), "UNFOLIO_WARM_IDLE": "5", **extra}  # fmt: skip
 
     def run(self, command: list[str], cwd: Path | None = None, **extra: str) -> float:
@@ -223,7 +222,7 @@ def write_results(path: Path, r: dict[str, float], *, runs: int, make_docs: int,
         "# Cold start (issue 16)",
         "",
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores; "
-        f"median of {runs} (5 for the first three rows); every run with an empty cache folder "
+        f"median of {runs} (5 for the first three rows); every run with a fresh runtime folder "
         "and no warm server. Compare ratios: the machine is shared.",
         "",
         "| what | measured | target | |",

@@ -255,6 +255,7 @@ def measure_first_page(page) -> dict[str, Element]:
             if 50 < r.x1 - r.x0 < 100
             and page.height / 2 < r.top < job_top
             and r.x0 < page.width / 3
+            and _calls_footnotes(page, chars, r)
         ),
         None,
     )
@@ -267,10 +268,15 @@ def measure_first_page(page) -> dict[str, Element]:
         if g["top"] > zone and g["bottom"] - g["top"] > 1
     ]
     bar_chars = [c for c in chars if BARCODE_FONT.search(c["fontname"])]
+    # the caption is the text under the bars, not a long recycling text reaching left of x 300
+    drawn = _clusters(pieces + [Box(c["x0"], c["x1"], c["top"], c["bottom"]) for c in bar_chars], 6)
+    bars_end = drawn[0].x1 if drawn else 300
     caption = [
         c
         for c in chars
-        if c["top"] > job_top + 5 and not BARCODE_FONT.search(c["fontname"]) and c["x0"] < 300
+        if c["top"] > job_top + 5
+        and not BARCODE_FONT.search(c["fontname"])
+        and c["x1"] < min(300, bars_end + 3)
     ]
     others = [
         c
@@ -289,6 +295,16 @@ def measure_first_page(page) -> dict[str, Element]:
     if caption:
         found["barcode caption"] = _text_element(page, caption)
     return found
+
+
+def _calls_footnotes(page, chars: list[dict], rule: Box) -> bool:
+    """A footnote separator is followed by notes marked by a number or "*"; the short rule
+    closing a table (A/80/604/Add.1, p. 1) is followed by its lettered notes (a, b)."""
+    below = [c for c in chars if rule.top < c["top"] < rule.top + 30]
+    if not below:
+        return False
+    first = _lines_of(page, below)[0]
+    return first[0]["text"].isdigit() or first[0]["text"] in "*∗"
 
 
 def measure_continuation_page(page) -> dict[str, Element]:

@@ -1,6 +1,6 @@
 """A cold process pays only for what its command needs (issue 16): `--help`, `--version`,
 `schema` and `validate` load no renderer; a render loads its own language's fonts; the
-per-user cache of font repertoires changes speed, never output."""
+fonts' repertoires come from their raw cmap tables, equal to what fontTools reads."""
 
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import cache
-from pipeline.typeset import coverage
+from pipeline import cmap, fonts
 
 REPO = Path(__file__).resolve().parents[1]
 DOCUMENTS = REPO / "tests" / "fixtures" / "documents"
@@ -95,67 +94,58 @@ def test_the_pdf_is_the_same_whichever_font_sheets_the_process_loaded():
     names = ["en-joint-letter", "zh-report", "ar-letter"]
 
     def digests(preload: bool) -> str:
-        return _python(
-            _RENDER.format(preload=preload, names=names, documents=str(DOCUMENTS)),
-            env={"UNFOLIO_NO_CACHE": "1"},
-        )
+        return _python(_RENDER.format(preload=preload, names=names, documents=str(DOCUMENTS)))
 
     assert digests(preload=False) == digests(preload=True)
 
 
-# -- the per-user cache -------------------------------------------------------------------------
+# -- the fonts' repertoires, read from the raw cmap ---------------------------------------------
 
 
-@pytest.fixture
-def cache_folder(tmp_path, monkeypatch):
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("UNFOLIO_CACHE_DIR", str(folder))
-    monkeypatch.delenv("UNFOLIO_NO_CACHE", raising=False)
-    coverage._cmap.cache_clear()
-    yield folder
-    coverage._cmap.cache_clear()
+def _faces() -> list[tuple[str, int]]:
+    from fontTools.ttLib import TTCollection
+
+    found = []
+    for face in fonts.faces():
+        path = fonts.locate(face.file)
+        if path is None:
+            continue
+        count = len(TTCollection(str(path), lazy=True).fonts) if path.suffix == ".ttc" else 1
+        found += [(face.file, index) for index in range(count)]
+    return sorted(set(found))
 
 
-def test_a_cached_font_repertoire_equals_the_one_read_from_the_font(cache_folder):
-    first = coverage._cmap("NotoNaskhArabic-Regular.ttf", 0)
-    (entry,) = cache_folder.iterdir()
-    assert entry.name.startswith("cmap-") and oct(cache_folder.stat().st_mode & 0o777) == "0o700"
-    coverage._cmap.cache_clear()
-    assert coverage._cmap("NotoNaskhArabic-Regular.ttf", 0) == first
+@pytest.mark.parametrize(("file", "index"), _faces())
+def test_the_raw_cmap_reader_maps_what_fonttools_maps(file, index):
+    from fontTools.ttLib import TTCollection, TTFont
+
+    path = fonts.locate(file)
+    font = (
+        TTCollection(str(path), lazy=True).fonts[index]
+        if index or path.suffix == ".ttc"
+        else TTFont(str(path))
+    )
+    truth = {code for code, glyph in font.getBestCmap().items() if glyph != ".notdef"}
+    assert cmap.code_points(cmap.cmap_table(path, index)) == truth
 
 
-def test_a_corrupt_or_empty_cache_entry_is_a_miss_not_an_answer(cache_folder):
-    truth = coverage._cmap("LiberationSerif-Bold.ttf", 0)
-    (entry,) = cache_folder.iterdir()
-    for garbage in (b"zz-qq", b"", b"110000-110001", b"\xff"):
-        entry.write_bytes(garbage)
-        coverage._cmap.cache_clear()
-        assert coverage._cmap("LiberationSerif-Bold.ttf", 0) == truth
+def test_a_damaged_font_file_is_a_clear_error_not_a_crash(tmp_path):
+    bad = tmp_path / "bad.ttf"
+    bad.write_bytes(b"\x00\x01\x00\x00\x00\x09")  # a table count, then nothing
+    with pytest.raises(cmap.CmapError, match="truncated"):
+        cmap.cmap_table(bad)
+    liberation = fonts.locate("LiberationSerif-Regular.ttf")
+    with pytest.raises(cmap.CmapError, match="not a collection"):
+        cmap.cmap_table(liberation, 1)
+    table = cmap.cmap_table(liberation)
+    with pytest.raises(cmap.CmapError, match="truncated"):
+        cmap.code_points(table[:40])
 
 
-def test_the_cache_can_be_turned_off_for_a_block(cache_folder):
-    with cache.disabled():
-        coverage._cmap("LiberationSerif-Italic.ttf", 0)
-        assert cache.get(cache.key("cmap", b"x")) is None
-    assert not cache_folder.exists() or not any(cache_folder.iterdir())
-
-
-def test_a_cache_folder_others_can_write_is_never_used(cache_folder):
-    cache_folder.mkdir(mode=0o700)
-    cache_folder.chmod(0o777)
-    cache.put("x", b"poisoned")
-    assert not (cache_folder / "x").exists()
-    (cache_folder / "x").write_bytes(b"poisoned")
-    assert cache.get("x") is None
-
-
-def test_cache_keys_change_with_content_and_version(monkeypatch):
-    base = cache.key("cmap", b"table")
-    assert cache.key("cmap", b"table") == base
-    assert cache.key("cmap", b"tablf") != base
-    assert cache.key("cmap", b"tab", b"le") != base  # parts are framed, not concatenated
-    monkeypatch.setattr(cache, "__version__", "9.9.9")
-    assert cache.key("cmap", b"table") != base
+def test_a_subtable_format_the_reader_does_not_know_goes_to_fonttools():
+    # one (3, 1) record pointing at a format 6 subtable
+    table = bytes.fromhex("0000 0001 0003 0001 0000000c 0006")
+    assert cmap.code_points(table) is None
 
 
 # -- WeasyPrint's libraries, found from one ldconfig read ----------------------------------------

@@ -80,7 +80,7 @@ out/%.pdf:
 def test_a_pattern_rule_makefile_rebuilds_exactly_when_an_input_changes(tmp_path):
     shutil.copytree(LETTER, tmp_path / "src" / "letter")
     (tmp_path / "Makefile").write_text(MAKEFILE.format(python=sys.executable))
-    env = {**os.environ, "PYTHONPATH": str(REPO), "UNFOLIO_NO_CACHE": "1"}
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
 
     def make() -> str:
         done = subprocess.run(

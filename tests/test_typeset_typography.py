@@ -15,7 +15,7 @@ import pdfplumber
 import pytest
 
 from pipeline import source
-from pipeline.typeset import textcheck, typeset
+from pipeline.typeset import exacttext, textcheck, typeset
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "documents"
@@ -207,3 +207,29 @@ def test_sponsors_and_subsidiary_body_are_checked_for_font_coverage():
     with pytest.raises(UserError) as caught:
         coverage.check(dataclasses.replace(document, organs=(organ,)))
     assert any(p.pointer == "/organs/0/body" for p in caught.value.problems)
+
+
+def test_a_draft_with_a_sponsors_note_passes_the_exact_content_comparison():
+    """The sponsors line is one piece without its note (drawn at the foot, called "*")."""
+    folder = REFERENCE / "c2-l2"
+    document = source.load(folder)
+    found = list(exacttext.mismatches(document, exacttext.page_texts(_pdf(folder))))
+    assert not found, found
+
+
+def test_arabic_masthead_extracts_in_logical_order():
+    """pdfium joins text objects on one baseline into a line and, when the line holds more
+    right-to-left runs than left-to-right ones, reverses the order of its runs: the symbol
+    beside the Arabic label came out "/76/9102A". The symbol and the distribution block are
+    painted apart from the label and organ (their own layer), so each is a line of its own."""
+    pdf = _pdf(SIX["ar"])
+    import pypdfium2
+
+    page = pypdfium2.PdfDocument(pdf)[0]
+    lines = page.get_textpage().get_text_range().splitlines()
+    assert "A/76/9102" in lines
+    assert "الجمعية العامة" in lines  # the organ, no longer merged with "Distr.: General"
+    assert "Distr.: General" in lines
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        drawn = "".join(c["text"] for c in doc.pages[0].chars)  # in drawing order
+    assert "A/76/9102" in drawn

@@ -132,8 +132,8 @@ def build(
     and the others are still built. Exit 0 when nothing failed, 2 when every failure was
     invalid input, 1 when anything else failed.
     """
-    from pipeline import batch
     from pipeline import config as config_module
+    from pipeline.batch import runner as batch
 
     if scheduler and executor != "dask":
         raise click.UsageError("--scheduler is for --executor dask")

@@ -16,9 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from importlib import metadata
+from typing import TYPE_CHECKING
 
-from pipeline.sign.keys import Identity
+if TYPE_CHECKING:  # the gate imports ``form`` from here on every render: no cryptography then
+    from pipeline.sign.keys import Identity
 
 #: The Python distributions whose code shapes a signature's bytes (they join the build key).
 LIBRARIES = ("pyhanko", "pyhanko-certvalidator", "asn1crypto", "cryptography")
@@ -54,6 +55,8 @@ class Signer:
 
 
 def key_values(fingerprint: str, chain: tuple[str, ...] = ()) -> tuple[tuple[str, str], ...]:
+    from importlib import metadata
+
     values = [("certificate", fingerprint), ("chain", " ".join(chain))]
     for name in LIBRARIES:
         try:
@@ -63,4 +66,4 @@ def key_values(fingerprint: str, chain: tuple[str, ...] = ()) -> tuple[tuple[str
     return tuple(values)
 
 
-__all__ = ["LIBRARIES", "Identity", "Signer", "key_values"]
+__all__ = ["LIBRARIES", "Signer", "key_values"]

@@ -2,22 +2,18 @@
 
 WeasyPrint would otherwise draw a ``.notdef`` box (or Pango would fall back to a host font) and
 only log it. The faces of each language are the ones its stylesheet lists (styles/css/fonts.css
-and languages.css); their cmaps are read once per process with fontTools.
+and languages.css); their cmaps are read once per process.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import html
 import re
 import unicodedata
 from collections.abc import Iterator
 
-import fontTools
-from fontTools.ttLib import TTCollection, TTFont
-
-from pipeline import cache, fonts, locale
+from pipeline import cmap, fonts, locale
 from pipeline.errors import Problem, UserError
 from pipeline.model import Document, Part
 
@@ -44,50 +40,22 @@ _NO_GLYPH = frozenset("\t\n\r\u00ad\u200b\u200c\u200d\u2060\ufeff")
 
 @functools.cache
 def _cmap(file: str, index: int) -> frozenset[int]:
-    """The code points face ``index`` of ``file`` maps, per process and, keyed by the bytes of
-    its ``cmap`` table, across processes: decoding a CJK cmap takes about 0.2 s, reading its
-    raw table a millisecond (``pipeline.cache``)."""
+    """The code points face ``index`` of ``file`` maps (per process). Read from the raw table
+    (:mod:`pipeline.cmap`); fontTools only for a subtable format the pinned faces do not use."""
     path = fonts.locate(file)
     if path is None:
         raise UserError(f"pinned font {file} is not installed (run `unfolio doctor`)")
-    if path.suffix.lower() == ".ttc":
-        font = TTCollection(str(path), lazy=True).fonts[index]
-    else:
-        font = TTFont(str(path), lazy=True)
-    entry = cache.key("cmap", font.reader["cmap"], fontTools.version)
-    stored = cache.get(entry)
-    if stored is not None:
-        with contextlib.suppress(ValueError):
-            return _from_ranges(stored)
-    points = frozenset(font.getBestCmap())
-    cache.put(entry, _as_ranges(points))
-    return points
+    try:
+        points = cmap.code_points(cmap.cmap_table(path, index))
+    except cmap.CmapError as error:
+        raise UserError(f"pinned font {file}: {error} (run `unfolio doctor`)") from error
+    if points is not None:
+        return points
+    from fontTools.ttLib import TTCollection, TTFont
 
-
-def _as_ranges(points: frozenset[int]) -> bytes:
-    """``points`` as text: one ``first-last`` run of consecutive code points per line."""
-    runs: list[str] = []
-    start = previous = None
-    for point in sorted(points):
-        if previous is not None and point == previous + 1:
-            previous = point
-            continue
-        if start is not None:
-            runs.append(f"{start:x}-{previous:x}")
-        start = previous = point
-    if start is not None:
-        runs.append(f"{start:x}-{previous:x}")
-    return "\n".join(runs).encode("ascii")
-
-
-def _from_ranges(data: bytes) -> frozenset[int]:
-    points: set[int] = set()
-    for line in data.decode("ascii").split("\n"):
-        first, last = (int(bound, 16) for bound in line.split("-"))
-        if not 0 <= first <= last <= 0x10FFFF:
-            raise ValueError(line)
-        points.update(range(first, last + 1))
-    return frozenset(points)
+    collection = path.suffix.lower() == ".ttc"
+    font = TTCollection(str(path), lazy=True).fonts[index] if collection else TTFont(str(path))
+    return frozenset(code for code, glyph in font.getBestCmap().items() if glyph != ".notdef")
 
 
 @functools.cache

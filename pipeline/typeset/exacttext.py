@@ -150,7 +150,9 @@ class _Reader(HTMLParser):
         elif "part-body" in classes:
             self._body = 1
         if tag == "span" and (self._note or "footnote" in classes):
-            if not self._note:
+            if not self._note and "sponsors-note" in classes:
+                pass  # called and marked "*"; the title resets the footnote counter after it
+            elif not self._note:
                 self._notes += 1
                 self._emit(str(self._notes) * 2)  # the call and the marker
                 if self._row is not None:
@@ -211,7 +213,7 @@ class _Reader(HTMLParser):
             self._head.append(data)
         if self._row is not None and not self._note:
             self._row.append(data)
-        if not self._running:
+        if not self._running and not self._note:  # a note is drawn at the foot, not in its line
             self._block.append(data)
 
 

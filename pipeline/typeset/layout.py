@@ -14,15 +14,18 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jinja2
 from markupsafe import Markup
 
 from pipeline import locale
 from pipeline.model import Document, Part
 from pipeline.resources import style_file, styles_dir
 from pipeline.symbols import undocs_url
-from pipeline.typeset import furniture, scripts, typography
+from pipeline.typeset import scripts, typography
+
+if TYPE_CHECKING:
+    import jinja2
 
 TEMPLATE = "document.html.j2"
 # BCP 47 tags for the html lang attribute and the PDF's /Lang (see locale.BCP47).
@@ -73,6 +76,8 @@ CJK_KEEP = 2
 
 @cache
 def _environment(styles: Path | None = None) -> jinja2.Environment:
+    import jinja2  # here, not at the top: ``validate`` reads the printed lines, never renders
+
     folders = [str(styles_dir() / "templates")]
     if styles is not None:
         folders.insert(0, str(Path(styles) / "templates"))  # the overlay's templates first
@@ -109,6 +114,8 @@ def context(
     document: Document, *, emblem: Path | None = None, styles: Path | None = None
 ) -> dict[str, object]:
     """The template context; every string in it is plain text (the template escapes it)."""
+    from pipeline.typeset import furniture  # the barcode and QR libraries: only to render
+
     doc = document
     loc = locale.get(doc.language)
     emblem_path = emblem or style_file("emblem-placeholder.svg", styles)

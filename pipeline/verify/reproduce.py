@@ -9,8 +9,8 @@ byte-identical (``PDF-NOT-REPRODUCED``). When a component differs or is missing,
 names it and the check is skipped, never failed: another machine proves nothing either way.
 
 The re-render calls the typesetting steps themselves (coverage, layout, WeasyPrint, the
-post-pass) with :mod:`pipeline.cache` off, never a render cache: a cached PDF would be
-compared with itself.
+post-pass) in this process, never the warm server (:mod:`pipeline.warm`): unfolio keeps no
+cache of rendered output, so nothing the check compares can be the bag's PDF read back.
 """
 
 from __future__ import annotations
@@ -124,17 +124,12 @@ def _emblem(digest: str | None, config: Config, overlay: Path | None) -> Path | 
 def rerender(
     document: Document, source: Path, flavour: str, emblem: Path | None, styles: Path | None
 ) -> bytes:
-    """The PDF the build renders, from its steps, with unfolio's cache of derived facts off
-    (:func:`pipeline.cache.disabled`): it depends on nothing but the bag and the environment.
-    No gate here: verify runs it on the bagged PDF."""
-    from pipeline import cache
+    """The PDF the build renders, from its steps: it depends on nothing but the bag and the
+    environment. No gate here: verify runs it on the bagged PDF."""
     from pipeline.typeset import postpass, typeset
 
-    with cache.disabled():
-        raw = typeset(
-            document, source, pdf_variant=f"pdf/a-{flavour}", emblem=emblem, styles=styles
-        )
-        return postpass.finish(raw, document, flavour)  # type: ignore[arg-type]
+    raw = typeset(document, source, pdf_variant=f"pdf/a-{flavour}", emblem=emblem, styles=styles)
+    return postpass.finish(raw, document, flavour)  # type: ignore[arg-type]
 
 
 def check(
