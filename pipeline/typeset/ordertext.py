@@ -27,6 +27,7 @@ next one's start fails too. Untagged PDFs have no reading order but the content 
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -212,6 +213,9 @@ def mismatches(
     def where(offset: int) -> str:
         return wheres[min(bisect_right(want.ends, offset), len(wheres) - 1)] if wheres else ""
 
+    if rtl:
+        yield from _right_to_left(blocks, read, wheres)
+        return
     same = _common_prefix(want.text, got.text)
     if same < max(len(want.text), len(got.text)):
         yield exacttext.Mismatch(
@@ -231,6 +235,75 @@ def mismatches(
                 where(end),
             )
             return
+
+
+def _right_to_left(
+    blocks: Sequence[Block], read: Sequence[structtext.Block], wheres: Sequence[str]
+) -> Iterator[exacttext.Mismatch]:
+    """Right-to-left: block by block, each drawn line a contiguous piece of its block.
+
+    pdfium's text page gives right-to-left text in logical order within a piece of a line, but
+    cuts a line into pieces where a mark or a number changes the glyph run, and gives a line's
+    pieces in visual order (left to right), a mixed-direction line's words too. So each
+    printed block is read as the structure elements whose text makes up exactly its length,
+    and their lines (and, for a line that is not a piece of the block as a whole, its words)
+    must tile the block: each found where the block has it, none overlapping, all of it
+    covered. A swap inside a line, or across blocks, breaks a piece."""
+    wanted = [textcheck.normalise(b.text, right_to_left=True) for b in blocks]
+    wanted = [w for w in wanted if w]
+    lines = [
+        line
+        for b in read
+        for line in re.split(r"[\r\n]+", b.text)
+        if textcheck.normalise(line, right_to_left=True)
+    ]
+    sizes = [len(textcheck.normalise(line, right_to_left=True)) for line in lines]
+    at = 0
+    for index, block in enumerate(wanted):
+        group: list[str] = []
+        size = 0
+        while size < len(block) and at < len(lines):
+            group.append(lines[at])
+            size += sizes[at]
+            at += 1
+        if size != len(block) or not _tiles(block, group):
+            shown = " / ".join(textcheck.normalise(g, right_to_left=True) for g in group)
+            shown = shown[: 2 * SHOWN]
+            yield exacttext.Mismatch(
+                "the structure does not read the text in the source's order: the source "
+                f"prints {block[: 2 * SHOWN]!r} and the PDF reads {shown!r} (normalised; "
+                "right-to-left: compared line by line)",
+                wheres[index],
+            )
+            return
+    if at < len(lines):
+        yield exacttext.Mismatch(
+            f"the structure reads {lines[at][: 2 * SHOWN]!r} after all the source prints",
+            wheres[-1] if wheres else "",
+        )
+
+
+def _tiles(block: str, lines: Sequence[str]) -> bool:
+    """Whether ``lines`` cover ``block`` (normalised) exactly: each line, normalised, where
+    the block has it (a line with Latin letters, failing that, word by word), longest
+    first, none overlapping."""
+    free = [True] * len(block)
+
+    def place(piece: str) -> bool:
+        start = block.find(piece)
+        while start >= 0:
+            if all(free[start : start + len(piece)]):
+                free[start : start + len(piece)] = [False] * len(piece)
+                return True
+            start = block.find(piece, start + 1)
+        return False
+
+    normal = [(textcheck.normalise(line, right_to_left=True), line) for line in lines]
+    for piece, line in sorted(normal, key=lambda item: len(item[0]), reverse=True):
+        mixed = textcheck._LATIN.search(piece)  # Latin words in a right-to-left line
+        if not place(piece) and not (mixed and all(map(place, textcheck._runs(line)))):
+            return False
+    return not any(free)
 
 
 def _common_prefix(a: str, b: str) -> int:
