@@ -39,12 +39,17 @@ Checks, each with a stable code (``unfolio verify`` reports the same codes):
 ``PDF-TEXT-EXACT``      the text drawn is exactly what unfolio prints from the document, both
                         ways, furniture included (:mod:`.exacttext`): a renderer that drops or
                         duplicates text fails here.
+``PDF-TEXT-ORDER``      the text is read in the source's order, exactly (:mod:`.ordertext`):
+                        tagged, the structure tree reads what unfolio prints, character for
+                        character, block for block; untagged, each block of the body and each
+                        footnote is drawn in order with no gap but at a page break. A
+                        renderer that reorders text fails here.
 ``PDF-REVISIONS``       one revision (two with unfolio's own signature) (:mod:`.drawing`).
 ``PDF-LINKS``           the link annotations are exactly the source's links, on their text.
 ``PDF-DRAWING``         one content stream per page, only operators unfolio's pages use, no
                         images, nothing painted in white.
 
-The last four are the exact-content checks; ``exact=False`` leaves them out (bags written by
+The last five are the exact-content checks; ``exact=False`` leaves them out (bags written by
 unfolio 0.1.x are judged by the round trip alone). They read the first revision: what a
 signature revision adds is the signature checks' to judge.
 """
@@ -66,6 +71,7 @@ from pipeline.typeset import (
     drawing,
     exacttext,
     is_tagged,
+    ordertext,
     postpass,
     structtext,
     tagcheck,
@@ -87,6 +93,7 @@ CODES = (
     "PDF-TEXT-ROUNDTRIP",
     "PDF-TEXT-OFFPAGE",
     "PDF-TEXT-EXACT",
+    "PDF-TEXT-ORDER",
     "PDF-REVISIONS",
     "PDF-LINKS",
     "PDF-DRAWING",
@@ -504,9 +511,9 @@ def _guarded(code: str, run: Callable[[], Iterator[Finding]]) -> list[Finding]:
         return [Finding(code, f"check could not run: {type(exc).__name__}: {exc}")]
 
 
-def _tags(pdf: bytes, document: Document, blocks: list) -> Iterator[Finding]:
-    # the structure text is read once, for the order check and for the round trip
-    for code, message, where in tagcheck.check(pdf, document, blocks):
+def _tags(pdf: bytes, document: Document, blocks: list, inline: list) -> Iterator[Finding]:
+    # the structure text is read once, for the order checks and for the round trip
+    for code, message, where in tagcheck.check(pdf, document, blocks, inline):
         yield Finding(code, message, where)
 
 
@@ -560,8 +567,9 @@ def check(
     pages: list[textcheck.PageText] = []
 
     blocks: list[structtext.Block] = []
+    inline: list[structtext.Block] = []
     if tagged:
-        findings += _guarded("PDF-TAGS-TREE", lambda: _tags(pdf, document, blocks))
+        findings += _guarded("PDF-TAGS-TREE", lambda: _tags(pdf, document, blocks, inline))
 
     def roundtrip() -> Iterator[Finding]:
         pages.extend(textcheck.read(pdf))
@@ -580,7 +588,21 @@ def check(
     ]
     if exact:
         findings += _exact(pdf, document, pages, signature_allowed, styles)
+        order = _tagged_order(document, inline, styles) if tagged else _drawn_order(document, pages)
+        findings += _guarded("PDF-TEXT-ORDER", lambda: order)
     return findings
+
+
+def _tagged_order(
+    document: Document, inline: list[structtext.Block], styles: Path | None
+) -> Iterator[Finding]:
+    for m in ordertext.mismatches(document, inline, styles=styles):
+        yield Finding("PDF-TEXT-ORDER", m.message, f"source {m.file}" if m.file else "")
+
+
+def _drawn_order(document: Document, pages: list[textcheck.PageText]) -> Iterator[Finding]:
+    for m in ordertext.drawn_mismatches(document, textcheck.join(pages)):
+        yield Finding("PDF-TEXT-ORDER", m.message, f"source {m.file}" if m.file else "")
 
 
 def _exact(

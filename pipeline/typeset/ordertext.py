@@ -32,6 +32,7 @@ from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from itertools import accumulate, pairwise
 from pathlib import Path
 
 from pipeline.model import Document
@@ -324,3 +325,57 @@ def _before(text: str, at: int) -> str:
 
 def _after(text: str, at: int) -> str:
     return text[at : at + SHOWN] or "(nothing)"
+
+
+def drawn_mismatches(document: Document, extracted: str) -> Iterator[exacttext.Mismatch]:
+    """An untagged PDF, left to right: the first place where the page text (``extracted``,
+    content-stream order, pages joined by ``textcheck.PAGE_BREAK``) departs from the source's
+    order (nothing if it never does).
+
+    Matched as the round trip matches (:func:`textcheck._match`), but with no look-back: each
+    block of the body, in order, must be found from where the previous one ends, in pieces
+    with no gap between two pieces except across a page break (the page's footnotes and
+    furniture), and each footnote, in number order, as its marker number followed by its
+    text. Right-to-left documents are left to the round trip: pdfium gives a right-to-left
+    line's pieces in visual order (docs/verify-proves.md, Limits)."""
+    if document.language in textcheck.RIGHT_TO_LEFT:
+        return
+    pages = [textcheck.normalise(page) for page in extracted.split(textcheck.PAGE_BREAK)]
+    target = "".join(pages)
+    breaks = list(accumulate(len(page) for page in pages[:-1]))
+    source = textcheck.source_text(document)
+    wanted = [
+        (where, textcheck.normalise(block))
+        for where, text in source.flows
+        for block in text.split(textcheck.BLOCK_BREAK)
+    ]
+    notes = [w.partition(" footnote ")[0] for w, _ in source.anywhere if " footnote " in w]
+    texts = [t for w, t in source.anywhere if " footnote " in w]
+    for sequence in (wanted, list(zip(notes, _numbered(texts), strict=True))):
+        cursor = 0
+        for where, flow in sequence:
+            pieces: list[tuple[int, int]] = []
+            cursor, failed = textcheck._match(flow, target, cursor, breaks, pieces, look_back=0)
+            if failed is not None:
+                yield exacttext.Mismatch(
+                    f"the PDF does not draw the text in the source's order: after "
+                    f"{_before(flow, failed)!r} the source prints {_after(flow, failed)!r}, "
+                    "which the pages do not draw next (normalised)",
+                    where,
+                )
+                return
+            for (first, length), (second, _) in pairwise(pieces):
+                stop = first + length
+                if second > stop and not any(stop <= b <= second for b in breaks):
+                    yield exacttext.Mismatch(
+                        f"the PDF does not draw the text in the source's order: it draws "
+                        f"{target[stop:second][: 2 * SHOWN]!r} inside the source's "
+                        f"{flow[: 2 * SHOWN]!r}, on the same page (normalised)",
+                        where,
+                    )
+                    return
+
+
+def _numbered(notes: Sequence[str]) -> list[str]:
+    """Each footnote as the page draws it: its number (the marker), then its text."""
+    return [str(n) + textcheck.normalise(text) for n, text in enumerate(notes, 1)]

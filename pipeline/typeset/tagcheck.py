@@ -485,11 +485,15 @@ def _order(read_blocks: list[structtext.Block], document: Document) -> Iterator[
 
 
 def check(
-    pdf_bytes: bytes, document: Document, blocks: list[structtext.Block] | None = None
+    pdf_bytes: bytes,
+    document: Document,
+    blocks: list[structtext.Block] | None = None,
+    inline: list[structtext.Block] | None = None,
 ) -> list[Issue]:
     """Every tagging issue of a written tagged PDF. ``blocks``, when given, receives its text
     in structure order, each footnote after the block calling it (:func:`structtext.assemble`),
-    read here with the tree, for the caller's round trip."""
+    read here with the tree, for the caller's round trip; ``inline`` the same with each
+    footnote where its call is, for the text order check (:mod:`.ordertext`)."""
     if blocks is None:
         blocks = []
     issues: list[Issue] = []
@@ -517,6 +521,9 @@ def check(
         issues += _headings(tree)
         texts = structtext.mcid_texts(pdf_bytes)
         issues += _language_spans(pdf, tree, texts)
-        blocks.extend(structtext.assemble(texts, *structtext.read_tree(pdf), notes_after=True))
+        read = structtext.read_tree(pdf)
+        blocks.extend(structtext.assemble(texts, *read, notes_after=True))
+        if inline is not None:
+            inline.extend(structtext.assemble(texts, *read))
     issues += _order(blocks, document)
     return issues

@@ -56,6 +56,7 @@ GATE_RULES: dict[str, Rule] = {
             "PDF-TEXT-EXACT",
             "the text drawn is exactly what unfolio prints from document.json and the parts",
         ),
+        ("PDF-TEXT-ORDER", "the text is read in the source's order, exactly"),
         ("PDF-REVISIONS", "one revision (two with a signature): no incremental update"),
         ("PDF-LINKS", "the link annotations are the source's links, on their link text"),
         ("PDF-DRAWING", "one content stream per page, unfolio's operators, nothing white"),
