@@ -357,10 +357,11 @@ def drawn_mismatches(document: Document, extracted: str) -> Iterator[exacttext.M
             pieces: list[tuple[int, int]] = []
             cursor, failed = textcheck._match(flow, target, cursor, breaks, pieces, look_back=0)
             if failed is not None:
+                before = f"after {_before(flow, failed)!r} " if failed else "a block that begins "
                 yield exacttext.Mismatch(
-                    f"the PDF does not draw the text in the source's order: after "
-                    f"{_before(flow, failed)!r} the source prints {_after(flow, failed)!r}, "
-                    "which the pages do not draw next (normalised)",
+                    f"the PDF does not draw the text in the source's order: {before}the source "
+                    f"prints {_after(flow, failed)!r}, which the pages do not draw next "
+                    "(normalised)",
                     where,
                 )
                 return
