@@ -41,6 +41,7 @@ from pipeline.typeset import exacttext, structtext, textcheck
 _ARTIFACT_CLASSES = frozenset({"running-head", "first-footer"})
 _BLOCK_TAGS = exacttext._BLOCK_TAGS | {"dd", "dt", "dl", "figcaption", "caption", "pre"}
 _VOID = frozenset({"img", "br", "hr", "meta", "link", "input", "wbr", "col", "area", "source"})
+_TOKEN = re.compile(r"\d+|[^\W\d_]+")  # a run of digits or of letters
 SHOWN = 30  # normalised characters named on each side of the first difference
 
 
@@ -301,8 +302,13 @@ def _tiles(block: str, lines: Sequence[str]) -> bool:
 
     normal = [(textcheck.normalise(line, right_to_left=True), line) for line in lines]
     for piece, line in sorted(normal, key=lambda item: len(item[0]), reverse=True):
-        mixed = textcheck._LATIN.search(piece)  # Latin words in a right-to-left line
-        if not place(piece) and not (mixed and all(map(place, textcheck._runs(line)))):
+        if place(piece):
+            continue
+        words = textcheck._runs(line)
+        if place("".join(reversed(words))):  # a piece of a mixed line: words in visual order
+            continue
+        tokens = sorted((t for word in words for t in _TOKEN.findall(word)), key=len, reverse=True)
+        if not (textcheck._LATIN.search(piece) and all(map(place, tokens))):
             return False
     return not any(free)
 
