@@ -39,11 +39,11 @@ Checks, each with a stable code (``unfolio verify`` reports the same codes):
 ``PDF-TEXT-EXACT``      the text drawn is exactly what unfolio prints from the document, both
                         ways, furniture included (:mod:`.exacttext`): a renderer that drops or
                         duplicates text fails here.
-``PDF-TEXT-ORDER``      the text is read in the source's order, exactly (:mod:`.ordertext`):
-                        tagged, the structure tree reads what unfolio prints, character for
-                        character, block for block; untagged, each block of the body and each
-                        footnote is drawn in order with no gap but at a page break. A
-                        renderer that reorders text fails here.
+``PDF-TEXT-ORDER``      the text is in the source's order, exactly (:mod:`.ordertext`): each
+                        block of the body and each footnote is drawn in order with no gap but
+                        at a page break; tagged, the structure tree also reads what unfolio
+                        prints, character for character, block for block. A renderer that
+                        reorders text fails here.
 ``PDF-REVISIONS``       one revision (two with unfolio's own signature) (:mod:`.drawing`).
 ``PDF-LINKS``           the link annotations are exactly the source's links, on their text.
 ``PDF-DRAWING``         one content stream per page, only operators unfolio's pages use, no
@@ -588,20 +588,23 @@ def check(
     ]
     if exact:
         findings += _exact(pdf, document, pages, signature_allowed, styles)
-        order = _tagged_order(document, inline, styles) if tagged else _drawn_order(document, pages)
-        findings += _guarded("PDF-TEXT-ORDER", lambda: order)
+        read = inline if tagged else None
+        findings += _guarded("PDF-TEXT-ORDER", lambda: _order(document, pages, read, styles))
     return findings
 
 
-def _tagged_order(
-    document: Document, inline: list[structtext.Block], styles: Path | None
+def _order(
+    document: Document,
+    pages: list[textcheck.PageText],
+    read: list[structtext.Block] | None,
+    styles: Path | None,
 ) -> Iterator[Finding]:
-    for m in ordertext.mismatches(document, inline, styles=styles):
-        yield Finding("PDF-TEXT-ORDER", m.message, f"source {m.file}" if m.file else "")
-
-
-def _drawn_order(document: Document, pages: list[textcheck.PageText]) -> Iterator[Finding]:
-    for m in ordertext.drawn_mismatches(document, textcheck.join(pages)):
+    """What is seen (the pages' text) and, tagged, what is read (the structure's), each in
+    the source's order."""
+    found = list(ordertext.drawn_mismatches(document, textcheck.join(pages)))
+    if read is not None:
+        found += ordertext.mismatches(document, read, styles=styles)
+    for m in found:
         yield Finding("PDF-TEXT-ORDER", m.message, f"source {m.file}" if m.file else "")
 
 

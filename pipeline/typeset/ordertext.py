@@ -350,39 +350,63 @@ def drawn_mismatches(document: Document, extracted: str) -> Iterator[exacttext.M
     target = "".join(pages)
     breaks = list(accumulate(len(page) for page in pages[:-1]))
     source = textcheck.source_text(document)
-    wanted = [
-        (where, textcheck.normalise(block))
+    body = [
+        (where, "block", textcheck.normalise(block))
         for where, text in source.flows
         for block in text.split(textcheck.BLOCK_BREAK)
     ]
-    notes = [w.partition(" footnote ")[0] for w, _ in source.anywhere if " footnote " in w]
-    texts = [t for w, t in source.anywhere if " footnote " in w]
-    for sequence in (wanted, list(zip(notes, _numbered(texts), strict=True))):
+    texts = [(w, t) for w, t in source.anywhere if " footnote " in w]
+    notes = [  # as the page draws a footnote: its number (the marker), then its text
+        (w.partition(" footnote ")[0], f"footnote {n}", str(n) + textcheck.normalise(t))
+        for n, (w, t) in enumerate(texts, 1)
+    ]
+    for sequence in (body, notes):
         cursor = 0
-        for where, flow in sequence:
-            pieces: list[tuple[int, int]] = []
-            cursor, failed = textcheck._match(flow, target, cursor, breaks, pieces, look_back=0)
-            if failed is not None:
-                before = f"after {_before(flow, failed)!r} " if failed else "a block that begins "
+        for where, what, flow in sequence:
+            cursor, problem = _drawn(flow, what, target, cursor, breaks)
+            if problem:
                 yield exacttext.Mismatch(
-                    f"the PDF does not draw the text in the source's order: {before}the source "
-                    f"prints {_after(flow, failed)!r}, which the pages do not draw next "
+                    f"the PDF does not draw the text in the source's order: {problem} "
                     "(normalised)",
                     where,
                 )
                 return
-            for (first, length), (second, _) in pairwise(pieces):
-                stop = first + length
-                if second > stop and not any(stop <= b <= second for b in breaks):
-                    yield exacttext.Mismatch(
-                        f"the PDF does not draw the text in the source's order: it draws "
-                        f"{target[stop:second][: 2 * SHOWN]!r} inside the source's "
-                        f"{flow[: 2 * SHOWN]!r}, on the same page (normalised)",
-                        where,
-                    )
-                    return
 
 
-def _numbered(notes: Sequence[str]) -> list[str]:
-    """Each footnote as the page draws it: its number (the marker), then its text."""
-    return [str(n) + textcheck.normalise(text) for n, text in enumerate(notes, 1)]
+#: later places a block is tried at when it is found with a gap: the text may recur before
+#: it (a title printed again as the first paragraph), the first copy is then the wrong one
+RETRIES = 8
+
+
+def _drawn(
+    flow: str, what: str, target: str, cursor: int, breaks: Sequence[int]
+) -> tuple[int, str]:
+    """Where ``flow`` (one block) ends, found from ``cursor`` in pieces with no gap but across
+    a page break, and no problem; or ``cursor`` and what is wrong at the first place tried."""
+    start, first = cursor, ""
+    for _ in range(RETRIES):
+        pieces: list[tuple[int, int]] = []
+        end, failed = textcheck._match(flow, target, start, breaks, pieces, look_back=0)
+        problem = ""
+        if failed is not None:
+            problem = (
+                f"after {_before(flow, failed)!r} the source's {what} goes on with "
+                f"{_after(flow, failed)!r}, which the pages do not draw next"
+                if failed
+                else f"the source's next {what} is {_after(flow, failed)!r}, which the pages "
+                "do not draw next"
+            )
+        for (at, length), (second, _) in pairwise(pieces):
+            stop = at + length
+            if not problem and second > stop and not any(stop <= b <= second for b in breaks):
+                problem = (
+                    f"it draws {target[stop:second][: 2 * SHOWN]!r} inside the source's "
+                    f"{what} {flow[: 2 * SHOWN]!r}, on the same page"
+                )
+        if not problem:
+            return end, ""
+        first = first or problem
+        if not pieces:
+            break
+        start = pieces[0][0] + 1
+    return cursor, first
