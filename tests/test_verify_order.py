@@ -150,3 +150,43 @@ def test_two_numbers_swapped_in_an_arabic_line_fail_tagged(tmp_path):
     forged = render_pdf(source.load(folder), folder, flavour="2a")
     found = list(ordertext.mismatches(genuine, structtext.blocks(forged)))
     assert found and found[0].file == "letter.md", found
+
+
+ARABIC_MIXED = """
+# أولاً - مقدمة عن تقرير UNEP/EA.5/Res.14
+
+1. قدمت الأمانة تقرير UNESCO لعام 2022 إلى الدورة 77، وبلغت نسبة الاجتماعات الحضورية 62 في المائة مقابل 31 في المائة في عام 2020.[^1] وتغطي الفترة 2018-2028 ما يلي.
+
+2. وطلب المؤتمر من الأمين العام أن يقدم تقريراً عن تنفيذ القرار 76/245 في الوثيقة A/77/9106 وأن يدرج فيه بيانات عن المياه.[^2]
+
+   (أ) تعزيز التعاون الإقليمي في إطار برنامج WASH؛
+
+   (ب) إنشاء منصة إقليمية للبيانات عن طريق https://undocs.org/ar/A/80/1 والموقع الإلكتروني؛
+
+| المحطة | 2019 | 2020 | 2021 |
+|:--|--:|--:|--:|
+| نيويورك (New York) | 84 | 57 | 73 |
+| جنيف | 86 | 61 | 77 |
+
+[^1]: انظر الوثيقة A/76/32، المرفق.
+[^2]: انظر قرار الجمعية العامة 40/243 ووثيقة UNEP/EA.5/Res.14.
+"""
+
+
+@pytest.mark.parametrize("flavour", ["2a", "2u"])
+def test_arabic_mixing_directions_numbers_notes_and_a_table_passes(tmp_path, flavour):
+    """No false alarm where pdfium gives right-to-left text in visual pieces: a symbol and a
+    URL inside Arabic lines, numbered paragraphs, footnotes, a table (render_pdf runs the
+    gate, PDF-TEXT-ORDER included, and raises on any finding)."""
+    folder = Path(shutil.copytree(FIXTURES / "ar-letter", tmp_path / "ar"))
+    path = folder / "letter.md"
+    path.write_text(path.read_text(encoding="utf-8") + ARABIC_MIXED, encoding="utf-8")
+    document = source.load(folder)
+    pdf = render_pdf(document, folder, flavour=flavour)
+    if flavour == "2a":
+        assert not list(ordertext.mismatches(document, structtext.blocks(pdf)))
+        # and the same document with two figures of one line swapped is caught
+        path.write_text(path.read_text(encoding="utf-8").replace("84 | 57", "57 | 84"))
+        forged = render_pdf(source.load(folder), folder, flavour=flavour)
+        found = list(ordertext.mismatches(document, structtext.blocks(forged)))
+        assert found and found[0].file == "letter.md", found

@@ -21,8 +21,12 @@ case folding, letters and digits) and joined; the joined texts must be equal, ch
 character, and every place where one printed block ends and the next begins must be a place
 where one structure element's text ends and another's begins (the tree may split more: a
 ``Link``, a ``Note`` inside a paragraph), so a word moved from one paragraph's end to the
-next one's start fails too. Untagged PDFs have no reading order but the content streams'
-(see docs/verify-proves.md, Limits): this check is for the tagged flavours.
+next one's start fails too.
+
+Every flavour also gets :func:`drawn_mismatches`, on the pages' text in content order (what is
+seen, where a tagged tree could say otherwise): left to right, each block of the body and each
+footnote must be drawn in order with no gap but at a page break. Untagged right-to-left text
+has neither a reading order nor a line order to go by (docs/verify-proves.md, Limits).
 """
 
 from __future__ import annotations
@@ -248,9 +252,9 @@ def _right_to_left(
     cuts a line into pieces where a mark or a number changes the glyph run, and gives a line's
     pieces in visual order (left to right), a mixed-direction line's words too. So each
     printed block is read as the structure elements whose text makes up exactly its length,
-    and their lines (and, for a line that is not a piece of the block as a whole, its words)
-    must tile the block: each found where the block has it, none overlapping, all of it
-    covered. A swap inside a line, or across blocks, breaks a piece."""
+    and their lines must tile the block (:func:`_tiles`): each found where the block has it,
+    none overlapping, all of it covered. A swap inside a line, or across blocks, breaks a
+    piece; a line holding Latin letters is the exception (docs/verify-proves.md, Limits)."""
     wanted = [textcheck.normalise(b.text, right_to_left=True) for b in blocks]
     wanted = [w for w in wanted if w]
     lines = [
@@ -366,8 +370,7 @@ def drawn_mismatches(document: Document, extracted: str) -> Iterator[exacttext.M
             cursor, problem = _drawn(flow, what, target, cursor, breaks)
             if problem:
                 yield exacttext.Mismatch(
-                    f"the PDF does not draw the text in the source's order: {problem} "
-                    "(normalised)",
+                    f"the PDF does not draw the text in the source's order: {problem} (normalised)",
                     where,
                 )
                 return
