@@ -569,6 +569,7 @@ def test_every_code_has_a_failing_fixture():
         "PDF-TEXT-HIDDEN",
         "PDF-ACTUALTEXT",
         "PDF-OUTLINE",
+        "PDF-TEXT-ORDER",  # tests/test_verify_order.py
     }
     assert covered == set(gate.CODES)
 

@@ -10,7 +10,7 @@ import pikepdf
 import pytest
 
 from pipeline import locale, source
-from pipeline.typeset import gate, render_pdf, structtext, tagcheck
+from pipeline.typeset import gate, render_pdf, structrules, structtext, tagcheck
 from pipeline.typeset.layout import masthead_organ
 
 from .conftest import EXAMPLE
@@ -299,7 +299,7 @@ def test_an_empty_cell_is_still_a_cell_of_its_row(make_source):
         tables = _elements(opened, "Table")
         assert len(tables) == 2
         for table in tables:
-            assert {tagcheck._row_width(row) for row in tagcheck._rows(table)} == {2}
+            assert {structrules.row_width(row) for row in structrules.rows(table)} == {2}
         empty = [c for c in _elements(opened, "TD") + _elements(opened, "TH") if "/K" not in c
                  or len(c.K) == 0]  # fmt: skip
         assert len(empty) == 4  # two empty data cells and the two empty header cells
@@ -339,3 +339,302 @@ def test_a_signed_2a_keeps_its_tags_and_its_widget_must_be_a_form(letter):
 
     issues = tagcheck.check(_mutated(signed, widget_as_paragraph), document)
     assert any(code == "PDF-TAGS-ANNOTATIONS" and "7.18.4-1" in m for code, m, _ in issues)
+
+
+# -- language spans (PDF-TAGS-LANG-SPAN) ---------------------------------------------------
+
+_FOREIGN = {
+    "ar-letter": ("letter.md", "انظر الوثيقة A/80/1 والموقع [https://undocs.org/ar/A/80/1]"
+                  "(https://undocs.org/ar/A/80/1) وتقرير UNESCO.", ["A/80/1", "UNESCO"]),
+    "ru-note": ("note.md", "См. документ A/80/1 и сайт [https://undocs.org/ru/A/80/1]"
+                "(https://undocs.org/ru/A/80/1), а также доклад UNESCO.", ["A/80/1", "UNESCO"]),
+    "zh-report": ("report.md", "见A/80/1号文件和[https://undocs.org/zh/A/80/1]"
+                  "(https://undocs.org/zh/A/80/1)以及UNESCO的报告。", ["A/80/1", "UNESCO"]),
+}  # fmt: skip
+
+
+def _with_paragraph(tmp_path: Path, name: str) -> tuple[Path, list[str]]:
+    import shutil
+
+    part, paragraph, runs = _FOREIGN[name]
+    folder = tmp_path / name
+    shutil.copytree(FIXTURES / name, folder)
+    body = folder / part
+    body.write_text(body.read_text(encoding="utf-8") + "\n" + paragraph + "\n", encoding="utf-8")
+    return folder, [*runs, "https://undocs.org/"]
+
+
+@pytest.mark.parametrize("name", sorted(_FOREIGN))
+def test_latin_runs_in_arabic_russian_chinese_carry_their_own_lang(tmp_path, name):
+    folder, runs = _with_paragraph(tmp_path, name)
+    document = source.load(folder)
+    pdf = render_pdf(document, folder, flavour="2a")  # the gate passes it
+    texts = structtext.mcid_texts(pdf)
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        pages = {p.objgen: i for i, p in enumerate(opened.pages)}
+        english = "".join(
+            texts.get((pages[span.Pg.objgen], int(kid)), "")
+            for span in _elements(opened, "Span")
+            if str(span.get("/Lang", "")) == "en"
+            for kid in span.K
+            if isinstance(kid, int)
+        )
+    for run in runs:
+        assert run in english, run
+
+
+def test_a_latin_run_without_its_lang_fails(tmp_path, monkeypatch):
+    from pipeline.typeset import gate as gate_module
+    from pipeline.typeset import scripts
+
+    folder, _runs = _with_paragraph(tmp_path, "ar-letter")
+    document = source.load(folder)
+    monkeypatch.setattr(scripts, "mark_html", lambda html, _lang: html)  # no language spans
+    with pytest.raises(gate_module.GateFailed) as failed:
+        render_pdf(document, folder, flavour="2a")
+    found = [f for f in failed.value.findings if f.code == "PDF-TAGS-LANG-SPAN"]
+    assert found
+    assert any("'A'" in f.message or "'UNESCO'" in f.message for f in found)
+
+
+def test_a_cyrillic_word_in_english_is_marked_russian():
+    from pipeline.typeset import scripts
+
+    html = scripts.mark_html('<p>The word "мир" &amp; A/80/1 <b lang="ru">да</b></p>', "en")
+    assert html == '<p>The word "<span lang="ru">мир</span>" &amp; A/80/1 <b lang="ru">да</b></p>'
+    assert scripts.mark_html("<p>انظر A/80/1.</p>", "ar") == (
+        '<p>انظر <span lang="en">A/80/1.</span></p>'
+    )
+    assert scripts.mark_html("<style>p{}</style><p>&amp;قال</p>", "ar") == (
+        "<style>p{}</style><p>&amp;قال</p>"
+    )
+
+
+def test_a_chinese_footnote_in_mid_sentence_builds_and_is_read_after_its_sentence(tmp_path):
+    import shutil
+
+    from pipeline.typeset import textcheck
+
+    folder = tmp_path / "zh-notes"
+    shutil.copytree(FIXTURES / "zh-report", folder)
+    body = folder / "report.md"
+    text = body.read_text(encoding="utf-8").replace(
+        "本报告根据经济及社会理事会", "本报告[^mid]根据经济[^mid2]及社会理事会", 1
+    )
+    body.write_text(text + "\n[^mid]: 见理事会第2021/9号决议。\n\n[^mid2]: 经社理事会。\n",
+                    encoding="utf-8")  # fmt: skip
+    document = source.load(folder)
+    for flavour in ("2a", "3a"):
+        pdf = render_pdf(document, folder, flavour=flavour)  # the gate's round trip passes
+    read = structtext.text(pdf)
+    start = read.index("本报告")
+    assert (
+        start
+        < read.index("根据经济", start)
+        < read.index("及社会理事会关于", start)
+        < read.index("见理事会第2021/9号决议", start)
+    )
+    # read as a screen reader does, the notes cut the sentence into pieces too short to match
+    inline = structtext.join(structtext.blocks(pdf))
+    assert inline.index("见理事会第2021/9号决议") < inline.index("及社会理事会关于")
+    assert list(textcheck.mismatches(document, inline))
+    assert not list(textcheck.mismatches(document, read))
+
+
+# -- glyphs and fonts (PDF-TAGS-GLYPH-…) ----------------------------------------------------
+
+
+def _type0_fonts(opened: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
+    return [o for o in opened.objects if isinstance(o, pikepdf.Dictionary)
+            and o.get("/Subtype") == pikepdf.Name.Type0]  # fmt: skip
+
+
+def _remap(target: bytes):
+    """Map every code of each font's last bfchar line to ``target`` (UTF-16BE hex)."""
+
+    def change(opened):
+        for font in _type0_fonts(opened):
+            data = font.ToUnicode.read_bytes()
+            head, _, tail = data.rpartition(b"\nendbfchar")
+            line_start = head.rfind(b"\n") + 1
+            code = head[line_start:].split(b" ")[0]
+            font.ToUnicode.write(head[:line_start] + code + b" <" + target + b">" + b"\nendbfchar"
+                                 + tail)  # fmt: skip
+
+    return change
+
+
+def _drop_last_mapping(opened):
+    for font in _type0_fonts(opened):
+        data = font.ToUnicode.read_bytes()
+        head, _, tail = data.rpartition(b"\nendbfchar")
+        font.ToUnicode.write(head[: head.rfind(b"\n")] + b"\nendbfchar" + tail)
+
+
+def _wider(opened):
+    for font in _type0_fonts(opened):
+        widths = font.DescendantFonts[0].W
+        first = widths[1]
+        widths[1] = pikepdf.Array([float(first[0]) + 50, *list(first)[1:]])
+
+
+def _no_cid_to_gid(opened):
+    for font in _type0_fonts(opened):
+        cidfont = font.DescendantFonts[0]
+        if cidfont.Subtype == pikepdf.Name.CIDFontType2:
+            del cidfont.CIDToGIDMap
+
+
+def _short_cidset(opened):
+    for font in _type0_fonts(opened):
+        font.DescendantFonts[0].FontDescriptor.CIDSet = opened.make_stream(b"\x80")
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "rule"),
+    [
+        (_remap(b"0000"), "PDF-TAGS-GLYPH-UNICODE", "7.21.7-2"),
+        (_remap(b"e000"), "PDF-TAGS-GLYPH-UNICODE", "6.2.11.7.2"),
+        (_drop_last_mapping, "PDF-TAGS-GLYPH-UNICODE", "7.21.7-1"),
+        (_wider, "PDF-TAGS-GLYPH-WIDTH", "7.21.5-1"),
+        (_no_cid_to_gid, "PDF-TAGS-GLYPH-PROGRAM", "6.2.11.3.2-1"),
+        (_short_cidset, "PDF-TAGS-GLYPH-PROGRAM", "6.2.11.4.2-2"),
+    ],
+    ids=["U+0000", "private-use", "unmapped", "width", "CIDToGIDMap", "CIDSet"],
+)
+def test_each_glyph_check_fails_on_its_fault(letter, change, code, rule):
+    document, pdf = letter
+    issues = tagcheck.check(_mutated(pdf, change), document)
+    assert any(c == code and rule in m for c, m, _ in issues), issues
+
+
+def test_glyph_checks_read_the_fonts_of_all_six_languages():
+    from pipeline.typeset import glyphcheck
+
+    seen: dict[str, set[str]] = {}
+    for folder in DOCUMENTS:
+        document = source.load(folder)
+        pdf = render_pdf(document, folder, flavour="2a")
+        with pikepdf.open(io.BytesIO(pdf)) as opened:
+            tree = tagcheck._Tree(opened, opened.Root.StructTreeRoot)
+            drawn = glyphcheck.Drawn()
+            list(tagcheck._content(opened, tree, drawn))
+            assert glyphcheck.check(opened, drawn) == []
+            programs = set()
+            for page, name in drawn.shown:
+                font = glyphcheck._font(opened.pages[page].Resources.Font[pikepdf.Name(name)])
+                assert font.program is not None and font.unicode, font.name  # all judged
+                programs.add(font.name.partition("+")[2])
+        seen.setdefault(document.language, set()).update(programs)
+    assert set(seen) == {"ar", "en", "es", "fr", "ru", "zh"}
+    assert any("CJK" in name for name in seen["zh"]) and any("Arabic" in n for n in seen["ar"])
+
+
+def test_text_in_a_form_xobject_fails_closed(letter):
+    document, pdf = letter
+
+    def text_form(opened):
+        page = opened.pages[0]
+        name = next(iter(page.Resources.Font.keys()))
+        form = opened.make_stream(f"BT {name} 10 Tf (x) Tj ET".encode())
+        form.Type, form.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
+        form.BBox = pikepdf.Array([0, 0, 10, 10])
+        form.Resources = page.Resources
+        if "/XObject" not in page.Resources:
+            page.Resources.XObject = pikepdf.Dictionary()
+        page.Resources.XObject["/Tx9"] = form
+
+    issues = tagcheck.check(_mutated(pdf, text_form), document)
+    assert any(c == "PDF-TAGS-GLYPH-PROGRAM" and "/Tx9" in m for c, m, _ in issues)
+
+
+# -- structure types and nesting (structrules: PDF-TAGS-ROLEMAP, -ROLES, -PLACEMENT) ----------
+
+
+def _retype(role: str, new: str, index: int = 0):
+    def change(opened):
+        _elements(opened, role)[index].S = pikepdf.Name("/" + new)
+
+    return change
+
+
+def _role_map(mapping: dict[str, str], retype: tuple[str, str] | None = None):
+    def change(opened):
+        opened.Root.StructTreeRoot.RoleMap = pikepdf.Dictionary(
+            {"/" + k: pikepdf.Name("/" + v) for k, v in mapping.items()}
+        )
+        if retype:
+            _retype(*retype)(opened)
+
+    return change
+
+
+def _all(role: str, new: str):
+    def change(opened):
+        for element in _elements(opened, role):
+            element.S = pikepdf.Name("/" + new)
+
+    return change
+
+
+def _lbl_in_paragraph(opened):
+    span = next(s for s in _elements(opened, "Span") if s.P.S == pikepdf.Name.P)
+    span.S = pikepdf.Name.Lbl
+
+
+def _two_h(opened):
+    paragraphs = [p for p in _elements(opened, "P") if pikepdf.Name.Div == p.P.S]
+    paragraphs[0].S = paragraphs[1].S = pikepdf.Name.H
+
+
+def _span_around_paragraphs(opened):
+    paragraph = next(p for p in _elements(opened, "P") if pikepdf.Name.Div == p.P.S)
+    paragraph.P.S = pikepdf.Name.Span
+
+
+def _link_without_objr(opened):
+    for link in _elements(opened, "Link"):
+        link.K = pikepdf.Array([k for k in link.K if not isinstance(k, pikepdf.Dictionary)])
+
+
+def _note_before_call(opened):
+    note = _elements(opened, "Note")[0]
+    kids = list(note.P.K)
+    at = [k.objgen if isinstance(k, pikepdf.Dictionary) else None for k in kids].index(note.objgen)
+    kids[at - 1], kids[at] = kids[at], kids[at - 1]
+    note.P.K = pikepdf.Array(kids)
+
+
+_STRUCTURE_FAULTS = [
+    ("unmapped type", _retype("P", "Paragraph"), "PDF-TAGS-ROLEMAP", "7.1-5"),
+    ("standard remapped", _role_map({"P": "Span"}), "PDF-TAGS-ROLEMAP", "7.1-4"),
+    ("circular map", _role_map({"Xa": "Xb", "Xb": "Xa"}, ("P", "Xa")), "PDF-TAGS-ROLEMAP",
+     "02-003"),
+    ("mapped TD in L", _role_map({"Cell": "TD"}, ("LI", "Cell")), "PDF-TAGS-ROLES", "7.2-9"),
+    ("Lbl in P", _lbl_in_paragraph, "PDF-TAGS-ROLES", "Lbl inside P"),
+    ("two TFoot, no TBody", _all("TBody", "TFoot"), "PDF-TAGS-ROLES", "7.2-13"),
+    ("THead without TBody", _all("TBody", "TFoot"), "PDF-TAGS-ROLES", "7.2-14"),
+    ("two H", _two_h, "PDF-TAGS-ROLES", "7.4.4-2"),
+    ("P in Span", _span_around_paragraphs, "PDF-TAGS-PLACEMENT", "holds the block-level P"),
+    ("Link without OBJR", _link_without_objr, "PDF-TAGS-PLACEMENT", "28-011"),
+    ("Note before its call", _note_before_call, "PDF-TAGS-PLACEMENT", "follow the Reference"),
+]  # fmt: skip
+
+
+def test_each_structure_rule_fails_on_its_fault(make_source):
+    text = (
+        "# I. Parts\n\nA call[^1] in a sentence, and a [link](https://undocs.org/A/80/1).\n\n"
+        "- one\n- two\n\n| Name | Value |\n|---|---|\n| a | 1 |\n| b | 2 |\n\n[^1]: The note.\n"
+    )
+    folder = make_source(parts={"letter.md": text})
+    document = source.load(folder)
+    pdf = render_pdf(document, folder, flavour="2a")
+    assert tagcheck.check(pdf, document) == []
+    mapped = _mutated(pdf, _role_map({"Paragraph": "P"}, ("P", "Paragraph")))
+    assert tagcheck.check(mapped, document) == []  # a mapped type is judged as what it maps to
+    missed = []
+    for name, change, code, rule in _STRUCTURE_FAULTS:
+        issues = tagcheck.check(_mutated(pdf, change), document)
+        if not any(c == code and rule in m for c, m, _ in issues):
+            missed.append((name, [i for i in issues if i[0].startswith("PDF-TAGS-R")][:3]))
+    assert missed == []

@@ -47,9 +47,10 @@ def test_every_fixture_built_in_this_flavour_and_format_verifies_clean(
     _build_and_verify(SOURCES, flavour, fmt, tmp_path / "bags", capsys)
 
 
+@pytest.mark.parametrize("flavour", ["2u", "2a"])  # untagged and tagged: PDF-TEXT-ORDER reads both
 @pytest.mark.parametrize("hostile", HOSTILE_VALID, ids=lambda p: p.name)
-def test_hostile_but_valid_sources_verify_clean(hostile, tmp_path, capsys):
-    _build_and_verify([hostile], "2u", "dir", tmp_path / "bags", capsys)
+def test_hostile_but_valid_sources_verify_clean(hostile, flavour, tmp_path, capsys):
+    _build_and_verify([hostile], flavour, "dir", tmp_path / "bags", capsys)
 
 
 def _build_and_verify(sources, flavour, fmt, out, capsys) -> None:

@@ -39,6 +39,11 @@ Checks, each with a stable code (``unfolio verify`` reports the same codes):
 ``PDF-TEXT-EXACT``      the text drawn is exactly what unfolio prints from the document, both
                         ways, furniture included (:mod:`.exacttext`): a renderer that drops or
                         duplicates text fails here.
+``PDF-TEXT-ORDER``      the text is in the source's order, exactly (:mod:`.ordertext`): each
+                        block of the body and each footnote is drawn in order with no gap but
+                        at a page break; tagged, the structure tree also reads what unfolio
+                        prints, character for character, block for block. A renderer that
+                        reorders text fails here.
 ``PDF-REVISIONS``       one revision (two with unfolio's own signature) (:mod:`.drawing`).
 ``PDF-LINKS``           the link annotations are exactly the source's links, on their text.
 ``PDF-DRAWING``         one content stream per page, only operators unfolio's pages use, no
@@ -50,7 +55,7 @@ Checks, each with a stable code (``unfolio verify`` reports the same codes):
                         no content stream carries any (:mod:`.readtext`).
 ``PDF-OUTLINE``         the bookmarks are the headings the template prints, in order.
 
-The last seven are the exact-content checks; ``exact=False`` leaves them out (bags written by
+The last eight are the exact-content checks; ``exact=False`` leaves them out (bags written by
 unfolio 0.1.x are judged by the round trip alone). They read the first revision: what a
 signature revision adds is the signature checks' to judge.
 """
@@ -72,6 +77,7 @@ from pipeline.typeset import (
     drawing,
     exacttext,
     is_tagged,
+    ordertext,
     postpass,
     readtext,
     structtext,
@@ -95,6 +101,7 @@ CODES = (
     "PDF-TEXT-ROUNDTRIP",
     "PDF-TEXT-OFFPAGE",
     "PDF-TEXT-EXACT",
+    "PDF-TEXT-ORDER",
     "PDF-REVISIONS",
     "PDF-LINKS",
     "PDF-DRAWING",
@@ -515,9 +522,9 @@ def _guarded(code: str, run: Callable[[], Iterator[Finding]]) -> list[Finding]:
         return [Finding(code, f"check could not run: {type(exc).__name__}: {exc}")]
 
 
-def _tags(pdf: bytes, document: Document, blocks: list) -> Iterator[Finding]:
-    # the structure text is read once, for the order check and for the round trip
-    for code, message, where in tagcheck.check(pdf, document, blocks):
+def _tags(pdf: bytes, document: Document, blocks: list, inline: list) -> Iterator[Finding]:
+    # the structure text is read once, for the order checks and for the round trip
+    for code, message, where in tagcheck.check(pdf, document, blocks, inline):
         yield Finding(code, message, where)
 
 
@@ -575,8 +582,9 @@ def check(
     pages: list[textcheck.PageText] = []
 
     blocks: list[structtext.Block] = []
+    inline: list[structtext.Block] = []
     if tagged:
-        findings += _guarded("PDF-TAGS-TREE", lambda: _tags(pdf, document, blocks))
+        findings += _guarded("PDF-TAGS-TREE", lambda: _tags(pdf, document, blocks, inline))
 
     def roundtrip() -> Iterator[Finding]:
         pages.extend(textcheck.read(pdf))
@@ -595,9 +603,26 @@ def check(
     ]
     if exact:
         findings += _exact(pdf, document, pages, signature_allowed, styles)
+        read = inline if tagged else None
+        findings += _guarded("PDF-TEXT-ORDER", lambda: _order(document, pages, read, styles))
     elif painting:
         findings += _painting(pdf, document, signature_allowed, styles, legacy=True)
     return findings
+
+
+def _order(
+    document: Document,
+    pages: list[textcheck.PageText],
+    read: list[structtext.Block] | None,
+    styles: Path | None,
+) -> Iterator[Finding]:
+    """What is seen (the pages' text) and, tagged, what is read (the structure's), each in
+    the source's order."""
+    found = list(ordertext.drawn_mismatches(document, textcheck.join(pages)))
+    if read is not None:
+        found += ordertext.mismatches(document, read, styles=styles)
+    for m in found:
+        yield Finding("PDF-TEXT-ORDER", m.message, f"source {m.file}" if m.file else "")
 
 
 def _exact(

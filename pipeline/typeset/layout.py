@@ -22,7 +22,7 @@ from pipeline import locale
 from pipeline.model import Document, Part
 from pipeline.resources import style_file, styles_dir
 from pipeline.symbols import undocs_url
-from pipeline.typeset import typography
+from pipeline.typeset import scripts, typography
 
 if TYPE_CHECKING:
     import jinja2
@@ -116,7 +116,8 @@ def build_html(
     """The complete HTML of ``document``, ready for ``engine.render``; ``styles`` is an overlay
     folder whose templates and images replace the shipped ones of the same name."""
     template = _environment(styles).get_template(TEMPLATE)
-    return template.render(context(document, emblem=emblem, styles=styles))
+    html = template.render(context(document, emblem=emblem, styles=styles))
+    return scripts.mark_html(html, LANG_TAGS[document.language])  # language spans (PDF/UA 7.2)
 
 
 def context(

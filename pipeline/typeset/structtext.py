@@ -135,35 +135,57 @@ def _kids(element: pikepdf.Dictionary) -> list:
 Kid = tuple[str, object]  # ("content", (page, MCID)) or ("element", element key)
 
 
+#: Structure types read inside the line of text around them; any other ends a block of text.
+_INLINE = frozenset({"Span", "Link", "Reference", "Quote", "Code", "BibEntry", "Annot"})
+
+
 def assemble(
     texts: dict[tuple[int, int], str],
     tops: Sequence[object],
     kids: dict[object, list[Kid]],
     roles: dict[object, str],
+    *,
+    notes_after: bool = False,
 ) -> list[Block]:
     """The blocks of a structure tree already read (element keys, their kids in order, their
-    types), with the text of each (page, MCID) from :func:`mcid_texts`."""
+    types), with the text of each (page, MCID) from :func:`mcid_texts`.
+
+    With ``notes_after`` each ``Note`` is read after the running text of the block that calls
+    it (the paragraph, heading, cell…), not in the middle of its sentence: the round trip
+    compares that running text with the source's, where a Chinese sentence cut by the note
+    leaves pieces too short to match (``textcheck.MIN_PIECE``)."""
     found: list[Block] = []
     seen: set = set()
+    pending: list[list[list[Block]]] = []  # per open block: the notes it calls, read after it
 
-    def walk(key: object) -> None:
+    def walk(key: object, out: list[Block]) -> None:
         if key in seen:
             return  # a cycle: PDF-TAGS-TREE reports it
         seen.add(key)
+        role = roles.get(key, "")
+        if notes_after and role == "Note" and pending:
+            out = []
+            pending[-1].append(out)
+        block = notes_after and role not in _INLINE
+        if block:
+            pending.append([])
         own: list[str] = []
         for kind, value in kids.get(key, ()):
             if kind == "content":
                 own.append(texts.get(value, ""))  # type: ignore[arg-type]
             else:
                 if own:
-                    found.append(Block(roles.get(key, ""), "".join(own)))
+                    out.append(Block(role, "".join(own)))
                     own = []
-                walk(value)
+                walk(value, out)
         if own:
-            found.append(Block(roles.get(key, ""), "".join(own)))
+            out.append(Block(role, "".join(own)))
+        if block:
+            for notes in pending.pop():
+                out.extend(notes)
 
     for top in tops:
-        walk(top)
+        walk(top, found)
     return found
 
 
@@ -205,12 +227,13 @@ def read_tree(
     return tops, kids, roles
 
 
-def blocks(pdf: bytes) -> list[Block]:
-    """Every element holding marked content, in structure (reading) order, with its text."""
+def blocks(pdf: bytes, *, notes_after: bool = False) -> list[Block]:
+    """Every element holding marked content, in structure (reading) order, with its text
+    (``notes_after``: see :func:`assemble`)."""
     texts = mcid_texts(pdf)
     with pikepdf.open(io.BytesIO(pdf)) as opened:
         tops, kids, roles = read_tree(opened)
-    return assemble(texts, tops, kids, roles)
+    return assemble(texts, tops, kids, roles, notes_after=notes_after)
 
 
 def join(found: Sequence[Block]) -> str:
@@ -219,9 +242,9 @@ def join(found: Sequence[Block]) -> str:
 
 
 def text(pdf: bytes) -> str:
-    """All the tagged text in reading order, one element's text a line: the one function the
-    text round trip calls for a tagged PDF."""
-    return join(blocks(pdf))
+    """All the tagged text in reading order, one element's text a line, each footnote after
+    the block that calls it: the one function the text round trip calls for a tagged PDF."""
+    return join(blocks(pdf, notes_after=True))
 
 
 def lines(pdf: bytes) -> Iterator[str]:

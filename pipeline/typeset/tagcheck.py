@@ -12,17 +12,19 @@ numbers them (clause-test, e.g. 7.1-3), and of ISO 19005-2 (PDF/A-2, level A):
                          ``pdfuaid:part`` (5-1).
 ``PDF-TAGS-LANG``        the catalog ``/Lang`` is the version's language (UA 7.2-34, PDF/A-2
                          6.7.4), and every ``/Lang`` in the tree is a well-formed tag.
+``PDF-TAGS-LANG-SPAN``   text in another script than its element's language (Latin in an
+                         Arabic, Chinese or Russian element; Arabic, Cyrillic or Han in any
+                         other) sits in an element with its own ``/Lang`` (UA 7.2, ISO 32000-1
+                         14.9.2; Matterhorn 11-006, a human check made mechanical by script),
+                         ``/Alt`` and ``/ActualText`` included (:mod:`.scripts`).
 ``PDF-TAGS-TREE``        structure tree and parent tree agree: every element's ``/P`` is its
                          parent, no element is reached twice, each (page, MCID) belongs to one
                          element, the parent tree maps each to that element and nothing else
                          (what veraPDF follows to find an item's ``parentStructureTag``), every
                          page with marked content has ``/StructParents``.
-``PDF-TAGS-ROLES``       every structure type is a standard one (UA 7.1-5: no role map is
-                         written, so nothing needs one) and the table and list syntax of
-                         ISO 32000-1 Tables 336-337 holds (UA 7.2-3…7.2-14, 7.2-17…7.2-20:
-                         Table/THead/TBody/TR/TH/TD, L/LI/Lbl/LBody; a table's rows as wide
-                         as each other, 7.2-42), a ``TH`` has a
-                         ``/Scope`` (UA 7.5-1) and ``/Headers`` name existing ``TH`` IDs, a ``Note`` an ``ID`` (UA 7.9-1), unique.
+``PDF-TAGS-ROLES``,      structure types, their role map and their nesting: see
+``PDF-TAGS-ROLEMAP``,    :mod:`.structrules`.
+``PDF-TAGS-PLACEMENT``
 ``PDF-TAGS-CONTENT``     every painting operator (text, paths, images, shadings, XObjects) is
                          inside marked content with an MCID the tree owns, or inside an
                          ``Artifact`` (UA 7.1-3); no artifact inside tagged content (7.1-1),
@@ -37,6 +39,8 @@ numbers them (clause-test, e.g. 7.1-3), and of ISO 19005-2 (PDF/A-2, level A):
 ``PDF-TAGS-HEADINGS``    the headings' levels start at ``H1`` and never skip one going down
                          (UA 7.4.2; a reader's "no skipped heading level"), ``H`` and ``Hn``
                          are not mixed (7.4.4-1).
+``PDF-TAGS-GLYPH-…``     every glyph drawn maps to Unicode, has its width and is in its font
+                         program: see :mod:`.glyphcheck`.
 ``PDF-TAGS-ORDER``       the structure reads the masthead first: its first text is the symbol,
                          and the organ names and the distribution block come before the
                          title (unfolio's own rule, issue 12: a reader hears what the masthead
@@ -53,92 +57,23 @@ import pikepdf
 
 from pipeline import locale
 from pipeline.model import Document
-from pipeline.typeset import structtext
+from pipeline.typeset import glyphcheck, scripts, structrules, structtext
 
 CODES = (
     "PDF-TAGS-CATALOG",
     "PDF-TAGS-LANG",
+    "PDF-TAGS-LANG-SPAN",
     "PDF-TAGS-TREE",
-    "PDF-TAGS-ROLES",
+    *structrules.CODES,
     "PDF-TAGS-CONTENT",
     "PDF-TAGS-ANNOTATIONS",
     "PDF-TAGS-FIGURE",
     "PDF-TAGS-HEADINGS",
     "PDF-TAGS-ORDER",
+    *glyphcheck.CODES,
 )
 Issue = tuple[str, str, str]  # (code, message, where)
 
-#: ISO 32000-1 14.8.4 standard structure types (PDF 1.7).
-STANDARD_TYPES = frozenset(
-    [
-        "Document",
-        "Part",
-        "Art",
-        "Sect",
-        "Div",
-        "BlockQuote",
-        "Caption",
-        "TOC",
-        "TOCI",
-        "Index",
-        "NonStruct",
-        "Private",
-        "P",
-        "H",
-        "H1",
-        "H2",
-        "H3",
-        "H4",
-        "H5",
-        "H6",
-        "L",
-        "LI",
-        "Lbl",
-        "LBody",
-        "Table",
-        "TR",
-        "TH",
-        "TD",
-        "THead",
-        "TBody",
-        "TFoot",
-        "Span",
-        "Quote",
-        "Note",
-        "Reference",
-        "BibEntry",
-        "Code",
-        "Link",
-        "Annot",
-        "Ruby",
-        "RB",
-        "RT",
-        "RP",
-        "Warichu",
-        "WT",
-        "WP",
-        "Figure",
-        "Formula",
-        "Form",
-    ]
-)
-#: (child type, the parent types it may have), ISO 32000-1 Tables 336-337.
-_PARENTS = {
-    "TR": {"Table", "THead", "TBody", "TFoot"},
-    "THead": {"Table"},
-    "TBody": {"Table"},
-    "TFoot": {"Table"},
-    "TH": {"TR"},
-    "TD": {"TR"},
-    "LI": {"L"},
-    "LBody": {"LI"},
-}
-_KIDS = {
-    "Table": {"TR", "THead", "TBody", "TFoot", "Caption"},
-    "TR": {"TH", "TD"},
-    "L": {"L", "LI", "Caption"},
-    "LI": {"Lbl", "LBody"},
-}
 _LANG_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 _PAINTING = frozenset(
     (
@@ -160,7 +95,8 @@ _PAINTING = frozenset(
         "INLINE IMAGE",
     )
 )
-_OPERATORS = "BDC BMC EMC Tj TJ ' \" Do sh f F f* B B* b b* S s"
+_OPERATORS = "BDC BMC EMC Tf Tj TJ ' \" Do sh f F f* B B* b b* S s"
+_TEXT = frozenset(("Tj", "TJ", "'", '"'))
 _SHOWN = 3  # examples per finding
 
 
@@ -296,6 +232,41 @@ def _languages(pdf: pikepdf.Pdf, tree: _Tree, document: Document) -> Iterator[Is
                    _where(element))  # fmt: skip
 
 
+def _language_spans(
+    pdf: pikepdf.Pdf, tree: _Tree, texts: dict[tuple[int, int], str]
+) -> Iterator[Issue]:
+    """Each text's runs of another script than the language it is read in (the nearest
+    ``/Lang`` up the tree, else the catalog's)."""
+    catalog = pdf.Root.get("/Lang")
+    lang_of: dict[tuple[int, int], str] = {}
+    found: dict[tuple[int, int], list[str]] = {}
+    elements = {}
+    for element, parent in tree.elements:  # parents come before their kids
+        own = element.get("/Lang")
+        around = lang_of.get(parent.objgen, str(catalog) if catalog is not None else "")
+        lang = str(own) if isinstance(own, pikepdf.String) and str(own) else around
+        lang_of[element.objgen] = lang
+        elements[element.objgen] = element
+        said = [element.get(k) for k in ("/Alt", "/ActualText")]
+        for text in (str(v) for v in said if isinstance(v, pikepdf.String)):
+            found.setdefault(element.objgen, []).extend(
+                run for _, run in scripts.foreign_runs(text, lang)
+            )
+    for key, owner in tree.owners.items():
+        element = elements.get(owner)
+        if element is None or "/ActualText" in element:  # its ActualText is what is read
+            continue
+        runs = scripts.foreign_runs(texts.get(key, ""), lang_of[owner])
+        if runs:
+            found.setdefault(owner, []).extend(run for _, run in runs)
+    for owner, runs in found.items():
+        if runs:
+            yield ("PDF-TAGS-LANG-SPAN", f"{_role(elements[owner])} read as "
+                   f"{lang_of[owner]!r} holds {', '.join(repr(r) for r in runs[:_SHOWN])} in "
+                   "another script, without a /Lang of its own (UA 7.2, ISO 32000-1 14.9.2)",
+                   _where(elements[owner]))  # fmt: skip
+
+
 def _parent_tree(pdf: pikepdf.Pdf, root: pikepdf.Dictionary, tree: _Tree) -> Iterator[Issue]:
     entries = dict(_number_tree(root.get("/ParentTree")))
     mapped: dict[tuple[int, int], tuple[int, int]] = {}
@@ -334,93 +305,14 @@ def _parent_tree(pdf: pikepdf.Pdf, root: pikepdf.Dictionary, tree: _Tree) -> Ite
                    "holding its OBJR", _where(annotation))  # fmt: skip
 
 
-def _attributes(element: pikepdf.Dictionary) -> list[pikepdf.Dictionary]:
-    value = element.get("/A")
-    items = [value] if isinstance(value, pikepdf.Dictionary) else list(value or ())
-    return [a for a in items if isinstance(a, pikepdf.Dictionary)]
-
-
-def _roles(tree: _Tree) -> Iterator[Issue]:
-    ids: set[str] = set()
-    header_ids = {
-        str(element.ID)
-        for element, _ in tree.elements
-        if _role(element) == "TH" and isinstance(element.get("/ID"), pikepdf.String)
-    }
-    for element, parent in tree.elements:
-        role = _role(element)
-        where = _where(element)
-        if role not in STANDARD_TYPES:
-            yield ("PDF-TAGS-ROLES", f"/{role} is not a standard structure type (UA 7.1-5)", where)
-            continue
-        parent_role = _role(parent) if isinstance(parent, pikepdf.Dictionary) else ""
-        allowed = _PARENTS.get(role)
-        if allowed is not None and parent_role not in allowed:
-            yield ("PDF-TAGS-ROLES", f"{role} inside {parent_role or 'the root'}, expected "
-                   f"{' or '.join(sorted(allowed))} (UA 7.2)", where)  # fmt: skip
-        kid_roles = [_role(k) for k in _kids(element) if isinstance(k, pikepdf.Dictionary)
-                     and "/S" in k]  # fmt: skip
-        allowed_kids = _KIDS.get(role)
-        if allowed_kids is not None:
-            wrong = sorted(set(kid_roles) - allowed_kids)
-            if wrong:
-                yield ("PDF-TAGS-ROLES", f"{role} holds {', '.join(wrong)} (UA 7.2)", where)
-        if role == "Table" and kid_roles.count("THead") > 1:
-            yield ("PDF-TAGS-ROLES", "a Table with more than one THead (UA 7.2-11)", where)
-        if role == "Table":
-            widths = {_row_width(row) for row in _rows(element)}
-            if len(widths) > 1:
-                yield ("PDF-TAGS-ROLES", f"a Table whose rows have {sorted(widths)} columns "
-                       "(UA 7.2-42)", where)  # fmt: skip
-        if role == "TH" and not any("/Scope" in a for a in _attributes(element)):
-            yield ("PDF-TAGS-ROLES", "a TH without /Scope (UA 7.5-1)", where)
-        if role in ("TH", "TD"):
-            for attributes in _attributes(element):
-                headers = attributes.get("/Headers", ())
-                missing = [str(h) for h in headers if str(h) not in header_ids]
-                if missing:
-                    yield (
-                        "PDF-TAGS-ROLES",
-                        f"a {role}'s /Headers name {missing[:3]}, which no TH has as its ID "
-                        "(UA 7.5, ISO 32000-1 14.8.5.7)",
-                        where,
-                    )
-        if role == "Note":
-            note_id = element.get("/ID")
-            if not isinstance(note_id, pikepdf.String) or not str(note_id):
-                yield ("PDF-TAGS-ROLES", "a Note without an ID (UA 7.9-1)", where)
-            elif str(note_id) in ids:
-                yield ("PDF-TAGS-ROLES", f"the ID {str(note_id)!r} is used twice", where)
-            else:
-                ids.add(str(note_id))
-
-
-def _rows(table: pikepdf.Dictionary) -> Iterator[pikepdf.Dictionary]:
-    for kid in _kids(table):
-        if isinstance(kid, pikepdf.Dictionary) and _role(kid) == "TR":
-            yield kid
-        elif isinstance(kid, pikepdf.Dictionary) and _role(kid) in ("THead", "TBody", "TFoot"):
-            yield from (r for r in _kids(kid) if isinstance(r, pikepdf.Dictionary)
-                        and _role(r) == "TR")  # fmt: skip
-
-
-def _row_width(row: pikepdf.Dictionary) -> int:
-    width = 0
-    for cell in _kids(row):
-        if isinstance(cell, pikepdf.Dictionary) and _role(cell) in ("TH", "TD"):
-            attributes = cell.get("/A")
-            span = (
-                attributes.get("/ColSpan", 1) if isinstance(attributes, pikepdf.Dictionary) else 1
-            )
-            width += int(span)
-    return width
-
-
-def _content(pdf: pikepdf.Pdf, tree: _Tree) -> Iterator[Issue]:
+def _content(pdf: pikepdf.Pdf, tree: _Tree, drawn: glyphcheck.Drawn) -> Iterator[Issue]:
+    """Painting operators and their marked content; ``drawn`` collects each font's text for
+    :mod:`.glyphcheck` in the same pass."""
     for index, page in enumerate(pdf.pages):
         untagged = artifact_in_tagged = tagged_in_artifact = 0
         examples: list[str] = []
         stack: list[tuple[str, int | None]] = []
+        font: str | None = None
         properties = page.obj.get("/Resources", pikepdf.Dictionary()).get("/Properties")
         for operands, operator in pikepdf.parse_content_stream(page, _OPERATORS):
             op = str(operator)
@@ -445,10 +337,14 @@ def _content(pdf: pikepdf.Pdf, tree: _Tree) -> Iterator[Issue]:
             elif op == "EMC":
                 if stack:
                     stack.pop()
+            elif op == "Tf":
+                font = str(operands[0]) if operands else None
             elif op in _PAINTING or op == "INLINE IMAGE":
+                mcid = next((m for _, m in reversed(stack) if m is not None), None)
+                if op in _TEXT:
+                    drawn.show(index, font, operands, mcid)
                 if any(t == "Artifact" for t, _ in stack):
                     continue
-                mcid = next((m for _, m in reversed(stack) if m is not None), None)
                 if mcid is None or (index, mcid) not in tree.owners:
                     untagged += 1
                     if len(examples) < _SHOWN:
@@ -463,6 +359,15 @@ def _content(pdf: pikepdf.Pdf, tree: _Tree) -> Iterator[Issue]:
         if tagged_in_artifact:
             yield ("PDF-TAGS-CONTENT", f"{tagged_in_artifact:,} tagged sequences inside an "
                    "artifact (UA 7.1-2)", where)  # fmt: skip
+
+
+def _actual_text(tree: _Tree) -> set[tuple[int, int]]:
+    """The (page, MCID) of elements with ``/ActualText`` or inside one: a reader says that."""
+    said: set[tuple[int, int]] = set()
+    for element, parent in tree.elements:  # parents first
+        if "/ActualText" in element or parent.objgen in said:
+            said.add(element.objgen)
+    return {key for key, owner in tree.owners.items() if owner in said}
 
 
 def _annotations(pdf: pikepdf.Pdf, tree: _Tree) -> Iterator[Issue]:
@@ -580,11 +485,15 @@ def _order(read_blocks: list[structtext.Block], document: Document) -> Iterator[
 
 
 def check(
-    pdf_bytes: bytes, document: Document, blocks: list[structtext.Block] | None = None
+    pdf_bytes: bytes,
+    document: Document,
+    blocks: list[structtext.Block] | None = None,
+    inline: list[structtext.Block] | None = None,
 ) -> list[Issue]:
     """Every tagging issue of a written tagged PDF. ``blocks``, when given, receives its text
-    in structure order (:func:`structtext.blocks`), read here with the tree, for the caller's
-    round trip."""
+    in structure order, each footnote after the block calling it (:func:`structtext.assemble`),
+    read here with the tree, for the caller's round trip; ``inline`` the same with each
+    footnote where its call is, for the text order check (:mod:`.ordertext`)."""
     if blocks is None:
         blocks = []
     issues: list[Issue] = []
@@ -597,13 +506,24 @@ def check(
         issues += tree.issues
         issues += _languages(pdf, tree, document)
         issues += _parent_tree(pdf, root, tree)
-        issues += _roles(tree)
-        issues += _content(pdf, tree)
+        links = {
+            a.objgen
+            for page in pdf.pages
+            for a in page.obj.get("/Annots", ())
+            if isinstance(a, pikepdf.Dictionary) and a.get("/Subtype") == pikepdf.Name.Link
+        }
+        issues += structrules.check(root, tree.elements, links)
+        drawn = glyphcheck.Drawn()
+        issues += _content(pdf, tree, drawn)
+        issues += glyphcheck.check(pdf, drawn, _actual_text(tree))
         issues += _annotations(pdf, tree)
         issues += _figures(tree)
         issues += _headings(tree)
-        blocks.extend(
-            structtext.assemble(structtext.mcid_texts(pdf_bytes), *structtext.read_tree(pdf))
-        )
+        texts = structtext.mcid_texts(pdf_bytes)
+        issues += _language_spans(pdf, tree, texts)
+        read = structtext.read_tree(pdf)
+        blocks.extend(structtext.assemble(texts, *read, notes_after=True))
+        if inline is not None:
+            inline.extend(structtext.assemble(texts, *read))
     issues += _order(blocks, document)
     return issues

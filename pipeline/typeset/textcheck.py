@@ -304,11 +304,13 @@ def _match(
     start: int,
     breaks: Sequence[int] = (),
     pieces: list[tuple[int, int]] | None = None,
+    look_back: int = LOOK_BACK,
 ) -> tuple[int, int | None]:
     """Match ``source`` as pieces from ``start``: (end of the last piece, failing offset or None).
 
     ``breaks`` are the offsets in ``target`` where a page starts (see :func:`_page_break`);
-    ``pieces``, when given, receives each piece's (position, length) in ``target``.
+    ``pieces``, when given, receives each piece's (position, length) in ``target``;
+    ``look_back`` is how far a piece may start before the previous one's end.
     """
     offset, cursor, end = 0, start, start
     while offset < len(source):
@@ -326,7 +328,7 @@ def _match(
             continue
         offset += length
         end = position + length
-        cursor = max(0, end - LOOK_BACK)
+        cursor = max(0, end - look_back)
         if pieces is not None:
             pieces.append((position, length))
     return end, None

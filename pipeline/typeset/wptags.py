@@ -517,6 +517,27 @@ def _notes_beside_calls(root: _Node) -> None:
         parents[id(note)] = parents[id(call)]
 
 
+def _links_hold_annotations(root: _Node) -> None:
+    """A link annotation WeasyPrint attached to an element inside the ``Link`` (the language
+    span of a URL, :mod:`.scripts`) belongs to the ``Link`` (UA 7.18.5-1)."""
+
+    def walk(node: _Node, link: _Node | None) -> None:
+        if node.role == "/Link":
+            link = node
+        elif link is not None and any(isinstance(k, _Annotation) for k in node.kids):
+            held = {_text(k.objr["Obj"]) for k in link.kids if isinstance(k, _Annotation)}
+            for kid in [k for k in node.kids if isinstance(k, _Annotation)]:
+                node.kids.remove(kid)
+                if _text(kid.objr["Obj"]) not in held:
+                    link.kids.append(kid)
+                    held.add(_text(kid.objr["Obj"]))
+        for kid in node.kids:
+            if isinstance(kid, _Node):
+                walk(kid, link)
+
+    walk(root, None)
+
+
 def _reading_order(root: _Node) -> None:
     """Order children by ``data-reading-order`` where the HTML gives one (the masthead is drawn
     by position, so its source order says nothing)."""
@@ -629,6 +650,7 @@ def _restructure(pdf, state: _Render) -> None:
     root = _read(pdf, document, state, pages)
     _rewrite(root, _bare_text)
     _rewrite(root, _roles(state))
+    _links_hold_annotations(root)
     _notes_beside_calls(root)  # empties each page's footnote area, so fragments meet
     _rewrite(root, _drop_empty)
     _merge_fragments(root)

@@ -56,6 +56,7 @@ GATE_RULES: dict[str, Rule] = {
             "PDF-TEXT-EXACT",
             "the text drawn is exactly what unfolio prints from document.json and the parts",
         ),
+        ("PDF-TEXT-ORDER", "the text is read in the source's order, exactly"),
         ("PDF-REVISIONS", "one revision (two with a signature): no incremental update"),
         ("PDF-LINKS", "the link annotations are the source's links, on their link text"),
         ("PDF-DRAWING", "one content stream per page, unfolio's operators, nothing white"),
@@ -71,13 +72,19 @@ GATE_RULES: dict[str, Rule] = {
         ),
         ("PDF-TAGS-CATALOG", "a tagged PDF is marked, has a structure tree, shows its title"),
         ("PDF-TAGS-LANG", "the catalog /Lang is the version's language; every /Lang a tag"),
+        ("PDF-TAGS-LANG-SPAN", "text in another script than its language has its own /Lang"),
         ("PDF-TAGS-TREE", "structure tree and parent tree agree"),
+        ("PDF-TAGS-ROLEMAP", "every structure type is standard or role-mapped to one"),
         ("PDF-TAGS-ROLES", "standard structure types in table and list syntax; TH Scope"),
+        ("PDF-TAGS-PLACEMENT", "Links hold their annotation, notes follow their calls"),
         ("PDF-TAGS-CONTENT", "all content is tagged or an artifact, never nested in the other"),
         ("PDF-TAGS-ANNOTATIONS", "every annotation is in the structure, links with /Contents"),
         ("PDF-TAGS-FIGURE", "every Figure has alternative text"),
         ("PDF-TAGS-HEADINGS", "heading levels start at H1 and skip none"),
         ("PDF-TAGS-ORDER", "the structure reads the masthead first"),
+        ("PDF-TAGS-GLYPH-UNICODE", "every glyph drawn maps to real Unicode text"),
+        ("PDF-TAGS-GLYPH-WIDTH", "glyph widths in the font dictionary match the font program"),
+        ("PDF-TAGS-GLYPH-PROGRAM", "CIDToGIDMap, CIDSet, no .notdef: each glyph in its program"),
     )
 }
 assert set(GATE_RULES) == set(gate.CODES), "every gate code is a verify rule"
