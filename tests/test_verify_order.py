@@ -21,7 +21,7 @@ from pipeline import source
 from pipeline.package.environment import RECORD_PATH
 from pipeline.typeset import gate, ordertext, render_pdf, structtext, textcheck
 
-from .test_verify import EPOCH, edit, reseal
+from .test_verify import EPOCH, edit, rekey
 from .test_verify_exact import FIXTURES, SRC, _build, assert_caught, remake
 
 REPORT = FIXTURES / "en-long-report"
@@ -80,8 +80,9 @@ def _forged_pdf(bag: Path, flavour: str, change, tmp: Path, name: str = "report.
 
 
 def _skip_reproduction(bag: Path) -> None:
+    """The careful forger's edit of the environment record, build key recomputed to match."""
     edit(bag, RECORD_PATH, '"lib:zlib": "', '"lib:zlib": "0.0-')
-    reseal(bag)
+    rekey(bag)
 
 
 @pytest.mark.parametrize("flavour", ["2a", "2u"])
