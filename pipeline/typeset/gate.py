@@ -504,9 +504,9 @@ def _guarded(code: str, run: Callable[[], Iterator[Finding]]) -> list[Finding]:
         return [Finding(code, f"check could not run: {type(exc).__name__}: {exc}")]
 
 
-def _tags(pdf: bytes, document: Document, blocks: list) -> Iterator[Finding]:
-    # the structure text is read once, for the order check and for the round trip
-    for code, message, where in tagcheck.check(pdf, document, blocks):
+def _tags(pdf: bytes, document: Document, blocks: list, pages: list) -> Iterator[Finding]:
+    # the structure text and the page text are read once, for these checks and the round trip
+    for code, message, where in tagcheck.check(pdf, document, blocks, pages):
         yield Finding(code, message, where)
 
 
@@ -560,11 +560,12 @@ def check(
     pages: list[textcheck.PageText] = []
 
     blocks: list[structtext.Block] = []
+    read: list[textcheck.PageText] = []
     if tagged:
-        findings += _guarded("PDF-TAGS-TREE", lambda: _tags(pdf, document, blocks))
+        findings += _guarded("PDF-TAGS-TREE", lambda: _tags(pdf, document, blocks, read))
 
     def roundtrip() -> Iterator[Finding]:
-        pages.extend(textcheck.read(pdf))
+        pages.extend(read if blocks and read else textcheck.read(pdf))
         if tagged:
             extracted = structtext.join(blocks) if blocks else structtext.text(pdf)
         else:

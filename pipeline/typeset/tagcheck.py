@@ -485,11 +485,15 @@ def _order(read_blocks: list[structtext.Block], document: Document) -> Iterator[
 
 
 def check(
-    pdf_bytes: bytes, document: Document, blocks: list[structtext.Block] | None = None
+    pdf_bytes: bytes,
+    document: Document,
+    blocks: list[structtext.Block] | None = None,
+    pages: list | None = None,
 ) -> list[Issue]:
     """Every tagging issue of a written tagged PDF. ``blocks``, when given, receives its text
     in structure order, each footnote after the block calling it (:func:`structtext.assemble`),
-    read here with the tree, for the caller's round trip."""
+    read here with the tree, for the caller's round trip; ``pages``, when given, each page's
+    ``textcheck.PageText`` from the same pdfium pass."""
     if blocks is None:
         blocks = []
     issues: list[Issue] = []
@@ -515,7 +519,7 @@ def check(
         issues += _annotations(pdf, tree)
         issues += _figures(tree)
         issues += _headings(tree)
-        texts = structtext.mcid_texts(pdf_bytes)
+        texts = structtext.mcid_texts(pdf_bytes, pages)
         issues += _language_spans(pdf, tree, texts)
         blocks.extend(structtext.assemble(texts, *structtext.read_tree(pdf), notes_after=True))
     issues += _order(blocks, document)
