@@ -360,7 +360,10 @@ def _with_paragraph(tmp_path: Path, name: str) -> tuple[Path, list[str]]:
     folder = tmp_path / name
     shutil.copytree(FIXTURES / name, folder)
     body = folder / part
-    body.write_text(body.read_text(encoding="utf-8") + "\n" + paragraph + "\n", encoding="utf-8")
+    word = {"ar-letter": "نص", "ru-note": "текст", "zh-report": "文本"}[name]
+    nested = f"1. {word}\n   1. {word}\n   2. {word}\n"  # sub-paragraphs "(a)", "(b)" by CSS
+    body.write_text(body.read_text(encoding="utf-8") + "\n" + paragraph + "\n\n" + nested,
+                    encoding="utf-8")  # fmt: skip
     return folder, [*runs, "https://undocs.org/"]
 
 
@@ -379,8 +382,20 @@ def test_latin_runs_in_arabic_russian_chinese_carry_their_own_lang(tmp_path, nam
             for kid in span.K
             if isinstance(kid, int)
         )
+        labels = [str(lbl.get("/Lang", "")) for lbl in _elements(opened, "Lbl")
+                  if any(_fold(texts.get((pages[lbl.Pg.objgen], int(k)), "")) in ("a", "b")
+                         for k in lbl.K if isinstance(k, int))]  # fmt: skip
     for run in runs:
         assert run in english, run
+    assert labels == ["en", "en"]  # CSS-generated Latin letters carry their Lang too
+
+    def unmark_labels(opened):
+        for label in _elements(opened, "Lbl"):
+            if "/Lang" in label:
+                del label.Lang
+
+    issues = tagcheck.check(_mutated(pdf, unmark_labels), document)
+    assert any(c == "PDF-TAGS-LANG-SPAN" and m.startswith("Lbl") for c, m, _ in issues)
 
 
 def test_a_latin_run_without_its_lang_fails(tmp_path, monkeypatch):

@@ -522,9 +522,12 @@ def _guarded(code: str, run: Callable[[], Iterator[Finding]]) -> list[Finding]:
         return [Finding(code, f"check could not run: {type(exc).__name__}: {exc}")]
 
 
-def _tags(pdf: bytes, document: Document, blocks: list, inline: list) -> Iterator[Finding]:
-    # the structure text is read once, for the order checks and for the round trip
-    for code, message, where in tagcheck.check(pdf, document, blocks, inline):
+def _tags(
+    pdf: bytes, document: Document, blocks: list, inline: list, pages: list
+) -> Iterator[Finding]:
+    # the structure text and the page text are read once, for these checks, the order check
+    # and the round trip
+    for code, message, where in tagcheck.check(pdf, document, blocks, inline, pages):
         yield Finding(code, message, where)
 
 
@@ -583,11 +586,12 @@ def check(
 
     blocks: list[structtext.Block] = []
     inline: list[structtext.Block] = []
+    read: list[textcheck.PageText] = []
     if tagged:
-        findings += _guarded("PDF-TAGS-TREE", lambda: _tags(pdf, document, blocks, inline))
+        findings += _guarded("PDF-TAGS-TREE", lambda: _tags(pdf, document, blocks, inline, read))
 
     def roundtrip() -> Iterator[Finding]:
-        pages.extend(textcheck.read(pdf))
+        pages.extend(read if blocks and read else textcheck.read(pdf))
         if tagged:
             extracted = structtext.join(blocks) if blocks else structtext.text(pdf)
         else:

@@ -30,9 +30,11 @@ writes every font as ``Type0``); the first is reported, not guessed.
 
 from __future__ import annotations
 
+import array
 import io
 import re
 import struct
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -49,22 +51,65 @@ def _unrecoverable(text: str) -> bool:
     return any(ch == "\ufffd" or "\ue000" <= ch <= "\uf8ff" or ord(ch) >= 0xF0000 for ch in text)
 
 
+_STRING = re.compile(rb"<([0-9A-Fa-f\s]*)>|\(((?:\\.|[^\\()])*)\)", re.S)
+_ESCAPE = re.compile(rb"\\([nrtbf()\\]|[0-7]{1,3})")
+_ESCAPED = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+
+
+def _literal(body: bytes) -> bytes:
+    if b"\\" not in body:
+        return body
+
+    def one(match: re.Match[bytes]) -> bytes:
+        code = match.group(1)
+        if code[:1].isdigit():
+            return bytes([int(code, 8) & 0xFF])
+        return _ESCAPED.get(code, code)
+
+    return _ESCAPE.sub(one, body)
+
+
+_HEX = re.compile(rb"<([0-9A-Fa-f\s]*)>")
+_NON_EMPTY_LITERAL = re.compile(rb"\((?!\))")
+
+
+def _strings(unparsed: bytes) -> bytes:
+    """The bytes of every string in an operand as qpdf writes it (``<hex>`` or ``(literal)``,
+    a ``TJ`` array's numbers left out): one C++ call per operand instead of an object per
+    string. The order of the strings is kept only where a literal one holds bytes."""
+    if not _NON_EMPTY_LITERAL.search(unparsed):  # hex strings and empty "()" only
+        try:
+            return bytes.fromhex(b"".join(_HEX.findall(unparsed)).decode())
+        except ValueError:
+            pass  # an odd number of digits: string by string
+    parts = []
+    for match in _STRING.finditer(unparsed):
+        hex_digits, literal = match.group(1), match.group(2)
+        if hex_digits is not None:
+            digits = re.sub(rb"\s", b"", hex_digits)
+            parts.append(bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode()))
+        elif literal:
+            parts.append(_literal(literal))
+    return b"".join(parts)
+
+
 @dataclass
 class Drawn:
     """The strings each font showed, gathered while :mod:`.tagcheck` reads the content."""
 
-    # (page index, font resource name) -> [(string bytes, MCID or None)]
+    # (page index, font resource name) -> [(the operator's string bytes, MCID or None)]
     shown: dict[tuple[int, str], list[tuple[bytes, int | None]]] = field(default_factory=dict)
 
     def show(self, page: int, font: str | None, operands: list, mcid: int | None) -> None:
         if font is None:
             return
-        strings = self.shown.setdefault((page, font), [])
-        for operand in operands:
-            if isinstance(operand, pikepdf.String):
-                strings.append((bytes(operand), mcid))
-            elif isinstance(operand, pikepdf.Array):
-                strings.extend((bytes(s), mcid) for s in operand if isinstance(s, pikepdf.String))
+        data = b"".join(
+            _strings(o.unparse(resolved=True))
+            for o in operands
+            if isinstance(o, pikepdf.String | pikepdf.Array)
+        )
+        if data:
+            self.shown.setdefault((page, font), []).append((data, mcid))
 
 
 # -- reading a font -------------------------------------------------------------------------
@@ -333,11 +378,14 @@ def _font(font: pikepdf.Dictionary) -> _Font:
 # -- the check -----------------------------------------------------------------------------
 
 
-def _codes(data: bytes, two_byte: bool) -> Iterator[int]:
-    if two_byte:
-        yield from (int.from_bytes(data[i : i + 2], "big") for i in range(0, len(data) - 1, 2))
-    else:
-        yield from data
+def _codes(data: bytes, two_byte: bool) -> set[int]:
+    if not two_byte:
+        return set(data)
+    codes = array.array("H")
+    codes.frombytes(data[: len(data) // 2 * 2])
+    if sys.byteorder == "little":
+        codes.byteswap()  # the codes are big-endian
+    return set(codes)
 
 
 def _text_in_forms(pages: list) -> Iterator[Issue]:
@@ -364,8 +412,8 @@ def check(
     """Every glyph issue of the codes in ``drawn``; ``excused`` are the (page, MCID) whose
     element has ``/ActualText`` (a reader says that, not the glyphs' Unicode)."""
     fonts: dict[tuple[int, int], _Font | None] = {}
-    # (font key) -> code -> excused everywhere it is drawn
-    used: dict[tuple[int, int], dict[int, bool]] = {}
+    # font key -> (codes drawn, codes drawn outside any /ActualText)
+    used: dict[tuple[int, int], tuple[set[int], set[int]]] = {}
     names: dict[tuple[int, int], str] = {}
     pages = list(pdf.pages)
     for (page, resource), strings in drawn.shown.items():
@@ -378,19 +426,21 @@ def check(
             fonts[key] = _font(font)
             names[key] = f"page {page + 1} font {resource}"
         info = fonts[key]
-        codes = used.setdefault(key, {})
+        drawn_codes, plain = used.setdefault(key, (set(), set()))
         for data, mcid in strings:
-            ok = mcid is not None and (page, mcid) in excused
-            for code in _codes(data, info.two_byte):
-                codes[code] = codes.get(code, True) and ok
+            codes = _codes(data, info.two_byte)
+            drawn_codes |= codes
+            if mcid is None or (page, mcid) not in excused:
+                plain |= codes
     issues: list[Issue] = list(_text_in_forms(pages))
-    for key, codes in used.items():
+    for key, (drawn_codes, plain) in used.items():
         info = fonts[key]
         where = f"{names[key]} ({info.name})"
         for problem in info.problems:
             issues.append(("PDF-TAGS-GLYPH-PROGRAM", f"{info.name}: {problem}", where))
         unmapped, bad, unrecoverable, notdef, missing, widths = [], [], [], [], [], []
-        for code, excused_everywhere in sorted(codes.items()):
+        for code in sorted(drawn_codes):
+            excused_everywhere = code not in plain
             text = info.unicode.get(code)
             if text is None:
                 if not excused_everywhere:

@@ -103,11 +103,15 @@ def _by_characters(index: int, textpage, texts: dict) -> None:
             texts.setdefault(key, []).append(page_text[i])
 
 
-def mcid_texts(pdf: bytes) -> dict[tuple[int, int], str]:
+def mcid_texts(pdf: bytes, pages: list | None = None) -> dict[tuple[int, int], str]:
     """(page index, MCID) → the text drawn in that marked-content sequence, in logical order.
 
     A page of left-to-right text is read object by object (fast); a page with right-to-left
-    text character by character from pdfium's text page, which has them in logical order."""
+    text character by character from pdfium's text page, which has them in logical order.
+    ``pages``, when given, receives each page's :class:`textcheck.PageText` from the same
+    text page (the gate's round trip and off-page count need it: one pdfium pass, not two)."""
+    from pipeline.typeset import textcheck
+
     texts: dict[tuple[int, int], list[str]] = {}
     document = pypdfium2.PdfDocument(pdf)
     try:
@@ -117,6 +121,8 @@ def mcid_texts(pdf: bytes) -> dict[tuple[int, int], str]:
             try:
                 if not _by_objects(index, page, textpage, texts):
                     _by_characters(index, textpage, texts)
+                if pages is not None:
+                    pages.append(textcheck.page_text(textpage))
             finally:
                 textpage.close()
                 page.close()

@@ -489,11 +489,13 @@ def check(
     document: Document,
     blocks: list[structtext.Block] | None = None,
     inline: list[structtext.Block] | None = None,
+    pages: list | None = None,
 ) -> list[Issue]:
     """Every tagging issue of a written tagged PDF. ``blocks``, when given, receives its text
     in structure order, each footnote after the block calling it (:func:`structtext.assemble`),
     read here with the tree, for the caller's round trip; ``inline`` the same with each
-    footnote where its call is, for the text order check (:mod:`.ordertext`)."""
+    footnote where its call is, for the text order check (:mod:`.ordertext`); ``pages``, when
+    given, each page's ``textcheck.PageText`` from the same pdfium pass."""
     if blocks is None:
         blocks = []
     issues: list[Issue] = []
@@ -519,7 +521,7 @@ def check(
         issues += _annotations(pdf, tree)
         issues += _figures(tree)
         issues += _headings(tree)
-        texts = structtext.mcid_texts(pdf_bytes)
+        texts = structtext.mcid_texts(pdf_bytes, pages)
         issues += _language_spans(pdf, tree, texts)
         read = structtext.read_tree(pdf)
         blocks.extend(structtext.assemble(texts, *read, notes_after=True))

@@ -108,6 +108,15 @@ def _letters_and_digits(text: str) -> int:
     return sum(map(_letter_or_digit, text))
 
 
+def page_text(textpage: pypdfium2.PdfTextPage) -> PageText:
+    """One page's text from its pdfium text page (also read by :mod:`.structtext`, which
+    opens the same pages for a tagged file: one pass serves both)."""
+    text = textpage.get_text_range()
+    inside = textpage.get_text_bounded()  # within the page's box
+    outside = _letters_and_digits(text) - _letters_and_digits(inside)
+    return PageText(text, max(outside, 0))
+
+
 def read(pdf: bytes) -> list[PageText]:
     """Every page's text, and the count of its letters and digits that lie off the page."""
     document = pypdfium2.PdfDocument(pdf)
@@ -115,10 +124,7 @@ def read(pdf: bytes) -> list[PageText]:
         pages = []
         for page in document:
             textpage = page.get_textpage()
-            text = textpage.get_text_range()
-            inside = textpage.get_text_bounded()  # within the page's box
-            outside = _letters_and_digits(text) - _letters_and_digits(inside)
-            pages.append(PageText(text, max(outside, 0)))
+            pages.append(page_text(textpage))
             textpage.close()
             page.close()
         return pages

@@ -46,6 +46,8 @@ import weasyprint.pdf.tags as wp_tags
 from weasyprint.formatting_structure import boxes
 from weasyprint.pdf.stream import Stream
 
+from pipeline.typeset import scripts
+
 PATCHED_VERSION = "70.0"
 _applied = False
 _local = threading.local()
@@ -71,6 +73,7 @@ class _Render:
     boxes: dict = field(default_factory=dict)  # struct element number -> (element, tag, box)
     footnotes: set = field(default_factory=set)  # ids of the HTML elements that are footnotes
     parents: dict = field(default_factory=dict)  # element -> parent (ElementTree has no links)
+    generated: dict = field(default_factory=dict)  # struct element number -> ::before text
 
     def ancestors(self, element) -> Iterator:
         element = self.parents.get(element)
@@ -234,8 +237,14 @@ def _patched_build_box_tree(build_box_tree):
         if footnote is not None and footnote.element is not None:
             state.footnotes.add(id(footnote.element))
         tag = getattr(box, "element_tag", None)
+        generated = None
+        if tag is not None and "::" in tag and isinstance(box, boxes.ParentBox):
+            # CSS content (a list number "(a)"): no HTML lang can mark its script
+            generated = "".join(b.text for b in box.descendants() if isinstance(b, boxes.TextBox))
         for struct in build_box_tree(box, parent, pdf, page_number, nums, annotations, tags):
             state.boxes.setdefault(struct.number, (element, tag))  # the innermost call made it
+            if generated:
+                state.generated.setdefault(struct.number, generated)
             yield struct
 
     return wrapper
@@ -263,6 +272,7 @@ class _Node:
     element: object | None  # the HTML element (lxml) it was made for, if any
     tag: str | None  # WeasyPrint's element tag: "p", "li::before", "span::footnote-call"…
     kids: list = field(default_factory=list)
+    generated: str | None = None  # the text CSS generated for a pseudo-element
 
     @property
     def role(self) -> str:
@@ -291,7 +301,7 @@ def _number(reference: bytes | str) -> int:
 
 def _read(pdf, obj, state: _Render, pages: dict) -> _Node:
     element, tag = state.boxes.get(obj.number, (None, None))
-    node = _Node(obj, element, tag)
+    node = _Node(obj, element, tag, generated=state.generated.get(obj.number))
     page = pages.get(obj.get("Pg"), 0)
     for kid in obj.get("K", ()):
         if isinstance(kid, int):
@@ -582,10 +592,15 @@ def _figure_boxes(pdf, root: _Node, page_refs: tuple) -> None:
 
 
 def _languages(root: _Node, document_lang: str) -> None:
-    """``/Lang`` on every element whose HTML ``lang`` differs from the language around it."""
+    """``/Lang`` on every element whose HTML ``lang`` differs from the language around it,
+    and on a pseudo-element whose generated text is in another script (the Latin "(a)" of a
+    sub-paragraph in an Arabic, Chinese or Russian version; see :mod:`.scripts`)."""
 
     def walk(node: _Node, around: str) -> None:
         lang = node.attr("lang") if node.tag is not None and "::" not in node.tag else None
+        if not lang and node.generated:
+            runs = scripts.foreign_runs(node.generated, around)
+            lang = scripts.SCRIPT_LANGUAGE[runs[0][0]] if runs else None
         if lang and lang != around:
             node.obj["Lang"] = pydyf.String(lang)
             around = lang
