@@ -624,3 +624,82 @@ def test_build_signs_with_a_pkcs12_file_whose_passphrase_is_in_the_environment(
     assert (out / NAME / PDF).read_bytes() == (signed / PDF).read_bytes()  # same key, same bytes
     assert main(["build", str(MINIMAL), "-o", str(out), "--sign-p12", str(bundle),
                  "--sign-key", str(bundle)]) == 2  # fmt: skip
+
+
+# -- what a signature revision may change (pipeline.typeset.sigupdate) ------------------------
+
+
+@pytest.fixture(scope="module", params=["2a", "2u"])
+def unsigned_letter(request) -> bytes:
+    from pipeline.typeset import render_pdf
+
+    return render_pdf(source.load(MINIMAL), MINIMAL, flavour=request.param)
+
+
+def _revision_problems(pdf: bytes) -> list[str]:
+    from pipeline.typeset import drawing
+
+    return [p.message for p in drawing.check_revisions(pdf, signature_allowed=True)]
+
+
+def test_unfolios_signature_revision_changes_nothing_but_the_signature(unsigned_letter):
+    signed = Signer(identity(pki.signer()), WHEN).sign_pdf(unsigned_letter)
+    assert _revision_problems(signed) == []
+
+
+def test_an_update_with_a_signature_dictionary_but_no_field_fails(unsigned_letter):
+    """The red team's disguise: an unreferenced /Sig beside a repainted page 1, in one update
+    written by hand (classic xref section)."""
+    import re as regex
+    import zlib
+
+    with pikepdf.open(io.BytesIO(unsigned_letter)) as pdf:
+        contents = pdf.pages[0].obj.Contents
+        number = contents.objgen[0]
+        body = zlib.compress(contents.read_bytes() + b"\nq 1 1 1 rg 0 0 612 396 re f Q")
+        size, root = int(pdf.trailer.Size), pdf.Root.objgen[0]
+        ids = [bytes(x).hex().encode() for x in pdf.trailer.ID]
+    prev = int(regex.findall(rb"startxref\s+(\d+)\s+%%EOF", unsigned_letter)[-1])
+    out = bytearray(unsigned_letter)
+    at_contents = len(out)
+    out += b"%d 0 obj\n<< /Length %d /Filter /FlateDecode >>\nstream\n" % (number, len(body))
+    out += body + b"\nendstream\nendobj\n"
+    at_sig = len(out)
+    out += b"%d 0 obj\n<< /Type /Sig /ByteRange [0 0 0 0] /Contents <00> >>\nendobj\n" % size
+    xref = len(out)
+    out += b"xref\n0 1\n0000000000 65535 f \n"
+    out += b"%d 1\n%010d 00000 n \n%d 1\n%010d 00000 n \n" % (number, at_contents, size, at_sig)
+    out += b"trailer\n<< /Size %d /Root %d 0 R /Prev %d /ID [<%s> <%s>] >>\n" % (
+        size + 1,
+        root,
+        prev,
+        ids[0],
+        ids[1],
+    )
+    out += b"startxref\n%d\n%%%%EOF\n" % xref
+    problems = _revision_problems(bytes(out))
+    assert any("no signature field" in p for p in problems), problems
+    assert any("stream's bytes" in p for p in problems), problems
+
+
+def test_a_signed_update_that_also_repaints_a_page_fails(unsigned_letter, monkeypatch):
+    """A signature field made as unfolio makes it, and in the same update a new content stream
+    for page 1: the signature is genuine, the revision is not only a signature."""
+    from pyhanko.pdf_utils import generic
+
+    real = sign_pdf_module._add_field
+
+    def add_and_repaint(writer):
+        real(writer)
+        page_ref = writer.root["/Pages"]["/Kids"][0]
+        page = page_ref.get_object()
+        paint = writer.add_object(
+            generic.StreamObject(stream_data=b"q 1 1 1 rg 0 0 612 396 re f Q")
+        )
+        page["/Contents"] = generic.ArrayObject([page.raw_get("/Contents"), paint])
+        writer.update_container(page)
+
+    monkeypatch.setattr(sign_pdf_module, "_add_field", add_and_repaint)
+    signed = Signer(identity(pki.signer()), WHEN).sign_pdf(unsigned_letter)
+    problems = _revision_problems(signed)
+    assert any("/Contents" in p for p in problems), problems

@@ -91,7 +91,13 @@ def check_revisions(pdf: bytes, *, signature_allowed: bool) -> Iterator[Problem]
     later = len(ends) - 1
     signed = signed_update(pdf, ends[0])
     if signature_allowed and later == 1 and signed:
-        return  # unfolio's own signature revision: the signature checks judge what it adds
+        from pipeline.typeset import sigupdate
+
+        # unfolio's own signature revision adds a signature field and nothing else; the
+        # signature checks judge the signature itself
+        for problem in sigupdate.problems(pdf, ends[0]):
+            yield Problem("PDF-REVISIONS", problem)
+        return
     what = "carrying a signature" if signed else "not a signature"
     yield Problem(
         "PDF-REVISIONS",
