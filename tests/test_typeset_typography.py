@@ -15,7 +15,7 @@ import pdfplumber
 import pytest
 
 from pipeline import source
-from pipeline.typeset import exacttext, textcheck, typeset
+from pipeline.typeset import exacttext, render_pdf, textcheck, typeset
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "documents"
@@ -233,3 +233,58 @@ def test_arabic_masthead_extracts_in_logical_order():
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
         drawn = "".join(c["text"] for c in doc.pages[0].chars)  # in drawing order
     assert "A/76/9102" in drawn
+
+
+def _write_source(folder: Path, document: dict, text: str) -> Path:
+    import json
+
+    folder.mkdir()
+    (folder / "document.json").write_text(json.dumps(document, ensure_ascii=False), "utf-8")
+    (folder / "text.md").write_text(text, encoding="utf-8")
+    return folder
+
+
+def _draft(lang: str, names: str, title: str, opening: str) -> dict:
+    return {
+        "symbols": ["A/C.2/80/L.12"],
+        "language": lang,
+        "original_languages": ["en"],
+        "distribution": "limited",
+        "date": "2025-10-20",
+        "duty_station": "new-york",
+        "organs": [{"organ": "GA", "session": 80, "agenda_items": [{"item": "22"}]}],
+        "title": title,
+        "sponsors": {"names": names, "note": opening},
+        "job_number": "25-17123",
+        "processing_dates": ["2025-10-21"],
+        "parts": [{"kind": "main", "text": "text.md"}],
+    }
+
+
+def test_french_sponsors_line_has_a_no_break_space_before_its_colon(tmp_path):
+    """ "Grèce* : projet de résolution": the space before the colon is U+202F, as in the body
+    (the line is set in two pieces around the call, so the rule must see the piece's start)."""
+    folder = _write_source(
+        tmp_path / "fr",
+        _draft("fr", "Allemagne, France et Grèce", "Le titre", "Au nom du Groupe."),
+        "L’Assemblée générale,\n\n1. *Prie* le Secrétaire général de faire rapport.\n",
+    )
+    pdf = render_pdf(source.load(folder), folder)
+    text = textcheck.join(textcheck.read(pdf))
+    assert "France et Grèce*\u202f: projet de résolution" in text
+    assert not re.search(r"\w\*? [:;!?]", text)
+
+
+def test_arabic_prefix_on_a_latin_word_passes_the_round_trip(tmp_path):
+    """ "وUNICEF" (the conjunction written onto a Latin name) is one word in the source; pdfium
+    emits the line's runs in visual order ("UNICEFو"): the gate's round trip must accept it
+    (a valid document refused at PDF-TEXT-ROUNDTRIP before)."""
+    folder = _write_source(
+        tmp_path / "ar",
+        _draft("ar", "ألبانيا وأندورا", "تعزيز التنسيق", "باسم المجموعة."),
+        "إن الجمعية العامة،\n\n*وإذ تؤكد* أهمية الاتصالات خلال جائحة COVID-19 بالتعاون مع UNDP"
+        " وUNICEF وبرنامج WFP، وظاهرتي El Niño وLa Niña،\n\n1. *تطلب* إلى الأمين العام تقريرا.\n",
+    )
+    document = source.load(folder)
+    pdf = render_pdf(document, folder)  # raises GateFailed if the round trip refuses it
+    assert not list(textcheck.mismatches(document, textcheck.join(textcheck.read(pdf))))

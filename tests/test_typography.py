@@ -54,3 +54,10 @@ def test_apply_html_changes_text_not_tags_or_code():
     assert 'href="https://x.org/a\'b"' in out
     assert "l’art" in out and "<code>l'x</code>" in out
     assert f"«{NNBSP}oui{NNBSP}»" in out
+
+
+def test_french_space_before_a_colon_that_starts_a_piece_or_follows_a_call():
+    """The sponsors line is set in two pieces around its call: "Grèce" "*" " : projet…"."""
+    assert typography.apply(" : projet de résolution", "fr") == f"{NNBSP}: projet de résolution"
+    assert typography.apply("Grèce* : projet", "fr") == f"Grèce*{NNBSP}: projet"
+    assert typography.apply("x:y et 10:30", "fr") == "x:y et 10:30"

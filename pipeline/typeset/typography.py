@@ -29,8 +29,12 @@ SOFT_HYPHEN = "\u00ad"
 _APOSTROPHE = re.compile(r"(?<=\w)'")
 _URL = re.compile(r"(?:https?://|www\.)\S+")
 _FR_DOUBLE_QUOTES = re.compile(r'"([^"\n]*)"')
-# A space (or none, after a letter or closing mark) before : ; ! ? that ends a word.
-_FR_BEFORE = re.compile(r"(?<=[\w»)\]’])[ \u00a0\u202f]?([:;!?])(?=\s|$|[»)\]])")
+# A space (or none, after a letter, closing mark or footnote call "*") before : ; ! ? that
+# ends a word; or a space that starts the text ("Grèce*" + " : projet de résolution", the
+# sponsors line around its call, is typeset in two pieces).
+_FR_BEFORE = re.compile(
+    r"(?:(?<=[\w»)\]’*])[ \u00a0\u202f]?|^[ \u00a0\u202f])([:;!?])(?=\s|$|[»)\]])"
+)
 _FR_OPEN = re.compile(r"«[ \u00a0\u202f]?")
 _FR_CLOSE = re.compile(r"[ \u00a0\u202f]?»")
 _FR_SUPERSCRIPT = re.compile(r"\b(\d+)(er|re|e|es|ers|res)\b|\b(M)(mes?|lles?)\b")
