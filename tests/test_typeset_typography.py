@@ -288,3 +288,33 @@ def test_arabic_prefix_on_a_latin_word_passes_the_round_trip(tmp_path):
     document = source.load(folder)
     pdf = render_pdf(document, folder)  # raises GateFailed if the round trip refuses it
     assert not list(textcheck.mismatches(document, textcheck.join(textcheck.read(pdf))))
+
+
+def _footnote_rules(pdf: bytes) -> list[tuple[float, float]]:
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        return [
+            (round(r["x0"], 1), round(r["x1"], 1))
+            for page in doc.pages
+            for r in [*page.rects, *page.lines, *page.images]
+            if 600 < r["top"] < 800 and 60 < r["x1"] - r["x0"] < 80 and r["bottom"] - r["top"] < 1
+        ]
+
+
+@pytest.mark.parametrize(
+    ("station", "job", "mirrored"),
+    [("new-york", "25-18234", (429.2, 501.2)), ("geneva", "GE.25-18234", (430.9, 504.7))],
+)
+def test_arabic_footnote_separator_is_mirrored(tmp_path, station, job, mirrored):
+    """The notes of an Arabic page hang from the right margin, and so does their separator:
+    the mirror of 110.8-182.8 (New York) and 90.6-164.4 (Geneva), not at the left."""
+    document = _draft("ar", "ألبانيا", "تعزيز التنسيق", "باسم المجموعة.")
+    del document["sponsors"]
+    document.update(symbols=["A/80/912"], distribution="general", duty_station=station)
+    document.update(job_number=job)
+    folder = _write_source(
+        tmp_path / "ar",
+        document,
+        "يقدم هذا التقرير[^1] عملا بالقرار.\n\n[^1]: انظر الوثيقة A/80/1.\n",
+    )
+    rules = _footnote_rules(typeset(source.load(folder), folder))
+    assert rules == [pytest.approx(mirrored, abs=0.2)]
