@@ -61,3 +61,14 @@ def test_french_space_before_a_colon_that_starts_a_piece_or_follows_a_call():
     assert typography.apply(" : projet de résolution", "fr") == f"{NNBSP}: projet de résolution"
     assert typography.apply("Grèce* : projet", "fr") == f"Grèce*{NNBSP}: projet"
     assert typography.apply("x:y et 10:30", "fr") == "x:y et 10:30"
+
+
+def test_superscripts_of_roman_ordinals_and_numero():
+    sup = typography.superscripts
+    assert sup("le XXIe siècle, chapitre Ier", "fr") == (
+        'le XXI<sup class="abbr">e</sup> siècle, chapitre I<sup class="abbr">er</sup>'
+    )
+    assert sup("observation générale no 21, nos 3 et 4", "fr") == (
+        'observation générale n<sup class="abbr">o</sup> 21, n<sup class="abbr">os</sup> 3 et 4'
+    )
+    assert sup("Le Ce non 5 no", "fr") == "Le Ce non 5 no"  # words, not abbreviations

@@ -37,7 +37,12 @@ _FR_BEFORE = re.compile(
 )
 _FR_OPEN = re.compile(r"«[ \u00a0\u202f]?")
 _FR_CLOSE = re.compile(r"[ \u00a0\u202f]?»")
-_FR_SUPERSCRIPT = re.compile(r"\b(\d+)(er|re|e|es|ers|res)\b|\b(M)(mes?|lles?)\b")
+# 1er, 2e, 3es; XXIe siècle, IIe (Roman numerals of two letters or more, so that "Le", "Ce"
+# stay words; "Ier" too); Mme, Mmes, Mlle; no/nos before a number ("no 21").
+_FR_SUPERSCRIPT = re.compile(
+    r"\b(\d+|[IVXLC]{2,}|I(?=er))(er|re|e|es|ers|res)\b|\b(M)(mes?|lles?)\b"
+    r"|\b(n)(os?)(?=[ \u00a0\u202f]\d)"
+)
 
 
 def _outside_urls(text: str, change) -> str:
@@ -74,14 +79,16 @@ def apply(text: str, lang: str) -> str:
 
 
 def superscripts(escaped: str, lang: str) -> str:
-    """HTML-escaped French text with ordinals and Mme/Mlle in ``<sup>``: 1<sup>er</sup>."""
+    """HTML-escaped French text with ordinals, Mme/Mlle and no in ``<sup>``: 1<sup>er</sup>."""
     if lang != "fr":
         return escaped
 
     def sup(match: re.Match[str]) -> str:
         if match.group(1):
             return f'{match.group(1)}<sup class="abbr">{match.group(2)}</sup>'
-        return f'{match.group(3)}<sup class="abbr">{match.group(4)}</sup>'
+        if match.group(3):
+            return f'{match.group(3)}<sup class="abbr">{match.group(4)}</sup>'
+        return f'{match.group(5)}<sup class="abbr">{match.group(6)}</sup>'
 
     return _outside_urls(escaped, lambda text: _FR_SUPERSCRIPT.sub(sup, text))
 
