@@ -316,5 +316,12 @@ def test_arabic_footnote_separator_is_mirrored(tmp_path, station, job, mirrored)
         document,
         "يقدم هذا التقرير[^1] عملا بالقرار.\n\n[^1]: انظر الوثيقة A/80/1.\n",
     )
-    rules = _footnote_rules(typeset(source.load(folder), folder))
-    assert rules == [pytest.approx(mirrored, abs=0.2)]
+    pdf = typeset(source.load(folder), folder)
+    assert _footnote_rules(pdf) == [pytest.approx(mirrored, abs=0.2)]
+    # the note number hangs right of the note's text (by --fn-number-x), not over its first word
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        notes = [c for c in doc.pages[0].chars if c["top"] > 600 and c["text"].strip()]
+    number = next(c for c in notes if c["text"] == "1" and round(c["size"]) == 6)
+    text_end = max(c["x1"] for c in notes if round(c["size"]) == 9)
+    hang = {"new-york": 20.4, "geneva": 10.7}[station]
+    assert number["x1"] == pytest.approx(text_end + hang, abs=0.3)
