@@ -325,3 +325,24 @@ def test_arabic_footnote_separator_is_mirrored(tmp_path, station, job, mirrored)
     text_end = max(c["x1"] for c in notes if round(c["size"]) == 9)
     hang = {"new-york": 20.4, "geneva": 10.7}[station]
     assert number["x1"] == pytest.approx(text_end + hang, abs=0.3)
+
+
+def test_a_url_never_breaks_after_its_hyphens(tmp_path):
+    """A line ending in a URL's own hyphen reads as a hyphenated line end: URLs break at their
+    slashes or before a hyphen (the Chicago rule), never after it; nothing
+    leaves the text block, and the gate passes."""
+    url = "https://example.org/" + "-".join(["segment"] * 40) + "/a-b/" + "-".join(["x1"] * 30)
+    document = _draft("en", "Palau", "A title", "On behalf of a group.")
+    del document["sponsors"]
+    document.update(symbols=["A/80/912"], distribution="general")
+    folder = _write_source(tmp_path / "en", document, f"1. See {url} and Secretary-General.\n")
+    pdf = render_pdf(source.load(folder), folder)
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        page = doc.pages[0]
+        lines = [
+            x["text"] for x in page.extract_text_lines() if "x1" in x["text"] or "seg" in x["text"]
+        ]
+        assert len(lines) > 3
+        assert not [x for x in lines if x.endswith("-")], lines
+        assert all(c["x0"] >= 59.5 and c["x1"] <= 552.5 for c in page.chars)
+    assert url in textcheck.join(textcheck.read(pdf)).replace("\r\n", "").replace("\n", "")

@@ -72,3 +72,11 @@ def test_superscripts_of_roman_ordinals_and_numero():
         'observation générale n<sup class="abbr">o</sup> 21, n<sup class="abbr">os</sup> 3 et 4'
     )
     assert sup("Le Ce non 5 no", "fr") == "Le Ce non 5 no"  # words, not abbreviations
+
+
+def test_url_hyphens_break_before_never_after():
+    out = typography.apply_html("<p>see https://a.org/x-y&amp;z-&amp;w and Nord-Sud</p>", "en")
+    assert out == (
+        '<p>see https://a.org/x<wbr><span class="url-hyphen">-y</span>&amp;z'
+        '<wbr><span class="url-hyphen">-&amp;</span>w and Nord-Sud</p>'
+    )

@@ -93,6 +93,27 @@ def superscripts(escaped: str, lang: str) -> str:
     return _outside_urls(escaped, lambda text: _FR_SUPERSCRIPT.sub(sup, text))
 
 
+# A hyphen of a URL with the character after it (an entity counts as one character).
+_URL_HYPHEN = re.compile(r"-(&#?\w+;|[^\s<])")
+
+
+def url_hyphens(escaped: str) -> str:
+    """HTML-escaped text whose URLs break before a hyphen, never after it: ``<wbr>`` before
+    the hyphen, and the hyphen with the next character in a no-wrap span.
+
+    A line that ends in a URL's hyphen reads as a hyphenated word, and a reader cannot tell it
+    from the URL's own hyphen (the Chicago Manual's rule for URLs: break before a hyphen). No
+    character is added: WeasyPrint's ``<wbr>`` is a zero-width space that draws no glyph.
+    """
+    out, last = [], 0
+    for match in _URL.finditer(escaped):
+        out.append(escaped[last : match.start()])
+        out.append(_URL_HYPHEN.sub(r'<wbr><span class="url-hyphen">-\1</span>', match.group()))
+        last = match.end()
+    out.append(escaped[last:])
+    return "".join(out)
+
+
 _TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
 _SKIP = re.compile(r"<(code|pre)\b", re.IGNORECASE)
 
@@ -109,7 +130,7 @@ def apply_html(html: str, lang: str) -> str:
             out.append(piece)
         elif piece and not skipping:
             text = apply(html_module.unescape(piece), lang)
-            out.append(superscripts(html_module.escape(text, quote=False), lang))
+            out.append(url_hyphens(superscripts(html_module.escape(text, quote=False), lang)))
         else:
             out.append(piece)
     return "".join(out)
