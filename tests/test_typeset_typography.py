@@ -346,3 +346,15 @@ def test_a_url_never_breaks_after_its_hyphens(tmp_path):
         assert not [x for x in lines if x.endswith("-")], lines
         assert all(c["x0"] >= 59.5 and c["x1"] <= 552.5 for c in page.chars)
     assert url in textcheck.join(textcheck.read(pdf)).replace("\r\n", "").replace("\n", "")
+
+
+def test_an_arabic_url_with_hyphens_draws_in_one_piece(tmp_path):
+    """In a right-to-left line, a URL split into spans came out reordered on the page
+    ("unding/overview/2025 f-https://fts.unocha.org/global") and the gate refused it."""
+    url = "https://fts.unocha.org/global-funding/overview/2025"
+    document = _draft("ar", "ألبانيا", "تعزيز التنسيق", "باسم المجموعة.")
+    del document["sponsors"]
+    document.update(symbols=["A/80/912"], distribution="general")
+    folder = _write_source(tmp_path / "ar", document, f"1. انظر {url} والوثائق A/80/1.\n")
+    pdf = render_pdf(source.load(folder), folder)
+    assert url in textcheck.join(textcheck.read(pdf))

@@ -114,6 +114,7 @@ def url_hyphens(escaped: str) -> str:
     return "".join(out)
 
 
+_RIGHT_TO_LEFT = frozenset({"ar"})
 _TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
 _SKIP = re.compile(r"<(code|pre)\b", re.IGNORECASE)
 
@@ -130,7 +131,10 @@ def apply_html(html: str, lang: str) -> str:
             out.append(piece)
         elif piece and not skipping:
             text = apply(html_module.unescape(piece), lang)
-            out.append(url_hyphens(superscripts(html_module.escape(text, quote=False), lang)))
+            escaped = superscripts(html_module.escape(text, quote=False), lang)
+            # not in Arabic: WeasyPrint reorders the inline boxes of a left-to-right run
+            # split by spans in a right-to-left line ("unding/… f-https://…global")
+            out.append(escaped if lang in _RIGHT_TO_LEFT else url_hyphens(escaped))
         else:
             out.append(piece)
     return "".join(out)
