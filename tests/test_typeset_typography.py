@@ -358,3 +358,36 @@ def test_an_arabic_url_with_hyphens_draws_in_one_piece(tmp_path):
     folder = _write_source(tmp_path / "ar", document, f"1. انظر {url} والوثائق A/80/1.\n")
     pdf = render_pdf(source.load(folder), folder)
     assert url in textcheck.join(textcheck.read(pdf))
+
+
+def _session_baselines(pdf: bytes) -> list[tuple[float, str]]:
+    """(baseline, text) of each line at the left margin between the thick rule and the title."""
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        page = doc.pages[0]
+        rows: dict[float, str] = {}
+        for c in sorted(page.chars, key=lambda c: c["x0"]):
+            baseline = round(page.height - c["matrix"][5], 1)
+            if 200 < baseline < 300 and c["x0"] < 300:
+                rows[baseline] = rows.get(baseline, "") + c["text"]
+    return sorted(rows.items())
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_committee_line_baselines_as_measured_in_every_script(tmp_path, lang):
+    """Session → committee → agenda baselines 13.2 / 12.2 pt, the lines under them 12 pt apart
+    [M R3, R4]. Chinese lines grew by about 1 pt each (a CJK glyph's line box and the Latin
+    strut overlap only in part): 14.5 / 13.0 / 13.0 before."""
+    title = {
+        "en": "Strengthening of the coordination " * 4,
+        "zh": "加强联合国人道主义援助的协调" * 4,
+    }
+    document = _draft(lang, "Palau", "A title", "On behalf of a group.")
+    document["organs"][0]["agenda_items"][0]["title"] = title[lang].strip()
+    folder = _write_source(tmp_path / lang, document, "1. Text.\n")
+    rows = _session_baselines(typeset(source.load(folder), folder))
+    steps = [round(b - a, 1) for (a, _), (b, _) in itertools.pairwise(rows)]
+    assert len(steps) >= 4, rows
+    assert steps[0] == pytest.approx(13.2, abs=0.3)  # session → committee
+    assert steps[1] == pytest.approx(12.2, abs=0.3)  # committee → agenda item
+    assert all(step == pytest.approx(12, abs=0.2) for step in steps[2:]), steps
+    assert rows[0][0] == pytest.approx(222.3, abs=1)
