@@ -391,3 +391,30 @@ def test_committee_line_baselines_as_measured_in_every_script(tmp_path, lang):
     assert steps[1] == pytest.approx(12.2, abs=0.3)  # committee → agenda item
     assert all(step == pytest.approx(12, abs=0.2) for step in steps[2:]), steps
     assert rows[0][0] == pytest.approx(222.3, abs=1)
+
+
+@pytest.mark.parametrize(
+    ("station", "job", "margin"),
+    [("new-york", "25-18234", 490.5), ("geneva", "GE.25-18234", 480.9)],
+)
+def test_chinese_footnote_lines_end_on_the_body_margin(tmp_path, station, job, margin):
+    """A Chinese note's full lines end where the body's do (35 ems of 10.5 pt from the body
+    indent), not 0.5 pt short (New York) or 3.2 pt past it (Geneva)."""
+    document = _draft("zh", "帕劳", "标题", "代表小组。")
+    del document["sponsors"]
+    document.update(symbols=["A/80/912"], distribution="general", duty_station=station)
+    document.update(job_number=job)
+    note = "深为关切受灾害影响的人数空前之多，如A/80/1号文件和秘书长的报告（A/80/78）所述，" * 4
+    folder = _write_source(
+        tmp_path / "zh", document, f"1. 本报告是根据大会决议提交的。[^1]\n\n[^1]: {note}\n"
+    )
+    with pdfplumber.open(io.BytesIO(typeset(source.load(folder), folder))) as doc:
+        lines = [
+            x
+            for page in doc.pages
+            for x in page.extract_text_lines()
+            if round(x["chars"][-1]["size"]) == 9 and 500 < x["top"] < 740  # not the footer
+        ]
+    assert len(lines) >= 3
+    for line in lines[:-1]:
+        assert line["x1"] == pytest.approx(margin, abs=0.5), line["text"]
