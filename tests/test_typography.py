@@ -84,3 +84,6 @@ def test_url_hyphens_break_before_never_after():
     assert typography.apply_html("<p>انظر https://a.org/x-y</p>", "ar") == (
         "<p>انظر https://a.org/x-y</p>"
     )
+    # nor in a link's text: the link annotation must sit in the Link element (PDF/UA 7.18.5)
+    link = '<p><a href="https://a.org/x-y">https://a.org/x-y</a></p>'
+    assert typography.apply_html(link, "en") == link

@@ -121,20 +121,26 @@ _SKIP = re.compile(r"<(code|pre)\b", re.IGNORECASE)
 
 def apply_html(html: str, lang: str) -> str:
     """:func:`apply` to each text node of an HTML fragment (not to tags, attributes, code)."""
-    out, skipping = [], 0
+    out, skipping, linking = [], 0, 0
     for piece in _TAG_OR_TEXT.split(html):
         if piece.startswith("<"):
             if _SKIP.match(piece):
                 skipping += 1
             elif re.match(r"</(code|pre)\b", piece, re.IGNORECASE):
                 skipping = max(0, skipping - 1)
+            elif re.match(r"<a\b", piece, re.IGNORECASE):
+                linking += 1
+            elif re.match(r"</a\b", piece, re.IGNORECASE):
+                linking = max(0, linking - 1)
             out.append(piece)
         elif piece and not skipping:
             text = apply(html_module.unescape(piece), lang)
             escaped = superscripts(html_module.escape(text, quote=False), lang)
             # not in Arabic: WeasyPrint reorders the inline boxes of a left-to-right run
-            # split by spans in a right-to-left line ("unding/… f-https://…global")
-            out.append(escaped if lang in _RIGHT_TO_LEFT else url_hyphens(escaped))
+            # split by spans in a right-to-left line ("unding/… f-https://…global"); not in a
+            # link: its annotation must sit in the Link element, not in the spans (UA 7.18.5)
+            plain = lang in _RIGHT_TO_LEFT or linking
+            out.append(escaped if plain else url_hyphens(escaped))
         else:
             out.append(piece)
     return "".join(out)
