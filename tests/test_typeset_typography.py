@@ -418,3 +418,19 @@ def test_chinese_footnote_lines_end_on_the_body_margin(tmp_path, station, job, m
     assert len(lines) >= 3
     for line in lines[:-1]:
         assert line["x1"] == pytest.approx(margin, abs=0.5), line["text"]
+
+
+@pytest.mark.parametrize(
+    ("fixture", "qr"),
+    [("c2-l2", (498.1, 552.8)), ("hrc-ru", (489.0, 533.2)), ("hrc-en", (488.1, 532.4))],
+)
+def test_qr_code_where_the_un_prints_it(fixture, qr):
+    """New York: 0.8 pt past the right margin (the table cell widened to the image, so it sat
+    at 497.3-552.0); Geneva Russian 0.9 pt right of the English (it sat at the English place)."""
+    with pdfplumber.open(io.BytesIO(_pdf(REFERENCE / fixture))) as doc:
+        page = doc.pages[0]
+        near = [r for r in [*page.rects, *page.lines] if r["top"] > 700 and r["x0"] > qr[0] - 3]
+        modules = near  # the QR modules (the recycling mark ends 7.9 pt or more before)
+    assert (min(r["x0"] for r in modules), max(r["x1"] for r in modules)) == pytest.approx(
+        qr, abs=0.2
+    )
