@@ -54,3 +54,36 @@ def test_apply_html_changes_text_not_tags_or_code():
     assert 'href="https://x.org/a\'b"' in out
     assert "l’art" in out and "<code>l'x</code>" in out
     assert f"«{NNBSP}oui{NNBSP}»" in out
+
+
+def test_french_space_before_a_colon_that_starts_a_piece_or_follows_a_call():
+    """The sponsors line is set in two pieces around its call: "Grèce" "*" " : projet…"."""
+    assert typography.apply(" : projet de résolution", "fr") == f"{NNBSP}: projet de résolution"
+    assert typography.apply("Grèce* : projet", "fr") == f"Grèce*{NNBSP}: projet"
+    assert typography.apply("x:y et 10:30", "fr") == "x:y et 10:30"
+
+
+def test_superscripts_of_roman_ordinals_and_numero():
+    sup = typography.superscripts
+    assert sup("le XXIe siècle, chapitre Ier", "fr") == (
+        'le XXI<sup class="abbr">e</sup> siècle, chapitre I<sup class="abbr">er</sup>'
+    )
+    assert sup("observation générale no 21, nos 3 et 4", "fr") == (
+        'observation générale n<sup class="abbr">o</sup> 21, n<sup class="abbr">os</sup> 3 et 4'
+    )
+    assert sup("Le Ce non 5 no", "fr") == "Le Ce non 5 no"  # words, not abbreviations
+
+
+def test_url_hyphens_break_before_never_after():
+    out = typography.apply_html("<p>see https://a.org/x-y&amp;z-&amp;w and Nord-Sud</p>", "en")
+    assert out == (
+        '<p>see https://a.org/x<wbr><span class="url-hyphen">-y</span>&amp;z'
+        '<wbr><span class="url-hyphen">-&amp;</span>w and Nord-Sud</p>'
+    )
+    # Arabic: left as is (spans split the left-to-right run, and WeasyPrint reorders the pieces)
+    assert typography.apply_html("<p>انظر https://a.org/x-y</p>", "ar") == (
+        "<p>انظر https://a.org/x-y</p>"
+    )
+    # nor in a link's text: the link annotation must sit in the Link element (PDF/UA 7.18.5)
+    link = '<p><a href="https://a.org/x-y">https://a.org/x-y</a></p>'
+    assert typography.apply_html(link, "en") == link

@@ -380,8 +380,16 @@ def _runs(block: str) -> list[str]:
     "about the report العام الأمين تقرير").
     """
     return [
-        w for w in (normalise(word, right_to_left=True) for word in _WORD_SPLIT.split(block)) if w
+        run
+        for word in _WORD_SPLIT.split(block)
+        for run in _SCRIPT_RUN.findall(normalise(word, right_to_left=True))
     ]
+
+
+#: a run of one direction inside a word: Latin letters, digits, or other letters. An Arabic
+#: prefix written onto a Latin word ("وUNICEF", "and UNICEF") is one word in the source, but
+#: pdfium emits the line's runs in visual order ("UNICEFو"), so each is matched on its own.
+_SCRIPT_RUN = re.compile(r"[a-z\u00df-\u024f]+|\d+|[^a-z\u00df-\u024f\d]+")
 
 
 def _match_runs(

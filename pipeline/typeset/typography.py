@@ -29,11 +29,20 @@ SOFT_HYPHEN = "\u00ad"
 _APOSTROPHE = re.compile(r"(?<=\w)'")
 _URL = re.compile(r"(?:https?://|www\.)\S+")
 _FR_DOUBLE_QUOTES = re.compile(r'"([^"\n]*)"')
-# A space (or none, after a letter or closing mark) before : ; ! ? that ends a word.
-_FR_BEFORE = re.compile(r"(?<=[\w»)\]’])[ \u00a0\u202f]?([:;!?])(?=\s|$|[»)\]])")
+# A space (or none, after a letter, closing mark or footnote call "*") before : ; ! ? that
+# ends a word; or a space that starts the text ("Grèce*" + " : projet de résolution", the
+# sponsors line around its call, is typeset in two pieces).
+_FR_BEFORE = re.compile(
+    r"(?:(?<=[\w»)\]’*])[ \u00a0\u202f]?|^[ \u00a0\u202f])([:;!?])(?=\s|$|[»)\]])"
+)
 _FR_OPEN = re.compile(r"«[ \u00a0\u202f]?")
 _FR_CLOSE = re.compile(r"[ \u00a0\u202f]?»")
-_FR_SUPERSCRIPT = re.compile(r"\b(\d+)(er|re|e|es|ers|res)\b|\b(M)(mes?|lles?)\b")
+# 1er, 2e, 3es; XXIe siècle, IIe (Roman numerals of two letters or more, so that "Le", "Ce"
+# stay words; "Ier" too); Mme, Mmes, Mlle; no/nos before a number ("no 21").
+_FR_SUPERSCRIPT = re.compile(
+    r"\b(\d+|[IVXLC]{2,}|I(?=er))(er|re|e|es|ers|res)\b|\b(M)(mes?|lles?)\b"
+    r"|\b(n)(os?)(?=[ \u00a0\u202f]\d)"
+)
 
 
 def _outside_urls(text: str, change) -> str:
@@ -70,35 +79,68 @@ def apply(text: str, lang: str) -> str:
 
 
 def superscripts(escaped: str, lang: str) -> str:
-    """HTML-escaped French text with ordinals and Mme/Mlle in ``<sup>``: 1<sup>er</sup>."""
+    """HTML-escaped French text with ordinals, Mme/Mlle and no in ``<sup>``: 1<sup>er</sup>."""
     if lang != "fr":
         return escaped
 
     def sup(match: re.Match[str]) -> str:
         if match.group(1):
             return f'{match.group(1)}<sup class="abbr">{match.group(2)}</sup>'
-        return f'{match.group(3)}<sup class="abbr">{match.group(4)}</sup>'
+        if match.group(3):
+            return f'{match.group(3)}<sup class="abbr">{match.group(4)}</sup>'
+        return f'{match.group(5)}<sup class="abbr">{match.group(6)}</sup>'
 
     return _outside_urls(escaped, lambda text: _FR_SUPERSCRIPT.sub(sup, text))
 
 
+# A hyphen of a URL with the character after it (an entity counts as one character).
+_URL_HYPHEN = re.compile(r"-(&#?\w+;|[^\s<])")
+
+
+def url_hyphens(escaped: str) -> str:
+    """HTML-escaped text whose URLs break before a hyphen, never after it: ``<wbr>`` before
+    the hyphen, and the hyphen with the next character in a no-wrap span.
+
+    A line that ends in a URL's hyphen reads as a hyphenated word, and a reader cannot tell it
+    from the URL's own hyphen (the Chicago Manual's rule for URLs: break before a hyphen). No
+    character is added: WeasyPrint's ``<wbr>`` is a zero-width space that draws no glyph.
+    """
+    out, last = [], 0
+    for match in _URL.finditer(escaped):
+        out.append(escaped[last : match.start()])
+        out.append(_URL_HYPHEN.sub(r'<wbr><span class="url-hyphen">-\1</span>', match.group()))
+        last = match.end()
+    out.append(escaped[last:])
+    return "".join(out)
+
+
+_RIGHT_TO_LEFT = frozenset({"ar"})
 _TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
 _SKIP = re.compile(r"<(code|pre)\b", re.IGNORECASE)
 
 
 def apply_html(html: str, lang: str) -> str:
     """:func:`apply` to each text node of an HTML fragment (not to tags, attributes, code)."""
-    out, skipping = [], 0
+    out, skipping, linking = [], 0, 0
     for piece in _TAG_OR_TEXT.split(html):
         if piece.startswith("<"):
             if _SKIP.match(piece):
                 skipping += 1
             elif re.match(r"</(code|pre)\b", piece, re.IGNORECASE):
                 skipping = max(0, skipping - 1)
+            elif re.match(r"<a\b", piece, re.IGNORECASE):
+                linking += 1
+            elif re.match(r"</a\b", piece, re.IGNORECASE):
+                linking = max(0, linking - 1)
             out.append(piece)
         elif piece and not skipping:
             text = apply(html_module.unescape(piece), lang)
-            out.append(superscripts(html_module.escape(text, quote=False), lang))
+            escaped = superscripts(html_module.escape(text, quote=False), lang)
+            # not in Arabic: WeasyPrint reorders the inline boxes of a left-to-right run
+            # split by spans in a right-to-left line ("unding/… f-https://…global"); not in a
+            # link: its annotation must sit in the Link element, not in the spans (UA 7.18.5)
+            plain = lang in _RIGHT_TO_LEFT or linking
+            out.append(escaped if plain else url_hyphens(escaped))
         else:
             out.append(piece)
     return "".join(out)
