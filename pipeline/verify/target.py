@@ -22,6 +22,7 @@ from pipeline.model import Document
 from pipeline.package.environment import RECORD_PATH
 from pipeline.verify import (
     archive,
+    archive_form,
     archive_records,
     bagit,
     consistency,
@@ -160,6 +161,7 @@ def _verify_target(path: Path, options: Options, report: TargetReport) -> None:
         report.findings += found
         if root is not None:
             report.findings += archive_records.bag_name_findings(path.name, root.name)
+            report.findings += archive_form.findings(path, root)
             _verify_bag(root, options, report)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
