@@ -465,6 +465,34 @@ def test_invisible_or_squeezed_text_fails(copy, capsys, hiding):
     assert any(hiding.split()[1].decode() in f["message"] for f in found), found
 
 
+@pytest.mark.parametrize(
+    "old, new, says",
+    [
+        (b"BT", b"BT /Lab0 cs 100 0 0 sc", "'cs'"),  # Lab L=100: white, which min() read as black
+        (b"BT", b"BT -5 Tc", "'Tc'"),  # glyphs stacked on one another
+        (b" Tf", b" Tf 40 Ts", "text rise 40"),  # a word lifted off its line
+    ],
+    ids=["lab-white", "Tc", "Ts"],
+)
+def test_colour_spaces_spacing_and_rises_unfolio_never_writes_fail(copy, capsys, old, new, says):
+    """H10/H11: painted in a page colour space unfolio never sets, or displaced by character
+    spacing or a text rise beyond a superscript's: "PDF-DRAWING", in any environment."""
+    bag = copy("zh")
+
+    def hide(pdf: pikepdf.Pdf) -> None:
+        page = pdf.pages[-1]
+        lab = pikepdf.Array([pikepdf.Name.Lab, pikepdf.Dictionary(WhitePoint=[0.9505, 1, 1.089])])
+        page.resources.ColorSpace = pikepdf.Dictionary(Lab0=lab)
+        data = page.obj.Contents.read_bytes()
+        assert old in data
+        page.obj.Contents.write(data.replace(old, new, 1))
+
+    rewrite_pdf(bag, hide)
+    _skip_reproduction(bag)
+    found = assert_caught(bag, capsys, "PDF-DRAWING", pdf_of(bag))
+    assert any(says in f["message"] for f in found), found
+
+
 def test_a_graphics_state_that_fades_the_page_fails(copy, capsys):
     bag = copy("zh")
 
