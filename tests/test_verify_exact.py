@@ -1051,3 +1051,46 @@ def test_replacement_text_is_looked_for_in_content_streams_only():
         out = io.BytesIO()
         opened.save(out)
     assert list(readtext.check_read_text(out.getvalue(), document)) == []
+
+
+def _catalog(pdf: pikepdf.Pdf) -> None:
+    pdf.Root.PageMode = pikepdf.Name.FullScreen
+    pdf.Root.PageLayout = pikepdf.Name.TwoPageRight
+
+
+def _rotate(pdf: pikepdf.Pdf) -> None:
+    pdf.pages[-1].obj.Rotate = 180
+
+
+def _user_unit(pdf: pikepdf.Pdf) -> None:
+    pdf.pages[0].obj.UserUnit = 0.1
+
+
+def _trailer_id(pdf: pikepdf.Pdf) -> None:
+    pdf.trailer.ID = pikepdf.Array([pikepdf.String(b"0" * 32), pikepdf.String(b"1" * 16)])
+
+
+@pytest.mark.parametrize(
+    "change, says",
+    [
+        (_catalog, "/PageMode"),
+        (_rotate, "/Rotate"),
+        (_user_unit, "/UserUnit"),
+        (_trailer_id, "/ID"),
+    ],
+    ids=["page-mode", "rotate", "user-unit", "trailer-id"],
+)
+def test_document_details_unfolio_never_writes_fail_pdf_form(copy, capsys, change, says):
+    """H12/H16/H24: a viewer obeys them, the text comparison never sees them: "PDF-FORM"."""
+    bag = copy("zh")
+    rewrite_pdf(bag, change)
+    _skip_reproduction(bag)
+    found = assert_caught(bag, capsys, "PDF-FORM", pdf_of(bag))
+    assert any(says in f["message"] for f in found if f["code"] == "PDF-FORM"), found
+
+
+def test_the_final_line_feed_cut_fails_pdf_form(copy, capsys):
+    bag = copy("zh")
+    swap_pdf(bag, (bag / pdf_of(bag)).read_bytes().rstrip(b"\n"))
+    _skip_reproduction(bag)
+    assert_caught(bag, capsys, "PDF-FORM", pdf_of(bag))
