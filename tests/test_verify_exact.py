@@ -88,6 +88,20 @@ def remake(bag: Path, pdf: bytes | None = None, *, new_key: bool = True) -> None
     unfolio's own writer — manifests, Payload-Oxum, PREMIS with its identifiers, bag-info,
     metadata.csv, the environment record, the build key (unless ``new_key`` is false): the
     most careful forger, who leaves only the PDF and the source to disagree."""
+    # the bags were built with SOURCE_DATE_EPOCH: so is the forger's re-make (its PREMIS times
+    # and the environment record's epoch agree, or META-BUILD-TIME tells the re-make apart)
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
+    try:
+        _remake(bag, pdf, new_key=new_key)
+    finally:
+        if saved is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
+
+
+def _remake(bag: Path, pdf: bytes | None, *, new_key: bool) -> None:
     from datetime import UTC, datetime
 
     from pipeline.package import buildkey, contents, environment
