@@ -291,3 +291,11 @@ def test_a_plain_tar_fails_bag_archive_form(archives, tmp_path):
     path.write_bytes(gzip.decompress(path.read_bytes()))
     reseal(path)
     assert path.name in forms(path)
+
+
+def test_another_tools_archive_is_judged_by_bagit_alone_under_bagit_only(archives, tmp_path):
+    path = copy(archives, "tgz", tmp_path)
+    retar(path, lambda info: setattr(info, "uname", "root"), gzip_name="other.tar")
+    assert forms(path)
+    found = verify_target(path, Options(second_opinions=False, bagit_only=True)).findings
+    assert not [f for f in found if f.code == "BAG-ARCHIVE-FORM"]

@@ -28,6 +28,7 @@ member time, and any difference is a finding (``BAG-ARCHIVE-FORM``, naming the m
   bag's ``Bagging-Date`` (``SOURCE_DATE_EPOCH`` fixes both).
 
 A plain (uncompressed) tar is a finding too: unfolio writes ``.tar.gz``.
+Under ``--bagit-only`` (bags and archives from other tools) none of this is checked.
 """
 
 from __future__ import annotations

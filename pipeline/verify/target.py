@@ -163,7 +163,8 @@ def _verify_target(path: Path, options: Options, report: TargetReport) -> None:
         report.findings += found
         if root is not None:
             report.findings += archive_records.bag_name_findings(path.name, root.name)
-            report.findings += archive_form.findings(path, root)
+            if not options.bagit_only:  # another tool's archive need not be unfolio's form
+                report.findings += archive_form.findings(path, root)
             _verify_bag(root, options, report)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
