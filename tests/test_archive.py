@@ -26,6 +26,7 @@ from pipeline.package import build_bag
 from pipeline.verify import archive
 from pipeline.verify.findings import RULES, Finding
 
+from . import test_verify_archive_form as form
 from . import test_verify_archive_records as records
 from .conftest import EXAMPLE
 
@@ -697,6 +698,9 @@ FAILING_FIXTURES = {
         records.test_a_local_record_the_central_directory_omits_fails_bag_archive_unlisted_record
     ),
     "BAG-ARCHIVE-BAG-NAME": records.test_an_archive_not_named_after_its_bag_fails_bag_archive_bag_name,
+    "BAG-ARCHIVE-COMMENT": records.test_a_zip_comment_fails_bag_archive_comment,
+    # every header as unfolio's writer makes it (tests/test_verify_archive_form.py)
+    "BAG-ARCHIVE-FORM": form.test_a_folder_member_whose_unicode_path_is_the_pdf_fails_bag_archive_form,
 }
 
 

@@ -1174,6 +1174,16 @@ def test_bag_layout_hidden(bag):
     assert codes(bag, unfolio=False) == []
 
 
+@pytest.mark.parametrize("folder", ["data/objects/forged", "extra-folder", "data/a/b"])
+def test_an_empty_folder_fails_bag_layout_empty_folder(bag, folder):
+    """H20: unfolio writes folders only for its files; under --bagit-only one is fine."""
+    (bag / folder).mkdir(parents=True)
+    found = codes(bag)
+    assert ("BAG-LAYOUT-EMPTY-FOLDER", folder) in found
+    assert {code for code, _ in found} == {"BAG-LAYOUT-EMPTY-FOLDER"}
+    assert codes(bag, unfolio=False) == []
+
+
 # -- pure functions ----------------------------------------------------------------------------
 
 

@@ -88,6 +88,20 @@ def remake(bag: Path, pdf: bytes | None = None, *, new_key: bool = True) -> None
     unfolio's own writer — manifests, Payload-Oxum, PREMIS with its identifiers, bag-info,
     metadata.csv, the environment record, the build key (unless ``new_key`` is false): the
     most careful forger, who leaves only the PDF and the source to disagree."""
+    # the bags were built with SOURCE_DATE_EPOCH: so is the forger's re-make (its PREMIS times
+    # and the environment record's epoch agree, or META-BUILD-TIME tells the re-make apart)
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
+    try:
+        _remake(bag, pdf, new_key=new_key)
+    finally:
+        if saved is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
+
+
+def _remake(bag: Path, pdf: bytes | None, *, new_key: bool) -> None:
     from datetime import UTC, datetime
 
     from pipeline.package import buildkey, contents, environment
@@ -463,6 +477,34 @@ def test_invisible_or_squeezed_text_fails(copy, capsys, hiding):
     rewrite_pdf(bag, hide)
     found = assert_caught(bag, capsys, "PDF-DRAWING", pdf_of(bag), "--no-reproduce")
     assert any(hiding.split()[1].decode() in f["message"] for f in found), found
+
+
+@pytest.mark.parametrize(
+    "old, new, says",
+    [
+        (b"BT", b"BT /Lab0 cs 100 0 0 sc", "'cs'"),  # Lab L=100: white, which min() read as black
+        (b"BT", b"BT -5 Tc", "'Tc'"),  # glyphs stacked on one another
+        (b" Tf", b" Tf 40 Ts", "text rise 40"),  # a word lifted off its line
+    ],
+    ids=["lab-white", "Tc", "Ts"],
+)
+def test_colour_spaces_spacing_and_rises_unfolio_never_writes_fail(copy, capsys, old, new, says):
+    """H10/H11: painted in a page colour space unfolio never sets, or displaced by character
+    spacing or a text rise beyond a superscript's: "PDF-DRAWING", in any environment."""
+    bag = copy("zh")
+
+    def hide(pdf: pikepdf.Pdf) -> None:
+        page = pdf.pages[-1]
+        lab = pikepdf.Array([pikepdf.Name.Lab, pikepdf.Dictionary(WhitePoint=[0.9505, 1, 1.089])])
+        page.resources.ColorSpace = pikepdf.Dictionary(Lab0=lab)
+        data = page.obj.Contents.read_bytes()
+        assert old in data
+        page.obj.Contents.write(data.replace(old, new, 1))
+
+    rewrite_pdf(bag, hide)
+    _skip_reproduction(bag)
+    found = assert_caught(bag, capsys, "PDF-DRAWING", pdf_of(bag))
+    assert any(says in f["message"] for f in found), found
 
 
 def test_a_graphics_state_that_fades_the_page_fails(copy, capsys):
@@ -1023,3 +1065,46 @@ def test_replacement_text_is_looked_for_in_content_streams_only():
         out = io.BytesIO()
         opened.save(out)
     assert list(readtext.check_read_text(out.getvalue(), document)) == []
+
+
+def _catalog(pdf: pikepdf.Pdf) -> None:
+    pdf.Root.PageMode = pikepdf.Name.FullScreen
+    pdf.Root.PageLayout = pikepdf.Name.TwoPageRight
+
+
+def _rotate(pdf: pikepdf.Pdf) -> None:
+    pdf.pages[-1].obj.Rotate = 180
+
+
+def _user_unit(pdf: pikepdf.Pdf) -> None:
+    pdf.pages[0].obj.UserUnit = 0.1
+
+
+def _trailer_id(pdf: pikepdf.Pdf) -> None:
+    pdf.trailer.ID = pikepdf.Array([pikepdf.String(b"0" * 32), pikepdf.String(b"1" * 16)])
+
+
+@pytest.mark.parametrize(
+    "change, says",
+    [
+        (_catalog, "/PageMode"),
+        (_rotate, "/Rotate"),
+        (_user_unit, "/UserUnit"),
+        (_trailer_id, "/ID"),
+    ],
+    ids=["page-mode", "rotate", "user-unit", "trailer-id"],
+)
+def test_document_details_unfolio_never_writes_fail_pdf_form(copy, capsys, change, says):
+    """H12/H16/H24: a viewer obeys them, the text comparison never sees them: "PDF-FORM"."""
+    bag = copy("zh")
+    rewrite_pdf(bag, change)
+    _skip_reproduction(bag)
+    found = assert_caught(bag, capsys, "PDF-FORM", pdf_of(bag))
+    assert any(says in f["message"] for f in found if f["code"] == "PDF-FORM"), found
+
+
+def test_the_final_line_feed_cut_fails_pdf_form(copy, capsys):
+    bag = copy("zh")
+    swap_pdf(bag, (bag / pdf_of(bag)).read_bytes().rstrip(b"\n"))
+    _skip_reproduction(bag)
+    assert_caught(bag, capsys, "PDF-FORM", pdf_of(bag))

@@ -102,14 +102,15 @@ def entries(files: Mapping[str, bytes], name: str) -> list[tuple[str, bytes | No
     return sorted(result.items())
 
 
-def _dos_time(epoch: int) -> tuple[int, int, int, int, int, int]:
+def dos_time(epoch: int) -> tuple[int, int, int, int, int, int]:
+    """A zip entry's time: UTC, clamped to 1980–2107 (even seconds: zipfile drops the odd one)."""
     clamped = min(max(epoch, _ZIP_FIRST), _ZIP_LAST)
     return time.gmtime(clamped)[:6]  # type: ignore[return-value]
 
 
 def zip_bytes(files: Mapping[str, bytes], name: str, when: int) -> bytes:
     """The bag ``files`` as a reproducible zip with the top-level folder ``name``."""
-    stamp = _dos_time(when)
+    stamp = dos_time(when)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", allowZip64=True) as bundle:
         for path, data in entries(files, name):

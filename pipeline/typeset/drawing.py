@@ -283,6 +283,12 @@ def sorted_rect(rect) -> tuple[float, float, float, float]:
 #: Not ``Tr`` (a render mode: 3 draws text invisibly, 7 clips with it) nor ``Tz`` (horizontal
 #: scaling: 1 % squeezes a page of text to a hair): WeasyPrint 70 never writes either on
 #: unfolio's pages, and both hide text that extraction still finds (found by a red-team pass).
+#: Nor the colour-space operators ``cs``/``CS``/``sc``/``scn``/``SC``/``SCN`` (unfolio sets
+#: every colour with ``g``/``rg``/``k``; a page's ``/lab-d65`` space paints white with
+#: ``100 0 0 sc``, which no lightness rule of device colours reads right) nor character
+#: spacing ``Tc`` (glyphs stacked on one another): no page of any flavour, 0.1 or 0.2, holds
+#: one. ``Ts`` (text rise) is written for superscripts only, at most :data:`MAX_RISE` of the
+#: font size (WeasyPrint's are 0.12–0.28).
 ALLOWED_OPERATORS = frozenset(
     # graphics state, marked content, paths and painting, colour, text, Form XObjects
     [
@@ -321,12 +327,6 @@ ALLOWED_OPERATORS = frozenset(
         "n",
         "W",
         "W*",
-        "CS",
-        "cs",
-        "SC",
-        "SCN",
-        "sc",
-        "scn",
         "G",
         "g",
         "RG",
@@ -335,7 +335,6 @@ ALLOWED_OPERATORS = frozenset(
         "k",
         "BT",
         "ET",
-        "Tc",
         "Tw",
         "TL",
         "Tf",
@@ -358,6 +357,7 @@ _FILLS = frozenset({"f", "F", "f*", "B", "B*", "b", "b*"})
 _STROKES = frozenset({"S", "s", "B", "B*", "b", "b*"})
 _TEXT_SHOW = frozenset({"Tj", "TJ", "'", '"'})
 NEAR_WHITE = 0.9  # a grey this light is invisible on paper
+MAX_RISE = 0.5  # text rise (Ts) as a share of the font size: a superscript's, no more
 PAINTS_WHITE, STROKES_WHITE = "paints in white", "strokes in white"
 
 
@@ -377,6 +377,7 @@ def _stream(owner, resources, where: str, seen: set, depth: int = 0) -> Iterator
     except pikepdf.PdfError as exc:
         yield Problem("PDF-DRAWING", f"content stream does not parse: {exc}", where)
         return
+    size = 0.0
     for instruction in instructions:
         if isinstance(instruction, pikepdf.ContentStreamInlineImage):
             yield Problem("PDF-DRAWING", "an inline image (unfolio draws none)", where)
@@ -386,6 +387,15 @@ def _stream(owner, resources, where: str, seen: set, depth: int = 0) -> Iterator
         if op not in ALLOWED_OPERATORS:
             yield Problem("PDF-DRAWING", f"operator {op!r}, which unfolio's pages never use", where)
             continue
+        if op == "Tf" and len(operands) == 2:
+            size = abs(float(operands[1]))
+        elif op == "Ts" and operands and abs(float(operands[0])) > MAX_RISE * size:
+            yield Problem(
+                "PDF-DRAWING",
+                f"text rise {float(operands[0]):g} on {size:g}-unit text (unfolio raises a"
+                f" superscript by at most {MAX_RISE:g} of the size): it moves text off its line",
+                where,
+            )
         if op == "q":
             stack.append((fill, stroke))
         elif op == "Q" and stack:
@@ -520,7 +530,7 @@ def _content(owner, resources, where: str, seen: set, depth: int = 0) -> Iterato
         else b"".join(s.read_bytes() for s in _page_streams(owner))
     )
     quick = _quick(data)
-    if quick is None or quick[1]:  # literal strings, or a white colour: judge exactly
+    if quick is None or quick[1] or "Ts" in quick[0]:  # literal strings, white, a rise: exactly
         yield from _stream(owner, resources, where, seen, depth)
         return
     for op in sorted(quick[0] - ALLOWED_OPERATORS):

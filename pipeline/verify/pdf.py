@@ -31,6 +31,7 @@ from pipeline.typeset import (
     textcheck,
 )
 from pipeline.typeset.layout import masthead_organ
+from pipeline.verify import pdf_form
 from pipeline.verify.findings import Finding, Rule, rule
 from pipeline.verify.layouts import LAYOUT_1, LAYOUT_2
 
@@ -206,6 +207,7 @@ def check_pdf(
         )
     ]
     findings += check_masthead(pdf, document, path)
+    findings += pdf_form.check(pdf, document, path, signature_allowed=layout != LAYOUT_1)
     return flavour, findings
 
 

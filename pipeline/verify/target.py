@@ -20,8 +20,10 @@ from typing import Any, Literal
 from pipeline.config import Config
 from pipeline.model import Document
 from pipeline.package.environment import RECORD_PATH
+from pipeline.package.premis import PREMIS_PATH
 from pipeline.verify import (
     archive,
+    archive_form,
     archive_records,
     bagit,
     consistency,
@@ -34,6 +36,7 @@ from pipeline.verify import (
     opinions,
     pdf,
     profile,
+    recorded,
     reproduce,
     signature,
 )
@@ -160,6 +163,8 @@ def _verify_target(path: Path, options: Options, report: TargetReport) -> None:
         report.findings += found
         if root is not None:
             report.findings += archive_records.bag_name_findings(path.name, root.name)
+            if not options.bagit_only:  # another tool's archive need not be unfolio's form
+                report.findings += archive_form.findings(path, root)
             _verify_bag(root, options, report)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -322,10 +327,14 @@ def _verify_bag(root: Path, options: Options, report: TargetReport) -> None:
             premis_checked=not found,
             producer=producer,
         )
+        record_data = consistency.read_file(root, RECORD_PATH, reproduce.MAX_RECORD_BYTES)
+        report.findings += recorded.check(
+            record_data, consistency.read_file(root, PREMIS_PATH), reading.info
+        )
         report.findings += keycheck.check(  # part of "derived": a bag-info element recomputed
             reading.info,
             document,
-            consistency.read_file(root, RECORD_PATH, reproduce.MAX_RECORD_BYTES),
+            record_data,
             options.config,
             signature=_bag_signature(root),
             pdf=pdf_data,

@@ -26,6 +26,7 @@ from pipeline.verify.bagit.rules import (
     DECLARATION,
     DIRECTORY,
     FETCH,
+    LAYOUT_EMPTY_FOLDER,
     LAYOUT_HIDDEN,
     LAYOUT_LINE_END,
     LAYOUT_MANIFESTS,
@@ -405,6 +406,26 @@ def _check_unfolio_layout(
     for path in sorted(bag.listing.files.keys() | bag.listing.folders):
         if path.startswith("data/") and path.rsplit("/", 1)[-1].startswith("."):
             bag.findings.append(LAYOUT_HIDDEN(show(path), "is hidden; unfolio payloads hold none"))
+    _check_empty_folders(bag)
+
+
+def _check_empty_folders(bag: BagState) -> None:
+    """A folder with no file anywhere under it: unfolio's writer makes folders only as the
+    parents of files, so one is something else's (a forger's marker, an extractor's)."""
+    listing = bag.listing
+    if not listing.complete:
+        return  # the listing stopped early: what the folders hold is unknown
+    others = [*listing.files, *listing.links, *listing.special, *listing.blind]
+    holding = {
+        "/".join(parts[:depth])
+        for parts in (path.split("/") for path in others)
+        for depth in range(1, len(parts))
+    } | listing.blind
+    for path in sorted(listing.folders - holding):
+        if not any(part.startswith(".") for part in path.split("/")):  # BAG-LAYOUT-HIDDEN's
+            bag.findings.append(
+                LAYOUT_EMPTY_FOLDER(show(path), "holds no file; unfolio writes no empty folder")
+            )
 
 
 def _check_tags_listed(

@@ -134,6 +134,11 @@ LAYOUT_LINE_END = rule(
 LAYOUT_HIDDEN = rule(
     "BAG-LAYOUT-HIDDEN", "error", "unfolio layout: no hidden files or folders in the payload"
 )
+LAYOUT_EMPTY_FOLDER = rule(
+    "BAG-LAYOUT-EMPTY-FOLDER",
+    "error",
+    "unfolio layout: every folder holds a file (unfolio writes folders only for its files)",
+)
 
 # -- constants ---------------------------------------------------------------------------------
 
