@@ -194,6 +194,7 @@ class _Parts:
         self.last_number: int | None = None
         self.delimiter = "."
         self.last_was_item = False
+        self.glyphs: set[str] = set()  # hand-typed bullet characters already reported
 
     @property
     def part(self) -> PartText:
@@ -323,6 +324,17 @@ class _Parts:
         glyph = re.match(r"[•·▪◦‣\-–]\s*\t\s*", block.plain().lstrip(" \t"))
         if glyph:  # a bullet typed by hand before the tab: the list draws its own
             inlines = strip_leading(drop_chars(inlines, glyph.end()))
+            typed = glyph.group(0).strip()
+            if typed not in self.glyphs:  # once per character, so that no text goes unsaid
+                self.glyphs.add(typed)
+                self.report.add(
+                    "changed",
+                    "bullet",
+                    block.where,
+                    f"the bullet {typed!r} typed before the text is left off: the list draws "
+                    "its own",
+                    typed,
+                )
         line = self.writer.inline(inlines, self.notes, block.where)
         self.part.lines.append(f"{indent}- {_indent_lines(line, len(indent) + 2)}")
         self.last_was_item = False
