@@ -27,6 +27,7 @@ from tests.word_files import (
     para,
     picture,
     run,
+    section_break,
     simple_field,
     table,
     text_box,
@@ -237,3 +238,250 @@ def test_a_report_of_the_secretary_general_imports_builds_and_verifies(capsys, t
         ("comment", "Job number 26-01234"),
         ("comment", "Check the year"),
     }
+
+
+# -- (2) a budget with a table-heavy annex and a second annex -----------------------------
+
+NB = "\u00a0"
+
+
+def _resource_rows(count: int) -> list[list[str]]:
+    rows = []
+    for k in range(count):
+        rows.append(
+            [
+                cell(f"Office {k + 1}", vmerge="restart")
+                if k % 3 == 0
+                else cell("", vmerge="continue"),
+                f"Post group {k + 1}",
+                f"{k + 1}",
+                f"{k + 2}",
+                "–" if k % 4 == 0 else f"{k % 3}",
+                f"{1000 + 17 * k:,}".replace(",", NB) + ".4",
+                f"({k}.5)" if k % 2 else f"{k}.5",
+            ]
+        )
+    return rows
+
+
+def budget(path: Path, *, landscape: bool = True) -> Path:
+    """A budget: a contents table with page fields, a resources table with a two-row merged
+    header, a total row and a notes row, a note called from a cell; annex I in a landscape
+    section, a 40-row table whose head repeats, a group row across the table in its middle;
+    annex II, a table of recommendations with several paragraphs in a cell."""
+    header = [
+        [
+            cell("Category", vmerge="restart", shade=True),
+            cell("Expenditures (2024/25)", shade=True),
+            cell("Apportionment (2025/26)", shade=True),
+            cell("Cost estimates (2026/27)", shade=True),
+            cell("Variance", span=2, shade=True),
+        ],
+        [
+            cell("", vmerge="continue"),
+            "(1)",
+            "(2)",
+            "(3)",
+            "Amount\n(4)=(3)–(2)",
+            "Percentage\n(5)=(4)÷(2)",
+        ],
+    ]
+    money = [
+        [
+            cell(para("SingleTxt", "Military observers", note_ref(3))),
+            "1 234.5",
+            "1 300.0",
+            "1 410.2",
+            "110.2",
+            "8.5",
+        ],
+        ["Military contingents", "48 020.1", "49 511.7", "50 002.9", "491.2", "1.0"],
+        ["Civilian police", "–", "–", "–", "–", "–"],
+        [
+            cell(para("SingleTxt", run("Total", b=True))),
+            cell(para("SingleTxt", run("49 254.6", b=True))),
+            "50 811.7",
+            "51 413.1",
+            "601.4",
+            "1.2",
+        ],
+        [
+            cell(
+                para(
+                    "SingleTxt",
+                    run("a", rpr='<w:vertAlign w:val="superscript"/>'),
+                    "\tInclusive of the provision for 2 observers.",
+                ),
+                span=6,
+            )
+        ],
+    ]
+    annex_rows = [
+        [
+            cell("Office", shade=True),
+            cell("Post", shade=True),
+            cell("Approved 2025/26", shade=True),
+            cell("Proposed 2026/27", shade=True),
+            cell("Change", shade=True),
+            cell("Cost", shade=True),
+            cell("Variance", shade=True),
+        ]
+    ]
+    rows = _resource_rows(40)
+    rows.insert(21, [cell(para("SingleTxt", run("Component 2: support", b=True)), span=7)])
+    annex_rows += rows
+    blocks = [
+        para("Session", "Eightieth session"),
+        para("AgendaItemNormal", "Agenda item 150"),
+        para("AgendaTitleH2", "Financing of the United Nations Test Force"),
+        para(
+            "TitleHCH",
+            f"\t\tBudget for the United Nations Test Force for the period from 1{NB}July 2026 "
+            f"to 30{NB}June 2027",
+        ),
+        para("TitleH1", "\t\tReport of the Secretary-General"),
+        para("SingleTxt", run("Contents", b=True)),
+        table(
+            [
+                ["", cell(para("SingleTxt", run("Page", i=True), ppr='<w:jc w:val="right"/>'))],
+                [
+                    cell(
+                        para(
+                            "SingleTxt",
+                            '<w:hyperlink w:anchor="_Toc1" w:history="1">'
+                            + run("I.\tMandate and planned results")
+                            + "</w:hyperlink>",
+                        )
+                    ),
+                    cell(para("SingleTxt", field("PAGEREF _Toc1 \\h", "3"))),
+                ],
+                [
+                    "II.\tFinancial resources",
+                    cell(para("SingleTxt", field("PAGEREF _Toc2 \\h", "5"))),
+                ],
+                ["Annexes", ""],
+                ["I.\tHuman resources", "9"],
+                ["II.\tFollow-up action", "12"],
+            ]
+        ),
+        para("SingleTxt", page_break_run()),
+        para(
+            "HCh",
+            '<w:bookmarkStart w:id="1" w:name="_Toc1"/>',
+            "\tI.\tMandate and planned results",
+            '<w:bookmarkEnd w:id="1"/>',
+        ),
+        para(
+            "SingleTxt",
+            "1.\tThe mandate of the Force was established by the Security Council in its "
+            "resolution 350 (1974).",
+            note_ref(1),
+        ),
+        para(
+            "SingleTxt",
+            "2.\tThe Force will continue to pursue its objective (see table 1).",
+            note_ref(2),
+        ),
+        para("HCh", "\tII.\tFinancial resources"),
+        para("H4", "\t\tTable 1\n\t\tFinancial resources"),
+        para("SingleTxt", run("(Thousands of United States dollars)", i=True)),
+        table(header + money, header_rows=2),
+        para("SingleTxt", "3.\tThe variance is explained in annex I."),
+        section_break(),  # the landscape section starts on a new page
+        para("HCh", "Annex I"),
+        para("H1", "\t\tHuman resources by office"),
+        table(annex_rows, header_rows=1),
+        section_break(landscape=landscape),
+        para("HCh", "Annex II"),
+        para(
+            "H1",
+            "\t\tFollow-up action taken to implement the requests of the General Assembly",
+            note_ref(4),
+        ),
+        table(
+            [
+                [
+                    cell("Brief description of the recommendation", shade=True),
+                    cell("Action taken to implement the recommendation", shade=True),
+                ],
+                [
+                    cell(
+                        para(
+                            "SingleTxt",
+                            "The Advisory Committee trusts that an update will be provided "
+                            "(A/79/5, para. 12).",
+                        )
+                    ),
+                    cell(
+                        para("SingleTxt", "The Force has taken the following steps:")
+                        + para("Bullet1", "•\tit reviewed its fleet;")
+                        + para("Bullet1", "•\tit reduced its fuel use.")
+                        + para("SingleTxt", "An update will be given in the next report.")
+                    ),
+                ],
+                [
+                    cell(para("SingleTxt", "The Committee requests a review of posts.")),
+                    cell(
+                        table([["Posts reviewed", "12"], ["Posts abolished", "3"]])
+                        + para("SingleTxt", "The review was completed.")
+                    ),
+                ],
+            ],
+            header_rows=1,
+        ),
+    ]
+    return un_docx(
+        path,
+        blocks,
+        masthead=UNMasthead(
+            symbol_rest="/80/700",
+            lines=("Distr.: General", "12 February 2026", "", "Original: English"),
+            job_line="26-02345 (E)    200226",
+            barcode="*2602345*",
+        ),
+        footnotes={
+            1: "See Security Council resolution 350 (1974).",
+            2: "A/79/600.",
+            3: "Inclusive of the provision for observers on temporary duty.",
+            4: run("General Assembly resolution ") + run("79/290", i=True) + run("."),
+        },
+        doc_vars={"Symbol1": "A/80/700", "FooterJN": "26-02345"},
+    )
+
+
+def test_a_budget_with_table_heavy_annexes_imports_builds_and_verifies(capsys, tmp_path):
+    docx = budget(tmp_path / "budget.docx")
+    meta, report, source = round_trip(capsys, tmp_path, docx)
+    assert [(p["kind"], p.get("heading"), p.get("title")) for p in meta["parts"]] == [
+        ("main", None, None),
+        ("annex", "Annex I", "Human resources by office"),
+        ("annex", "Annex II", None),  # its title calls a note: kept as the part's heading
+    ]
+    body = (source / "body.md").read_text()
+    assert "| I. Mandate and planned results | 3 |" in body  # contents: the pages Word showed
+    assert (
+        "| Category | Expenditures (2024/25) (1) | Apportionment (2025/26) (2) | Cost estimates "
+        "(2026/27) (3) | Variance Amount (4)=(3)–(2) | Percentage (5)=(4)÷(2) |" in body
+    )
+    assert "| Military observers[^3] | 1 234.5 |" in body
+    assert "\n\na Inclusive of the provision for 2 observers.\n" in body  # the notes row
+    annex = (source / "annex-1.md").read_text().splitlines()
+    assert len([line for line in annex if line.startswith("| ")]) == 1 + 41  # head + rows
+    assert "| **Component 2: support** |  |  |  |  |  |  |" in annex
+    annex2 = (source / "annex-2.md").read_text()
+    assert annex2.startswith("# Follow-up action taken to implement the requests of the General")
+    assert "• it reviewed its fleet; • it reduced its fuel use." in annex2
+    changed = {i["what"] for i in report["items"] if i["kind"] == "changed"}
+    assert {"table header", "table notes", "merged cells", "page orientation", "field"} <= changed
+    (orientation,) = [i for i in report["items"] if i["what"] == "page orientation"]
+    assert "paragraph" in orientation["where"]
+
+
+def test_a_portrait_budget_reports_no_page_orientation(capsys, tmp_path):
+    docx = budget(tmp_path / "budget.docx", landscape=False)
+    code = main(["import", str(docx), "-o", str(tmp_path / "src"), "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0
+    report = json.loads(out)  # standard output is the report alone; the summary is on stderr
+    assert "wrote " in err
+    assert not [i for i in report["items"] if i["what"] == "page orientation"]

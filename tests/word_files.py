@@ -385,7 +385,7 @@ def cell(content, *, span: int = 1, vmerge: str | None = None, shade: bool = Fal
         props += "<w:vMerge/>"
     if shade:
         props += '<w:shd w:val="clear" w:color="auto" w:fill="D9D9D9"/>'
-    if isinstance(content, str) and not content.startswith("<w:p"):
+    if isinstance(content, str) and not content.startswith("<w:"):
         content = (
             "".join(para("SingleTxt", line) for line in content.split("\n"))
             if content

@@ -172,6 +172,9 @@ class Walker:
         blocks: list[Block] = []
         if root is not None:
             self._blocks(root, blocks, self.package.document_name)
+            last = root.find(w("sectPr"))
+            if last is not None:
+                self._orientation(last, f"{self.package.document_name}, last section")
         notes = {}
         for kind, part in (
             ("footnote", self.package.footnotes),
@@ -250,7 +253,24 @@ class Walker:
         if state.break_after:
             out.append(Break("page"))
         if ppr is not None and ppr.find(w("sectPr")) is not None:
+            self._orientation(ppr.find(w("sectPr")), where)
             out.append(Break("section"))
+
+    def _orientation(self, section: etree._Element, where: str) -> None:
+        """A landscape section (a wide annex table) is said: unfolio sets every page upright."""
+        size = section.find(w("pgSz"))
+        if size is None:
+            return
+        width, height = size.get(w("w"), "0"), size.get(w("h"), "0")
+        wide = width.isdigit() and height.isdigit() and int(width) > int(height)
+        if size.get(w("orient")) == "landscape" or wide:
+            self.report.add(
+                "changed",
+                "page orientation",
+                where,
+                "a section set in landscape (the pages up to here) is printed upright: "
+                "its tables are set in the portrait text width",
+            )
 
     # -- inline -----------------------------------------------------------------------------
 
