@@ -199,6 +199,8 @@ def read(
 def _unread(lines: list[str], where: str, used: list[str], report: Report) -> None:
     """Say what became of the header and footer lines no value was read from."""
     labels = {_normal(locale.get(code).united_nations_plain) for code in LANGUAGES}
+    # the version's language line of the distribution block ("Français", "Chinese")
+    labels |= {_normal(locale.get(code)._data.get("version_language") or "-") for code in LANGUAGES}
     for line in lines:
         if any(line in text for text in used):
             continue
@@ -371,16 +373,19 @@ def _read_organs(header, front, variables, out, where, got, missing, report) -> 
         norm = _normal(line)
         for code in LANGUAGES:
             for organ, name in locale.get(code)._data["organs"].items():
-                if _normal(name) == norm and organ not in codes:
+                # "大　会": the Chinese masthead spaces the organ's name (ideographic space)
+                same = _normal(name).replace(" ", "") == norm.replace(" ", "")
+                if same and organ not in codes:
                     codes.append(organ)
                     lines.append(line)
-    if not codes:
+    found = bool(codes)
+    if not found:  # the session and agenda lines are still read, for the organ to fill
         missing(
             "organs",
-            [{"organ": "GA", "session": placeholder("session")}],
+            placeholder("organ"),
             "no organ (General Assembly, Security Council…) in the first-page header",
         )
-        return out.values["organs"]  # type: ignore[return-value]
+        codes = [str(out.values.pop("organs"))]
     language = str(out.values["language"])
     session_text = front.get("session") or variables.get("Session1", "")
     if front.get("organ"):  # an organ line in the front matter (HRC: "General Assembly" above)
@@ -396,7 +401,7 @@ def _read_organs(header, front, variables, out, where, got, missing, report) -> 
     organs = []
     for code in codes[:3]:
         organ: dict[str, object] = {"organ": code}
-        if code in ("GA", "HRC"):
+        if code in ("GA", "HRC") or not found:
             session_text = front.get("session") or variables.get("Session1", "")
             session = parse_session(session_text, language)
             if session is not None:
@@ -430,7 +435,10 @@ def _read_organs(header, front, variables, out, where, got, missing, report) -> 
             date = str(out.values.get("date", ""))
             organ["year"] = int(date[:4]) if date[:4].isdigit() else placeholder("year")
         organs.append(organ)
-    got("organs", organs, where, " / ".join(lines))
+    if found:
+        got("organs", organs, where, " / ".join(lines))
+    else:
+        out.values["organs"] = organs
     return organs
 
 
