@@ -498,3 +498,30 @@ def document_json(
 
 def part_text(part: PartText) -> str:
     return "\n\n".join(line for line in part.lines if line.strip()) + "\n"
+
+
+def font_gaps(files: dict[str, bytes], language: object, report: Report) -> None:
+    """Name each character of the parts that the fonts of ``language`` do not draw: build
+    refuses such a source, so the import says where to replace it (it is kept, not guessed)."""
+    if language not in LANGUAGES:
+        return
+    from pipeline.typeset import coverage
+
+    have = coverage.covered(str(language))
+    for name, data in files.items():
+        if not name.endswith(".md"):
+            continue
+        text = data.decode("utf-8")
+        for char in dict.fromkeys(text):
+            if ord(char) in have or char in "\t\n\r\u00ad\u200b\u200c\u200d\u2060\ufeff":
+                continue
+            line = text[: text.index(char)].count("\n") + 1
+            report.add(
+                "to-fill",
+                "character",
+                f"{name}, line {line}",
+                f"U+{ord(char):04X} {char!r} is not in the {language} fonts, so build refuses "
+                f"it: replace it in {name} (it occurs {text.count(char)} time"
+                f"{'s' * (text.count(char) != 1)})",
+                char,
+            )

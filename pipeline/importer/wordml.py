@@ -73,6 +73,56 @@ _UNFIT = re.compile(
     + "\ue000-\uf8ff]"
 )
 _HYPERLINK = re.compile(r'\s*HYPERLINK\s+"([^"]+)"\s*$')  # not "\\l" (a place in the file)
+# Characters of the Symbol and Wingdings fonts (w:sym, the char's low byte) that have a
+# Unicode form: "≥" typed with Insert > Symbol is F0B3 in the Symbol font.
+_SYMBOL_FONTS = {
+    "symbol": dict(
+        zip(
+            (
+                0xA3,
+                0xB3,
+                0xB1,
+                0xB4,
+                0xB8,
+                0xAE,
+                0xAC,
+                0xAD,
+                0xAF,
+                0xB0,
+                0xB7,
+                0xB9,
+                0xBB,
+                0xA5,
+                0xD6,
+                0xE5,
+                0xA2,
+                0xB2,
+                0xDE,
+                0xDB,
+                0x61,
+                0x62,
+                0x67,
+                0x64,
+                0x65,
+                0x6C,
+                0x6D,
+                0x70,
+                0x73,
+                0x44,
+                0x53,
+                0x57,
+                0xC6,
+                0xCE,
+                0xB5,
+                0xBC,
+                0x2D,
+            ),
+            "≤≥±×÷→←↑↓°•≠≈∞√∑′″⇒⇔αβγδελμπσΔΣΩ∅∈∝…−",
+            strict=True,
+        )
+    ),
+    "wingdings": {0xFC: "✓", 0xFB: "✗", 0xA7: "▪", 0xD8: "➢", 0x9F: "•", 0xA8: "◻", 0x6C: "●"},
+}
 _SYMBOL_BULLETS = {"\uf0b7": "•", "\uf0a7": "▪", "\uf0a8": "•", "\uf0d8": "•"}
 
 
@@ -332,6 +382,7 @@ class Walker:
                 self._unknown(child, where)
 
     def _run(self, r: etree._Element, state: _Inline, where: str) -> None:
+        """One run; formatting Markdown has no form for is said (raised, lowered, capitals)."""
         rpr = r.find(w("rPr"))
         bold, italic = False, False
         hidden = False
@@ -354,6 +405,24 @@ class Walker:
                     text,
                 )
             return
+        upper = False
+        if rpr is not None:
+            upper = bool(on_off(rpr.find(w("caps"))))  # Word shows the letters as capitals
+            align = rpr.find(w("vertAlign"))
+            text = _text_of(r)
+            if upper and text.strip() and text != text.upper():
+                self.report.add(
+                    "changed", "capitals", where, f"{_quote(text)} is written in capitals", text
+                )
+            if align is not None and align.get(w("val")) in ("superscript", "subscript"):
+                if text.strip():
+                    self.report.add(
+                        "changed",
+                        align.get(w("val")),
+                        where,
+                        f"{_quote(text)} is printed on the line: Markdown has no {align.get(w('val'))}",
+                        text,
+                    )
         for child in r:
             tag = child.tag
             if tag == w("fldChar"):
@@ -394,7 +463,8 @@ class Walker:
                 if state.skip_next_text:
                     state.skip_next_text = False
                     continue
-                state.text(self._fit(child.text or "", where), bold, italic)
+                shown = (child.text or "").upper() if upper else child.text or ""
+                state.text(self._fit(shown, where), bold, italic)
             elif tag == w("tab") or tag == w("ptab"):
                 state.text("\t", bold, italic)
             elif tag == w("br") or tag == w("cr"):
@@ -409,6 +479,17 @@ class Walker:
             elif tag == w("sym"):
                 code = child.get(w("char"), "")
                 font = child.get(w("font"), "")
+                char = _symbol_char(font, code)
+                if char:
+                    state.text(self._fit(char, where), bold, italic)
+                    self.report.add(
+                        "changed",
+                        "symbol",
+                        where,
+                        f"a {font} character (U+{code}) written as its Unicode form {char!r}",
+                        char,
+                    )
+                    continue
                 self.report.add(
                     "not-carried",
                     "symbol",
@@ -666,6 +747,16 @@ def _grid(props: etree._Element | None, name: str) -> int:
     node = props.find(w(name)) if props is not None else None
     value = node.get(w("val"), "0") if node is not None else "0"
     return int(value) if value.isdigit() else 0
+
+
+def _symbol_char(font: str, code: str) -> str:
+    """The Unicode character a Symbol- or Wingdings-font ``w:sym`` shows, or ""."""
+    table = _SYMBOL_FONTS.get(font.strip().casefold())
+    try:
+        value = int(code, 16)
+    except ValueError:
+        return ""
+    return table.get(value & 0xFF, "") if table and value & 0xFF00 in (0, 0xF000) else ""
 
 
 def _text_of(node: etree._Element, *, deleted: bool = False) -> str:
