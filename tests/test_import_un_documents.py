@@ -815,7 +815,7 @@ def inline_odds(path: Path) -> Path:
 
 def test_inline_constructs_are_carried_or_reported(capsys, tmp_path):
     docx = inline_odds(tmp_path / "odds.docx")
-    meta, report, source = round_trip(capsys, tmp_path, docx)
+    _, report, source = round_trip(capsys, tmp_path, docx)
     body = (source / "body.md").read_text()
     for line in (
         "1. Moved new place end.",

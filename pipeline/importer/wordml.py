@@ -414,15 +414,10 @@ class Walker:
                 self.report.add(
                     "changed", "capitals", where, f"{_quote(text)} is written in capitals", text
                 )
-            if align is not None and align.get(w("val")) in ("superscript", "subscript"):
-                if text.strip():
-                    self.report.add(
-                        "changed",
-                        align.get(w("val")),
-                        where,
-                        f"{_quote(text)} is printed on the line: Markdown has no {align.get(w('val'))}",
-                        text,
-                    )
+            raised = align.get(w("val")) if align is not None else None
+            if raised in ("superscript", "subscript") and text.strip():
+                detail = f"{_quote(text)} is printed on the line: Markdown has no {raised}"
+                self.report.add("changed", raised, where, detail, text)
         for child in r:
             tag = child.tag
             if tag == w("fldChar"):
