@@ -843,3 +843,113 @@ def test_inline_constructs_are_carried_or_reported(capsys, tmp_path):
     (gap,) = [i for i in report["items"] if i["what"] == "character"]
     assert (gap["kind"], gap["where"], gap["text"]) == ("to-fill", "body.md, line 5", "✓")
     assert "not in the en fonts, so build refuses it: replace it in body.md" in gap["detail"]
+
+
+# -- a Geneva (UNOG) file: styles ending in G, the session block in plain paragraphs --------
+
+GENEVA_STYLES = {
+    "HChG": ("_ H _Ch_G", None, '<w:keepNext/><w:spacing w:before="360" w:after="240"/>'),
+    "H1G": ("_ H_1_G", None, '<w:keepNext/><w:spacing w:before="360" w:after="240"/>'),
+    "H23G": ("_ H_2/3_G", None, "<w:keepNext/>"),
+    "SingleTxtG": ("_ Single Txt_G", None, '<w:ind w:left="1134" w:right="1134"/>'),
+    "ParaNoG": (
+        "_ ParaNo._G",
+        "SingleTxtG",
+        '<w:numPr><w:numId w:val="1"/></w:numPr><w:tabs><w:tab w:val="num" w:pos="1701"/></w:tabs>',
+    ),
+    "Bullet1G": (
+        "_Bullet 1_G",
+        "SingleTxtG",
+        '<w:numPr><w:numId w:val="2"/></w:numPr>',
+    ),
+}
+GENEVA_NUMBERING = (
+    '<w:abstractNum w:abstractNumId="0"><w:lvl w:ilvl="0"><w:start w:val="1"/>'
+    '<w:numFmt w:val="decimal"/><w:lvlText w:val="%1."/></w:lvl></w:abstractNum>'
+    '<w:abstractNum w:abstractNumId="1"><w:lvl w:ilvl="0"><w:start w:val="1"/>'
+    '<w:numFmt w:val="bullet"/><w:lvlText w:val="•"/></w:lvl></w:abstractNum>'
+    '<w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num>'
+    '<w:num w:numId="2"><w:abstractNumId w:val="1"/></w:num>'
+)
+
+
+def geneva_report(path: Path) -> Path:
+    bold = "<w:rPr><w:b/></w:rPr>"
+    blocks = [
+        para("Normal", run("Human Rights Council", b=True), ppr=bold),
+        para("Normal", run("Working Group on the Universal Periodic Review", b=True)),
+        para("Normal", run("Forty-ninth session", b=True)),
+        para("Normal", "26 January–6 February 2026"),
+        para("Normal", "Agenda item 6"),
+        para("Normal", "Review of test documents"),
+        para("HChG", "\t\tSituation of human rights in Testland"),
+        para("H1G", "\t\tReport of the Office of the United Nations High Commissioner"),
+        para("HChG", "\tI.\tBackground"),
+        para("ParaNoG", "The present report is a compilation of information.", note_ref(1)),
+        para("ParaNoG", "It follows the structure of the general guidelines."),
+        para("Bullet1G", "A first point;"),
+        para("Bullet1G", "A second point."),
+        para("H1G", "\tA.\tScope of international obligations"),
+        para("ParaNoG", "The Committee recommended that Testland ratify the Convention."),
+    ]
+    return un_docx(
+        path,
+        blocks,
+        masthead=UNMasthead(
+            symbol_rest="/HRC/WG.6/49/TST/1",
+            lines=("Distr.: General", "12 November 2025", "", "Original: English"),
+            job_line="GE.25-18123(E)",
+            barcode="*2518123*",
+        ),
+        footnotes={1: "A/HRC/49/1."},
+        styles=GENEVA_STYLES,
+        numbering=GENEVA_NUMBERING,
+    )
+
+
+def test_a_geneva_report_reads_its_session_block_and_styles(capsys, tmp_path):
+    docx = geneva_report(tmp_path / "geneva.docx")
+    meta, report, source = round_trip(capsys, tmp_path, docx)
+    assert meta["organs"] == [
+        {
+            "organ": "HRC",
+            "session": 49,
+            "body": "Working Group on the Universal Periodic Review",
+            "meeting_dates": {"from": "2026-01-26", "to": "2026-02-06"},
+            "agenda_items": [{"item": "6", "title": "Review of test documents"}],
+        }
+    ]
+    assert meta["title"] == "Situation of human rights in Testland"
+    assert meta["subtitle"] == "Report of the Office of the United Nations High Commissioner"
+    assert meta["job_number"] == "GE.25-18123" and meta["duty_station"] == "geneva"
+    body = (source / "body.md").read_text()
+    assert body.startswith("# I. Background\n\n1. The present report is a compilation")
+    assert "2. It follows" in body and "- A first point;" in body and "3. The Committee" in body
+    guessed = [i["text"] for i in report["items"] if i["what"] == "front matter"]
+    assert guessed == [
+        "Working Group on the Universal Periodic Review",
+        "Forty-ninth session",
+        "26 January–6 February 2026",
+        "Agenda item 6",
+        "Review of test documents",
+        "Situation of human rights in Testland",
+        "Report of the Office of the United Nations High Commissioner",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("4–15 November 2019", ("2019-11-04", "2019-11-15")),
+        ("26 January–6 February 2026", ("2026-01-26", "2026-02-06")),
+        ("26 January 2026–6 February 2026", ("2026-01-26", "2026-02-06")),
+        ("4 a 15 de noviembre de 2019", ("2019-11-04", "2019-11-15")),
+        ("15–4 November 2019", None),
+        ("Item 4–15 of the list 2019", None),
+    ],
+)
+def test_meeting_dates_are_read_as_the_session_block_writes_them(text, dates):
+    from pipeline.importer import masthead
+
+    got = masthead.parse_date_range(text)
+    assert (tuple(d.isoformat() for d in got) if got else None) == dates

@@ -442,12 +442,16 @@ def un_docx(
     images: tuple[str, ...] = (),
     lang: str = "en-US",
     bidi: bool = False,
+    styles: dict[str, tuple[str, str | None, str]] | None = None,
+    numbering: str = "",
 ) -> Path:
     """Write a UN-shaped ``.docx`` from raw body ``blocks`` (:func:`para`, :func:`table`…).
 
     ``footnotes`` values are plain text or raw runs (a list of raw paragraphs' run strings
     makes a note of several paragraphs); ``links`` maps relationship ids to URLs;
-    ``images`` are relationship ids of pictures (each the 1×1 PNG)."""
+    ``images`` are relationship ids of pictures (each the 1×1 PNG); ``styles`` adds
+    paragraph styles (id → name, basedOn, raw ``w:pPr`` content), ``numbering`` the
+    ``w:abstractNum`` and ``w:num`` elements of a numbering part."""
     m = masthead or UNMasthead()
     rels = {
         "rIdStyles": ("styles", "styles.xml"),
@@ -462,6 +466,8 @@ def un_docx(
         "rIdEndnotes": ("endnotes", "endnotes.xml"),
         "rIdComments": ("comments", "comments.xml"),
     }
+    if numbering:
+        rels["rIdNumbering"] = ("numbering", "numbering.xml")
     for rel_id in images:
         rels[rel_id] = ("image", "media/image1.png")
     rel_xml = "".join(
@@ -481,6 +487,7 @@ def un_docx(
         "footnotes.xml": "footnotes+xml",
         "endnotes.xml": "endnotes+xml",
         "comments.xml": "comments+xml",
+        **({"numbering.xml": "numbering+xml"} if numbering else {}),
         **{f"header{n}.xml": "header+xml" for n in (1, 2, 3)},
         **{f"footer{n}.xml": "footer+xml" for n in (1, 2, 3)},
     }
@@ -645,6 +652,13 @@ def un_docx(
             f'<w:style w:type="paragraph" w:styleId="{style_id}"><w:name w:val="{x(name)}"/>'
             f'<w:basedOn w:val="{based or "Normal"}"/>{ppr}</w:style>'
         )
+    for style_id, (name, based, ppr) in (styles or {}).items():
+        style_xml.append(
+            f'<w:style w:type="paragraph" w:styleId="{style_id}"><w:name w:val="{x(name)}"/>'
+            f'<w:basedOn w:val="{based or "Normal"}"/><w:pPr>{ppr}</w:pPr></w:style>'
+        )
+    if numbering:
+        parts["word/numbering.xml"] = f"{head}<w:numbering {_PKG_NS}>{numbering}</w:numbering>"
     parts["word/styles.xml"] = f"{head}<w:styles {_PKG_NS}>{''.join(style_xml)}</w:styles>"
     package_rels = (
         f'{head}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'

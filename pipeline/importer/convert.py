@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline import locale
+from pipeline.importer import masthead
 from pipeline.importer.markdown import Notes, Writer, drop_chars, strip_leading, strip_number
 from pipeline.importer.masthead import LANGUAGES, Masthead, placeholder
 from pipeline.importer.report import Report
@@ -66,13 +67,80 @@ def front_matter(blocks: list[Block], report: Report) -> tuple[dict[str, str], l
         if text and _organ_name(text) and not ({"title", "subtitle"} & front.keys()):
             front["organ"] = text  # "Human Rights Council" above the session line
             continue
-        if isinstance(block, Table) or (text and block.role.role not in FRONT_MATTER):
+        guessed = None
+        if text and block.role.role not in FRONT_MATTER and "subtitle" not in front:
+            guessed = _front_line(block, text, front, blocks[index + 1 :])
+            if guessed:
+                report.add(
+                    "changed",
+                    "front matter",
+                    block.where,
+                    f"{text!r} (style {block.style or 'Normal'!r}) read as the {guessed} line",
+                    text,
+                )
+        if guessed is None and (
+            isinstance(block, Table) or (text and block.role.role not in FRONT_MATTER)
+        ):
             start = index
             break
         if text:
-            role = block.role.role
+            role = guessed or block.role.role
             front[role] = f"{front[role]} {text}" if role in front else text
     return front, blocks[start:]
+
+
+def _front_line(block, text: str, front: dict[str, str], rest: list[Block]) -> str | None:
+    """The front-matter role of a line Word gave no front-matter style (Geneva's files set
+    the session block in plain paragraphs and the title in HChG): a session line, meeting
+    dates, an agenda line and the agenda's title, between the organ and the session the
+    subsidiary body, and after the session block an unnumbered heading as the title and a
+    second, lower one as the subtitle."""
+    if "session" not in front and masthead.parse_session(text, "en") is not None:
+        return "session"
+    if "session" in front and "meeting-dates" not in front and masthead.parse_date_range(text):
+        return "meeting-dates"
+    if "agenda-item" not in front and masthead.agenda_line_language(text):
+        return "agenda-item"
+    if "organ" in front and "session" not in front and "body" not in front:
+        following = next((b for b in rest if not isinstance(b, Break)), None)
+        if isinstance(following, Paragraph):
+            after = " ".join(following.plain().split())
+            if masthead.parse_session(after, "en") is not None:
+                return "body"
+    if not ({"session", "agenda-item"} & front.keys()) or not isinstance(block, Paragraph):
+        return None
+    numbered = re.match(r"\s*\S{1,8}\s*\t", block.plain()) or strip_number(block)[0]
+    if numbered or text.casefold() in _NOT_TITLES:
+        return None
+    role = block.role
+    if role.role == "heading" and "title" not in front:
+        front["title-rank"] = str(role.level)
+        return "title"
+    if role.role == "heading" and "title" in front:
+        return "subtitle" if role.level > int(front.get("title-rank", "0")) else None
+    agenda = "agenda-item" in front and "agenda-title" not in front and "title" not in front
+    if role.role == "paragraph" and agenda and len(text) <= MAX_HEADING_CHARS * 2:
+        return "agenda-title"
+    return None
+
+
+_NOT_TITLES = frozenset(
+    w.casefold()
+    for w in (
+        "Summary",
+        "Résumé",
+        "Resumen",
+        "Резюме",
+        "摘要",
+        "موجز",
+        "Contents",
+        "Table des matières",
+        "Índice",
+        "Содержание",
+        "目录",
+        "المحتويات",
+    )
+)
 
 
 # Where a note called from the front matter goes: the title's or the agenda line's "*" note.

@@ -390,6 +390,13 @@ def _read_organs(header, front, variables, out, where, got, missing, report) -> 
     session_text = front.get("session") or variables.get("Session1", "")
     if front.get("organ"):  # an organ line in the front matter (HRC: "General Assembly" above)
         session_text = f"{front['organ']} {session_text}"
+        report.add(
+            "read",
+            "organs",
+            "body (front matter)",
+            f"{front['organ']!r}: the session's organ, above the session line",
+            front["organ"],
+        )
     for code in LANGUAGES:  # "Human Rights Council Sixty-first session": the session's organ
         for organ_code, name in locale.get(code)._data["organs"].items():
             if _normal(session_text).startswith(_normal(name) + " "):
@@ -422,6 +429,8 @@ def _read_organs(header, front, variables, out, where, got, missing, report) -> 
                     f"or Session1 document variable{': ' + repr(session_text) if session_text else ''}",
                 )
                 organ["session"] = out.values.pop("session")
+            if not organs:  # the session block's other lines belong to its first organ
+                _session_block(front, organ, got)
             items = _agenda(front.get("agenda-item") or variables.get("Agenda1", ""))
             if items:
                 title = front.get("agenda-title") or variables.get("Agenda Title1")
@@ -435,11 +444,33 @@ def _read_organs(header, front, variables, out, where, got, missing, report) -> 
             date = str(out.values.get("date", ""))
             organ["year"] = int(date[:4]) if date[:4].isdigit() else placeholder("year")
         organs.append(organ)
+    for role in ("body", "meeting-dates"):
+        if front.get(role) and not any(role.replace("-", "_") in o for o in organs):
+            report.add(
+                "not-carried",
+                "session block",
+                "body (front matter)",
+                f"{front[role]!r}: no General Assembly or Human Rights Council session to "
+                "print it under",
+                front[role],
+            )
     if found:
         got("organs", organs, where, " / ".join(lines))
     else:
         out.values["organs"] = organs
     return organs
+
+
+def _session_block(front: dict[str, str], organ: dict[str, object], got) -> None:
+    """The subsidiary body and the meeting's dates printed under the session line."""
+    if front.get("body"):
+        organ["body"] = front["body"]
+        got("body", front["body"], "body (front matter)", front["body"])
+    dates = parse_date_range(front.get("meeting-dates", ""))
+    if dates:
+        value = {"from": dates[0].isoformat(), "to": dates[1].isoformat()}
+        organ["meeting_dates"] = value
+        got("meeting_dates", value, "body (front matter)", front["meeting-dates"])
 
 
 def parse_session(text: str, language: str) -> int | str | None:
@@ -494,3 +525,48 @@ def _agenda(text: str) -> list[dict[str, str]]:
             item["sub_item"] = sub
         items.append(item)
     return items[:10]
+
+
+def parse_date_range(text: str) -> tuple[dt.date, dt.date] | None:
+    """A meeting's dates as a language writes them ("4–15 November 2019", "26 January–6
+    February 2026", "4 a 15 de noviembre de 2019"): each end read as a masthead date, the
+    first borrowing the last's month and year when it leaves them out."""
+    norm = " ".join(text.replace("\u00a0", " ").split())
+    pieces = re.split(r"\s*[–-]\s*|\s+a\s+", norm)
+    if len(pieces) != 2 or not re.search(r"\d{4}", pieces[1]):
+        return None
+    for code in LANGUAGES:
+        last = parse_date(pieces[1], code)
+        if last is None:
+            continue
+        first_text = pieces[0]
+        firsts = [parse_date(first_text, code), parse_date(f"{first_text} {last.year}", code)]
+        if code == "es":
+            firsts.append(parse_date(f"{first_text} de {last.year}", code))
+        if first_text.isdigit() and 1 <= int(first_text) <= 31:
+            try:
+                firsts.append(last.replace(day=int(first_text)))
+            except ValueError:
+                continue
+        for first in firsts:
+            if first is not None and first < last:
+                return first, last
+    return None
+
+
+def agenda_line_language(text: str) -> str | None:
+    """The language whose agenda line ``text`` is ("Agenda item 2", "Point 3 de l'ordre du
+    jour"), or None: a front-matter line without the agenda style is still read."""
+    items = _agenda(text)
+    if not items:
+        return None
+    pairs = [(i["item"], i.get("sub_item")) for i in items]
+    for code in LANGUAGES:
+        for organ in ("GA", "HRC"):
+            try:
+                printed = locale.get(code).agenda_item_line(pairs, organ=organ)
+            except (ValueError, KeyError):
+                continue
+            if _normal(printed) == _normal(text.rstrip("*")):
+                return code
+    return None
