@@ -953,3 +953,82 @@ def test_meeting_dates_are_read_as_the_session_block_writes_them(text, dates):
 
     got = masthead.parse_date_range(text)
     assert (tuple(d.isoformat() for d in got) if got else None) == dates
+
+
+# -- Word's own list numbering: headings "I.", sub-paragraphs "(a)" "(i)" ------------------
+
+NUMBERING = (
+    '<w:abstractNum w:abstractNumId="0">'
+    '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="upperRoman"/>'
+    '<w:lvlText w:val="%1."/></w:lvl><w:lvl w:ilvl="1"><w:start w:val="1"/>'
+    '<w:numFmt w:val="upperLetter"/><w:lvlText w:val="%2."/></w:lvl></w:abstractNum>'
+    '<w:abstractNum w:abstractNumId="1">'
+    '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimal"/>'
+    '<w:lvlText w:val="%1."/></w:lvl><w:lvl w:ilvl="1"><w:start w:val="1"/>'
+    '<w:numFmt w:val="lowerLetter"/><w:lvlText w:val="(%2)"/></w:lvl>'
+    '<w:lvl w:ilvl="2"><w:start w:val="1"/><w:numFmt w:val="lowerRoman"/>'
+    '<w:lvlText w:val="(%3)"/></w:lvl></w:abstractNum>'
+    '<w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num>'
+    '<w:num w:numId="2"><w:abstractNumId w:val="1"/></w:num>'
+)
+
+
+def _numbered(level: int, num: int) -> str:
+    return f'<w:numPr><w:ilvl w:val="{level}"/><w:numId w:val="{num}"/></w:numPr>'
+
+
+def word_numbered(path: Path) -> Path:
+    blocks = [
+        para("Session", "Eightieth session"),
+        para("TitleHCH", "A report Word numbers"),
+        para("HCh", "Introduction", ppr=_numbered(0, 1)),
+        para("SingleTxt", "First paragraph.", ppr=_numbered(0, 2)),
+        para("SingleTxt", "Second paragraph:", ppr=_numbered(0, 2)),
+        para("SingleTxt", "sub a;", ppr=_numbered(1, 2)),
+        para("SingleTxt", "sub b:", ppr=_numbered(1, 2)),
+        para("SingleTxt", "sub-sub i.", ppr=_numbered(2, 2)),
+        para("H1", "Section", ppr=_numbered(1, 1)),
+        para("SingleTxt", "Third paragraph.", ppr=_numbered(0, 2)),
+        para("HCh", "Conclusions", ppr=_numbered(0, 1)),
+        para("SingleTxt", "Fourth paragraph:", ppr=_numbered(0, 2)),
+        para("SingleTxt", "sub a again.", ppr=_numbered(1, 2)),
+    ]
+    return un_docx(path, blocks, numbering=NUMBERING)
+
+
+def test_the_numbers_word_draws_are_written_as_the_document_shows_them(capsys, tmp_path):
+    """Before, a heading's "I." and a sub-paragraph's "(a)" from Word numbering were lost
+    (the report said "written as text", and they were not)."""
+    docx = word_numbered(tmp_path / "numbered.docx")
+    meta, report, source = round_trip(capsys, tmp_path, docx)
+    assert "subtitle" not in meta  # an unnumbered heading is not taken for a subtitle
+    assert (source / "body.md").read_text().split("\n\n") == [
+        "# I. Introduction",
+        "1. First paragraph.",
+        "2. Second paragraph:",
+        "(a) sub a;",
+        "(b) sub b:",
+        "(i) sub-sub i.",
+        "## A. Section",
+        "3. Third paragraph.",
+        "# II. Conclusions",
+        "4. Fourth paragraph:",
+        "(a) sub a again.\n",
+    ]
+    labels = [i["text"] for i in report["items"] if i["what"] == "list numbering"]
+    assert labels == ["I.", "(a)", "(b)", "(i)", "A.", "II.", "(a)"]
+
+
+@pytest.mark.parametrize(
+    ("n", "fmt", "text"),
+    [
+        (4, "upperRoman", "IV"),
+        (14, "lowerRoman", "xiv"),
+        (28, "lowerLetter", "bb"),
+        (3, "decimalZero", "03"),
+    ],
+)
+def test_word_number_formats(n, fmt, text):
+    from pipeline.importer.numbering import format_number
+
+    assert format_number(n, fmt) == text

@@ -116,8 +116,8 @@ def _front_line(block, text: str, front: dict[str, str], rest: list[Block]) -> s
     if role.role == "heading" and "title" not in front:
         front["title-rank"] = str(role.level)
         return "title"
-    if role.role == "heading" and "title" in front:
-        return "subtitle" if role.level > int(front.get("title-rank", "0")) else None
+    if role.role == "heading" and "title-rank" in front:  # under a title read so
+        return "subtitle" if role.level > int(front["title-rank"]) else None
     agenda = "agenda-item" in front and "agenda-title" not in front and "title" not in front
     if role.role == "paragraph" and agenda and len(text) <= MAX_HEADING_CHARS * 2:
         return "agenda-title"

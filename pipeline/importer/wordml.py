@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from pipeline.importer.numbering import Numbering
 from pipeline.importer.ooxml import R, WordPackage, w
 from pipeline.importer.report import Report
 from pipeline.importer.styles import Role, StyleSheet, on_off
@@ -213,7 +214,7 @@ class Walker:
         self.report = report
         self.sheet = StyleSheet(package.styles)
         self._paragraphs = 0
-        self._numbering = _Numbering(package.numbering)
+        self._numbering = Numbering(package.numbering)
 
     # -- body -------------------------------------------------------------------------------
 
@@ -291,8 +292,10 @@ class Walker:
         if numpr is None:
             numpr = self.sheet.numbering(style or None)
         if numpr is not None:
-            numbered, role = self._numbering.value(numpr, role, where, self.report)
+            numbered, role, label = self._numbering.value(numpr, role, where, self.report)
         state = _Inline()
+        if numpr is not None and label:  # "I.", "(a)": the number Word draws, as typed text
+            state.text(label + "\t", False, False)
         self._inlines(p, state, where, self.sheet.character_format(None))
         jc = ppr.find(w("jc")) if ppr is not None else None
         align = jc.get(w("val"), "") if jc is not None else ""
@@ -664,65 +667,6 @@ class _Inline:
             self.break_after = True
         else:
             self.break_at_start = True
-
-
-class _Numbering:
-    """Word list numbering (``w:numPr``): a decimal list becomes numbered paragraphs, a bullet
-    list bullets. The UN types numbers by hand, so this is for Word files from elsewhere."""
-
-    def __init__(self, numbering: etree._Element | None):
-        self._formats: dict[tuple[str, int], str] = {}
-        self._counters: dict[tuple[str, int], int] = {}
-        self._starts: dict[tuple[str, int], int] = {}
-        if numbering is None:
-            return
-        abstract = {}
-        for node in numbering.iter(w("abstractNum")):
-            levels = {}
-            for lvl in node.iter(w("lvl")):
-                fmt = lvl.find(w("numFmt"))
-                start = lvl.find(w("start"))
-                levels[int(lvl.get(w("ilvl"), "0"))] = (
-                    fmt.get(w("val"), "decimal") if fmt is not None else "decimal",
-                    int(start.get(w("val"), "1")) if start is not None else 1,
-                )
-            abstract[node.get(w("abstractNumId"))] = levels
-        for num in numbering.iter(w("num")):
-            ref = num.find(w("abstractNumId"))
-            levels = abstract.get(ref.get(w("val")) if ref is not None else None, {})
-            for level, (fmt, start) in levels.items():
-                self._formats[(num.get(w("numId")), level)] = fmt
-                self._starts[(num.get(w("numId")), level)] = start
-
-    def value(
-        self, numpr: etree._Element, role: Role, where: str, report: Report
-    ) -> tuple[int | None, Role]:
-        num = numpr.find(w("numId"))
-        ilvl = numpr.find(w("ilvl"))
-        num_id = num.get(w("val")) if num is not None else None
-        level = int(ilvl.get(w("val"), "0")) if ilvl is not None else 0
-        if num_id in (None, "0"):
-            return None, role
-        fmt = self._formats.get((num_id, level), "decimal")
-        if role.role == "heading":
-            return None, role
-        if fmt == "bullet":
-            return None, Role("bullet", level + 1)
-        key = (num_id, level)
-        value = self._counters.get(key, self._starts.get(key, 1) - 1) + 1
-        self._counters[key] = value
-        for other in list(self._counters):  # a deeper level restarts after a shallower one
-            if other[0] == num_id and other[1] > level:
-                del self._counters[other]
-        if fmt != "decimal" or level > 0:
-            report.add(
-                "changed",
-                "list numbering",
-                where,
-                f"a Word list number of format {fmt!r}, level {level + 1}, written as text",
-            )
-            return None, role
-        return value, role
 
 
 def _children(parent: etree._Element, tag: str) -> list[etree._Element]:
