@@ -240,7 +240,11 @@ def test_a_report_of_the_secretary_general_imports_builds_and_verifies(capsys, t
     )
     assert [p.get("title") for p in meta["parts"]] == [None, "Contributions received"]
     body = (source / "body.md").read_text()
-    assert body.startswith("**Summary**\\\nThe present report")  # the box: its lines
+    # the box: its paragraphs, one by one, as the UN prints them (before: one block of lines)
+    assert body.startswith(
+        "**Summary**\n\nThe present report, submitted pursuant to General Assembly resolution "
+        "79/175, describes the measures taken.\n\nIt ends with recommendations.\n\n# I."
+    )
     assert "# I. Introduction[^1]" in body and "##### In the field" in body
     assert "(a) Member States have reported progress;" in body
     assert "- A first point" in body and "  - A point one level down." in body

@@ -303,6 +303,12 @@ class _Parts:
 
     def _table(self, table: Table) -> None:
         markdown, after = _table(self.writer, table, self.notes, self.report)
+        if not markdown and after:  # a box (the Summary): its paragraphs, each with its role
+            self.last_was_item = self.pending_title = self.after_break = False
+            for paragraph in after:
+                self._paragraph(paragraph)
+            self.last_was_item = False
+            return
         if markdown:
             self.part.lines.append(markdown)
         if after:  # the notes of a table are one block, a line each, as in the table
