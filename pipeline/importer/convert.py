@@ -149,6 +149,7 @@ _NOTE_FIELD = {
     "subtitle": "subtitle",
     "agenda-item": "agenda",
     "agenda-title": "agenda",
+    "sponsors": "sponsors",
 }
 _TYPED_MARK = re.compile(r"^[*†‡§]+\s*")
 MAX_NOTE_CHARS = 2000  # the schema's text limit
@@ -179,7 +180,7 @@ def front_notes(body: Body, front: list[Block], report: Report) -> dict[str, str
             report.add(
                 "read", field_name, where, f"{text[:70]!r} (called from {block.where})", text
             )
-            if not ref.mark:
+            if not ref.mark and target != "sponsors":  # the sponsors' note keeps its number
                 report.add(
                     "changed",
                     field_name,
@@ -533,6 +534,17 @@ def document_json(
                 f"{notes['agenda'][:70]!r}",
                 notes["agenda"],
             )
+    if "sponsors" in notes:
+        if "sponsors" in values:
+            values = {**values, "sponsors": {**values["sponsors"], "note": notes["sponsors"]}}
+        else:
+            report.add(
+                "not-carried",
+                "sponsors_note",
+                "word/footnotes.xml",
+                f"the sponsors line was not read, so its note is left: {notes['sponsors'][:70]!r}",
+                notes["sponsors"],
+            )
     for key in ("title", "subtitle"):
         if key in notes and key in values:
             # a mark typed in a run of its own stays in the text: the call prints it
@@ -547,6 +559,7 @@ def document_json(
         "date",
         "duty_station",
         "organs",
+        "sponsors",
         "title",
         "subtitle",
         "title_note",

@@ -186,6 +186,8 @@ def read(
             placeholder("title"),
             "no title paragraph (style TitleHCH or Title) and no Title1 document variable",
         )
+    if front.get("sponsors"):
+        _read_sponsors(front["sponsors"], out, got, report)
     subtitle = front.get("subtitle") or (
         variables.get("Title2") if not front.get("title") else None
     )
@@ -569,4 +571,28 @@ def agenda_line_language(text: str) -> str | None:
                 continue
             if _normal(printed) == _normal(text.rstrip("*")):
                 return code
+    return None
+
+
+def _read_sponsors(text: str, out: Masthead, got, report: Report) -> None:
+    """A draft's "Albania and Zambia: draft resolution" line: the names (the words after
+    them are the locale's); kept only for a draft, as the schema allows."""
+    names = parse_sponsors(text)
+    draft = any("/L." in str(s) for s in out.values.get("symbols", []) or [])
+    if names and draft:
+        got("sponsors", {"names": names}, "body (Sponsors style)", text)
+        return
+    why = "it is not a draft's (no L. in the symbol)" if names else "its words are not read"
+    report.add("not-carried", "sponsors line", "body (Sponsors style)", f"{text!r}: {why}", text)
+
+
+def parse_sponsors(text: str) -> str | None:
+    norm = " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
+    for code in LANGUAGES:
+        before, after = locale.get(code)._data["sponsors_line"].split("{call}")
+        pattern = re.escape(before).replace(re.escape("{names}"), "(?P<names>.+?)")
+        pattern += r"\s*" + re.escape(" ".join(after.split())).replace(r"\ ", r"\s*")
+        match = re.fullmatch(pattern, norm)
+        if match:
+            return match.group("names").strip()
     return None
