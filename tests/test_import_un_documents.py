@@ -704,3 +704,39 @@ def test_a_sponsors_line_outside_a_draft_is_reported_not_kept(capsys, tmp_path):
     assert ("sponsors line", "Testland: draft resolution") in left
     assert ("sponsors_note", "On behalf of the Group of Test States.") in left
     assert main(["validate", str(tmp_path / "src")]) == 0
+
+
+# -- masthead variants: text boxes (older templates), line breaks in one cell ---------------
+
+
+@pytest.mark.parametrize(
+    "masthead",
+    [
+        UNMasthead(boxed=True),
+        UNMasthead(lines=("Distr.: General\n7 April 2026\n\nOriginal: English",)),
+    ],
+    ids=["text boxes", "line breaks"],
+)
+def test_the_masthead_is_read_from_text_boxes_and_broken_lines(capsys, tmp_path, masthead):
+    """Before, a text box's lines were read twice (and once more run together, from the
+    paragraph holding the box), and lines broken inside one paragraph ran together, so the
+    date, the distribution and the original language were left to fill."""
+    docx = un_docx(
+        tmp_path / "m.docx",
+        [
+            para("Session", "Eightieth session"),
+            para("TitleHCH", "A title"),
+            para("SingleTxt", "Text."),
+        ],
+        masthead=masthead,
+    )
+    meta, report, _ = round_trip(capsys, tmp_path, docx)
+    assert (meta["date"], meta["distribution"], meta["original_languages"]) == (
+        "2026-04-07",
+        "general",
+        ["en"],
+    )
+    assert meta["symbols"] == ["A/80/123"] and meta["organs"][0]["organ"] == "GA"
+    assert [i for i in report["items"] if i["kind"] in ("to-fill", "not-carried")] == []
+    labels = [i["text"] for i in report["items"] if i["what"] == "masthead label"]
+    assert labels == ["United Nations"]

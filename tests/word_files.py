@@ -427,6 +427,7 @@ class UNMasthead:
     job_line: str = "26-01234 (E)    150426"
     barcode: str = "*2601234*"
     rtl: bool = False
+    boxed: bool = False  # an older template: each block of the masthead in a text box
 
 
 def un_docx(
@@ -522,6 +523,14 @@ def un_docx(
         f"{''.join(hp(line, 'Distribution') for line in m.lines)}</w:tc></w:tr></w:tbl>"
         + para("Header")
     )
+    if m.boxed:
+        masthead_table = para(
+            "Header",
+            text_box(m.united_nations),
+            text_box(m.symbol_prefix + m.symbol_rest),
+            text_box(m.organ),
+            text_box("\n".join(m.lines)),
+        )
     job_digits = m.barcode
     parts = {
         "word/header3.xml": f"{head}<w:hdr {_PKG_NS}>{masthead_table}</w:hdr>",

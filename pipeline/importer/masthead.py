@@ -24,7 +24,7 @@ from lxml import etree
 from pipeline import locale, symbols
 from pipeline.importer.ooxml import R, WordPackage, w
 from pipeline.importer.report import Report
-from pipeline.importer.wordml import decode_string
+from pipeline.importer.wordml import MC, decode_string
 
 LANGUAGES = ("en", "fr", "es", "ru", "zh", "ar")
 BLOCK_LANGUAGES = ("en", "fr", "es")  # the languages the distribution block is printed in
@@ -81,16 +81,23 @@ def first_page(package: WordPackage) -> tuple[list[str], list[str], list[str]]:
 
 
 def _lines(part: etree._Element) -> list[str]:
+    """The lines of a header or footer: a paragraph's own text (a text box's paragraphs are
+    lines of their own, read once: not again from the box's VML copy), split at line breaks."""
     lines = []
+    fallback = f"{{{MC}}}Fallback"
     for p in part.iter(w("p")):
-        text = "".join(
-            (t.text or "") if t.tag == w("t") else " "
-            for t in p.iter(w("t"), w("tab"))
-            if t.tag == w("t") or t.getparent().tag == w("r")
-        )
-        text = " ".join(text.split())
-        if text:
-            lines.append(text)
+        if any(a.tag == fallback for a in p.iterancestors()):
+            continue
+        pieces = [""]
+        for node in p.iter(w("t"), w("tab"), w("br"), w("cr")):
+            owner = next(node.iterancestors(w("p")), None)
+            if owner is not p or node.getparent().tag != w("r"):
+                continue
+            if node.tag in (w("br"), w("cr")):
+                pieces.append("")
+            else:
+                pieces[-1] += (node.text or "") if node.tag == w("t") else " "
+        lines += [" ".join(t.split()) for t in pieces if t.strip()]
     return lines
 
 
