@@ -740,3 +740,27 @@ def test_the_masthead_is_read_from_text_boxes_and_broken_lines(capsys, tmp_path,
     assert [i for i in report["items"] if i["kind"] in ("to-fill", "not-carried")] == []
     labels = [i["text"] for i in report["items"] if i["what"] == "masthead label"]
     assert labels == ["United Nations"]
+
+
+def test_a_body_masthead_with_broken_lines_is_read(capsys, tmp_path):
+    """An older file without a first-page header: the masthead table opens the body, its
+    distribution block one paragraph of broken lines (before: run together, not read)."""
+    from tests.word_files import new_document, save
+
+    document = new_document()
+    table = document.add_table(2, 2)
+    table.cell(0, 0).text = "United Nations"
+    table.cell(0, 1).text = "A/80/777"
+    table.cell(1, 0).text = "General Assembly"
+    table.cell(1, 1).text = "Distr.: Limited\n3 March 2026\nOriginal: French"
+    document.add_paragraph("Eightieth session", style="Session")
+    document.add_paragraph("Body text.", style="SingleTxt")
+    docx = save(document, tmp_path / "old.docx")
+    assert main(["import", str(docx), "-o", str(tmp_path / "src")]) == 0
+    capsys.readouterr()
+    meta = json.loads((tmp_path / "src" / "document.json").read_text())
+    assert (meta["distribution"], meta["date"], meta["original_languages"]) == (
+        "limited",
+        "2026-03-03",
+        ["fr"],
+    )

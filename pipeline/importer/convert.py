@@ -55,11 +55,12 @@ def front_matter(blocks: list[Block], report: Report) -> tuple[dict[str, str], l
         if isinstance(block, Break):
             continue
         if isinstance(block, Table) and not front and _is_masthead(block):
-            lines = [
-                " ".join(p.plain().split())
+            lines = [  # a line break inside a cell parts lines, as a new paragraph does
+                " ".join(line.split())
                 for row in block.rows
                 for cell in row
                 for p in cell.paragraphs
+                for line in p.plain().split("\n")
             ]
             front["masthead"] = "\n".join(line for line in lines if line)
             continue
