@@ -764,3 +764,21 @@ def test_a_body_masthead_with_broken_lines_is_read(capsys, tmp_path):
         "2026-03-03",
         ["fr"],
     )
+
+
+def test_a_running_head_line_that_is_no_field_is_reported(capsys, tmp_path):
+    """Before, the headers and footers of the other pages were not read at all: an "Advance
+    unedited version" line there was lost unsaid. Fields showing the symbol, the job number
+    and the page number are unfolio's own running heads and feet."""
+    docx = un_docx(
+        tmp_path / "r.docx",
+        [
+            para("Session", "Eightieth session"),
+            para("TitleHCH", "A title"),
+            para("SingleTxt", "Text."),
+        ],
+        running=("Advance unedited version",),
+    )
+    _, report, _ = round_trip(capsys, tmp_path, docx)
+    left = [(i["where"], i["text"]) for i in report["items"] if i["kind"] == "not-carried"]
+    assert left == [("word/header2.xml (running header)", "Advance unedited version")]

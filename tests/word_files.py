@@ -445,6 +445,7 @@ def un_docx(
     bidi: bool = False,
     styles: dict[str, tuple[str, str | None, str]] | None = None,
     numbering: str = "",
+    running: tuple[str, ...] = (),
 ) -> Path:
     """Write a UN-shaped ``.docx`` from raw body ``blocks`` (:func:`para`, :func:`table`…).
 
@@ -543,6 +544,7 @@ def un_docx(
         + para(
             "Header", field('DOCVARIABLE "sss1" \\* MERGEFORMAT', m.symbol_prefix + m.symbol_rest)
         )
+        + "".join(para("Header", line) for line in running)
         + "</w:hdr>",
         "word/footer1.xml": f"{head}<w:ftr {_PKG_NS}>"
         + para(

@@ -202,12 +202,37 @@ def read(
         got("subtitle", subtitle, "body (subtitle style)", subtitle)
     _unread(header, where_header, used, report)
     _unread(footer, where_footer, used, report)
+    _running(package, set(names), out, report)
     return out
+
+
+def _running(package: WordPackage, read: set[str], out: Masthead, report: Report) -> None:
+    """The other headers and footers (running heads and feet): their fields show the symbol,
+    the job number and the page number, which unfolio prints itself; any other line ("Advance
+    unedited version") is reported, so that it is not lost unsaid."""
+    known = {_normal(str(s)) for s in out.values.get("symbols", []) or []}
+    known.add(_normal(str(out.values.get("job_number", ""))))
+    seen: set[str] = set()
+    for section in package.document.iter(w("sectPr")):
+        for ref in section:
+            if ref.tag not in (w("headerReference"), w("footerReference")):
+                continue
+            found = package.part_for(ref.get(f"{{{R}}}id"))
+            if found is None or found[0] in read or found[0] in seen:
+                continue
+            seen.add(found[0])
+            lines = [
+                line
+                for line in _lines(found[1])
+                if _normal(line) not in known and not re.fullmatch(r"[\d\s/.-]*", line)
+            ]
+            _unread(lines, f"{found[0]} (running {ref.tag.split('}')[1][:6]})", [], report)
 
 
 def _unread(lines: list[str], where: str, used: list[str], report: Report) -> None:
     """Say what became of the header and footer lines no value was read from."""
     labels = {_normal(locale.get(code).united_nations_plain) for code in LANGUAGES}
+    labels |= {_normal(locale.get(code).please_recycle) for code in LANGUAGES}
     # the version's language line of the distribution block ("Français", "Chinese")
     labels |= {_normal(locale.get(code)._data.get("version_language") or "-") for code in LANGUAGES}
     for line in lines:
