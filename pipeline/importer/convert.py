@@ -64,6 +64,12 @@ def front_matter(blocks: list[Block], report: Report) -> tuple[dict[str, str], l
             ]
             front["masthead"] = "\n".join(line for line in lines if line)
             continue
+        if (
+            isinstance(block, Table)
+            and not ({"title", "subtitle"} & front.keys())
+            and _front_table(block, front, report)
+        ):
+            continue
         text = "" if isinstance(block, Table) else " ".join(block.plain().split())
         if text and _organ_name(text) and not ({"title", "subtitle"} & front.keys()):
             front["organ"] = text  # "Human Rights Council" above the session line
@@ -88,6 +94,50 @@ def front_matter(blocks: list[Block], report: Report) -> tuple[dict[str, str], l
             role = guessed or block.role.role
             front[role] = f"{front[role]} {text}" if role in front else text
     return front, blocks[start:]
+
+
+def _front_table(table: Table, front: dict[str, str], report: Report) -> bool:
+    """A joint document's session blocks side by side in a table ("General Assembly /
+    Eightieth session / Agenda item 34" | "Security Council / Eighty-first year"): the
+    General Assembly's or the Council's lines are read as front matter; a Security Council
+    or ECOSOC block is printed from the organ's year. False, and nothing read, when the
+    table is not such a block."""
+    cells = [
+        [p for p in cell.paragraphs if p.plain().strip()] for row in table.rows for cell in row
+    ]
+    cells = [c for c in cells if c]
+    firsts = [_organ_name(" ".join(c[0].plain().split())) for c in cells]
+    if not cells or None in firsts:
+        return False
+    for cell in cells:
+        for p in cell[1:]:
+            text = " ".join(p.plain().split())
+            known = (
+                p.role.role in FRONT_MATTER
+                or masthead.agenda_line_language(text)
+                or masthead.parse_session(text, "en") is not None
+                or masthead.is_year_line(text)
+            )
+            if not known:
+                return False
+    for organ, cell in zip(firsts, cells, strict=True):
+        texts = [" ".join(p.plain().split()) for p in cell]
+        if organ in ("GA", "HRC"):
+            front["organ"] = texts[0]
+            for p, text in zip(cell[1:], texts[1:], strict=True):
+                role = p.role.role if p.role.role in FRONT_MATTER else None
+                if role is None:
+                    role = "session" if "session" not in front else "agenda-item"
+                front[role] = f"{front[role]} {text}" if role in front else text
+        else:
+            report.add(
+                "changed",
+                "session block",
+                table.where,
+                f"{' / '.join(texts)!r}: printed from the organ's year",
+                " ".join(texts),
+            )
+    return True
 
 
 def _front_line(block, text: str, front: dict[str, str], rest: list[Block]) -> str | None:

@@ -210,8 +210,9 @@ def _running(package: WordPackage, read: set[str], out: Masthead, report: Report
     """The other headers and footers (running heads and feet): their fields show the symbol,
     the job number and the page number, which unfolio prints itself; any other line ("Advance
     unedited version") is reported, so that it is not lost unsaid."""
-    known = {_normal(str(s)) for s in out.values.get("symbols", []) or []}
-    known.add(_normal(str(out.values.get("job_number", ""))))
+    symbols = [str(s) for s in out.values.get("symbols", []) or []]
+    known = {_compact(s) for s in symbols} | {_compact("–".join(symbols))}
+    known.add(_compact(str(out.values.get("job_number", ""))))
     seen: set[str] = set()
     for section in package.document.iter(w("sectPr")):
         for ref in section:
@@ -224,7 +225,7 @@ def _running(package: WordPackage, read: set[str], out: Masthead, report: Report
             lines = [
                 line
                 for line in _lines(found[1])
-                if _normal(line) not in known and not re.fullmatch(r"[\d\s/.-]*", line)
+                if _compact(line) not in known and not re.fullmatch(r"[\d\s/.-]*", line)
             ]
             _unread(lines, f"{found[0]} (running {ref.tag.split('}')[1][:6]})", [], report)
 
@@ -311,6 +312,11 @@ def _read_symbols(header, variables, where, got, missing) -> None:
             [placeholder("symbol")],
             "no document symbol in the first-page header or the document variables",
         )
+
+
+def _compact(text: str) -> str:
+    """A running head's symbol line as compared: no spaces, any dash the joint symbol's."""
+    return re.sub(r"[-‐-―]", "–", "".join(_normal(text).split()))
 
 
 def _normal(text: str) -> str:
@@ -505,6 +511,16 @@ def _session_block(front: dict[str, str], organ: dict[str, object], got) -> None
         value = {"from": dates[0].isoformat(), "to": dates[1].isoformat()}
         organ["meeting_dates"] = value
         got("meeting_dates", value, "body (front matter)", front["meeting-dates"])
+
+
+def is_year_line(text: str) -> bool:
+    """A Security Council year line in any language ("Eighty-first year")."""
+    norm = _normal(text)
+    for code in LANGUAGES:
+        loc = locale.get(code)
+        if any(_normal(loc.sc_year_line(year)) == norm for year in range(1946, 2045)):
+            return True
+    return False
 
 
 def parse_session(text: str, language: str) -> int | str | None:
