@@ -672,3 +672,51 @@ def test_a_sponsors_line_outside_a_draft_is_reported_not_kept(capsys, tmp_path):
     assert ("sponsors line", "Testland: draft resolution") in left
     assert ("sponsors_note", "On behalf of the Group of Test States.") in left
     assert main(["validate", str(tmp_path / "src")]) == 0
+
+
+# -- a Security Council letter with an annex and an enclosure ------------------------------
+
+
+def test_a_security_council_letter_with_annex_and_enclosure(capsys, tmp_path):
+    right = '<w:jc w:val="right"/>'
+    letter = (
+        "Letter dated 3 March 2026 from the Permanent Representative of Testland to the "
+        "United Nations addressed to the Secretary-General"
+    )
+    blocks = [
+        para("TitleHCH", "\t\t" + letter),
+        para("SingleTxt", "\tI have the honour to transmit a statement (see annex)."),
+        para(
+            "SingleTxt", run("(Signed)", i=True), " Jane ", run("Doe", rpr="<w:caps/>"), ppr=right
+        ),
+        para("SingleTxt", "Permanent Representative", ppr=right),
+        para("SingleTxt", page_break_run()),
+        para(
+            "SingleTxt",
+            "\t\tAnnex to the letter dated 3 March 2026 from the Permanent Representative",
+        ),
+        para("SingleTxt", "[Original: French]"),
+        para("H1", "\t\tStatement by the Ministry of Foreign Affairs"),
+        para("SingleTxt", "\tThe Ministry welcomes the decision."),
+        para("SingleTxt", "Enclosure", ppr="<w:pageBreakBefore/>"),
+        para("H1", "\t\tList of participants"),
+        para("SingleTxt", "\tA list."),
+    ]
+    docx = un_docx(
+        tmp_path / "letter.docx",
+        blocks,
+        masthead=UNMasthead(
+            symbol_prefix="S",
+            symbol_rest="/2026/145",
+            organ="Security Council",
+            lines=("Distr.: General", "4 March 2026", "", "Original: English"),
+        ),
+    )
+    meta, _, source = round_trip(capsys, tmp_path, docx)
+    assert meta["organs"] == [{"organ": "SC", "year": 2026}] and meta["title"] == letter
+    assert [(p["kind"], p.get("original_language"), p.get("title")) for p in meta["parts"]] == [
+        ("main", None, None),
+        ("annex", "fr", "Statement by the Ministry of Foreign Affairs"),
+        ("enclosure", None, "List of participants"),
+    ]
+    assert "*(Signed)* Jane DOE" in (source / "body.md").read_text()
