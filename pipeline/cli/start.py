@@ -163,6 +163,7 @@ def import_command(docx: Path, output: Path, report_file: Path | None, as_json: 
     click.echo(
         f"wrote {printable(str(output))} ({parts} part{'s' * (parts != 1)}; "
         f"{left} item{'s' * (left != 1)} not carried over, {fill} value{'s' * (fill != 1)} "
-        "to fill)"
+        "to fill)",
+        err=as_json,  # with --json, standard output is the report alone (for jq, a pipe)
     )
     return EXIT_OK

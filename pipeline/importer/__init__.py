@@ -48,6 +48,7 @@ def convert_docx(path: Path) -> tuple[dict[str, bytes], Report]:
     files = {"document.json": (json.dumps(meta, ensure_ascii=False, indent=2) + "\n").encode()}
     for part in parts:
         files[part.name] = convert.part_text(part).encode("utf-8")
+    convert.font_gaps(files, meta.get("language"), report)
     return files, report
 
 

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline import locale
+from pipeline.importer import masthead
 from pipeline.importer.markdown import Notes, Writer, drop_chars, strip_leading, strip_number
 from pipeline.importer.masthead import LANGUAGES, Masthead, placeholder
 from pipeline.importer.report import Report
@@ -54,25 +55,143 @@ def front_matter(blocks: list[Block], report: Report) -> tuple[dict[str, str], l
         if isinstance(block, Break):
             continue
         if isinstance(block, Table) and not front and _is_masthead(block):
-            lines = [
-                " ".join(p.plain().split())
+            lines = [  # a line break inside a cell parts lines, as a new paragraph does
+                " ".join(line.split())
                 for row in block.rows
                 for cell in row
                 for p in cell.paragraphs
+                for line in p.plain().split("\n")
             ]
             front["masthead"] = "\n".join(line for line in lines if line)
+            continue
+        if (
+            isinstance(block, Table)
+            and not ({"title", "subtitle"} & front.keys())
+            and _front_table(block, front, report)
+        ):
             continue
         text = "" if isinstance(block, Table) else " ".join(block.plain().split())
         if text and _organ_name(text) and not ({"title", "subtitle"} & front.keys()):
             front["organ"] = text  # "Human Rights Council" above the session line
             continue
-        if isinstance(block, Table) or (text and block.role.role not in FRONT_MATTER):
+        guessed = None
+        if text and block.role.role not in FRONT_MATTER and "subtitle" not in front:
+            guessed = _front_line(block, text, front, blocks[index + 1 :])
+            if guessed:
+                report.add(
+                    "changed",
+                    "front matter",
+                    block.where,
+                    f"{text!r} (style {block.style or 'Normal'!r}) read as the {guessed} line",
+                    text,
+                )
+        if guessed is None and (
+            isinstance(block, Table) or (text and block.role.role not in FRONT_MATTER)
+        ):
             start = index
             break
         if text:
-            role = block.role.role
+            role = guessed or block.role.role
             front[role] = f"{front[role]} {text}" if role in front else text
     return front, blocks[start:]
+
+
+def _front_table(table: Table, front: dict[str, str], report: Report) -> bool:
+    """A joint document's session blocks side by side in a table ("General Assembly /
+    Eightieth session / Agenda item 34" | "Security Council / Eighty-first year"): the
+    General Assembly's or the Council's lines are read as front matter; a Security Council
+    or ECOSOC block is printed from the organ's year. False, and nothing read, when the
+    table is not such a block."""
+    cells = [
+        [p for p in cell.paragraphs if p.plain().strip()] for row in table.rows for cell in row
+    ]
+    cells = [c for c in cells if c]
+    firsts = [_organ_name(" ".join(c[0].plain().split())) for c in cells]
+    if not cells or None in firsts:
+        return False
+    for cell in cells:
+        for p in cell[1:]:
+            text = " ".join(p.plain().split())
+            known = (
+                p.role.role in FRONT_MATTER
+                or masthead.agenda_line_language(text)
+                or masthead.parse_session(text, "en") is not None
+                or masthead.is_year_line(text)
+            )
+            if not known:
+                return False
+    for organ, cell in zip(firsts, cells, strict=True):
+        texts = [" ".join(p.plain().split()) for p in cell]
+        if organ in ("GA", "HRC"):
+            front["organ"] = texts[0]
+            for p, text in zip(cell[1:], texts[1:], strict=True):
+                role = p.role.role if p.role.role in FRONT_MATTER else None
+                if role is None:
+                    role = "session" if "session" not in front else "agenda-item"
+                front[role] = f"{front[role]} {text}" if role in front else text
+        else:
+            report.add(
+                "changed",
+                "session block",
+                table.where,
+                f"{' / '.join(texts)!r}: printed from the organ's year",
+                " ".join(texts),
+            )
+    return True
+
+
+def _front_line(block, text: str, front: dict[str, str], rest: list[Block]) -> str | None:
+    """The front-matter role of a line Word gave no front-matter style (Geneva's files set
+    the session block in plain paragraphs and the title in HChG): a session line, meeting
+    dates, an agenda line and the agenda's title, between the organ and the session the
+    subsidiary body, and after the session block an unnumbered heading as the title and a
+    second, lower one as the subtitle."""
+    if "session" not in front and masthead.parse_session(text, "en") is not None:
+        return "session"
+    if "session" in front and "meeting-dates" not in front and masthead.parse_date_range(text):
+        return "meeting-dates"
+    if "agenda-item" not in front and masthead.agenda_line_language(text):
+        return "agenda-item"
+    if "organ" in front and "session" not in front and "body" not in front:
+        following = next((b for b in rest if not isinstance(b, Break)), None)
+        if isinstance(following, Paragraph):
+            after = " ".join(following.plain().split())
+            if masthead.parse_session(after, "en") is not None:
+                return "body"
+    if not ({"session", "agenda-item"} & front.keys()) or not isinstance(block, Paragraph):
+        return None
+    numbered = re.match(r"\s*\S{1,8}\s*\t", block.plain()) or strip_number(block)[0]
+    if numbered or text.casefold() in _NOT_TITLES:
+        return None
+    role = block.role
+    if role.role == "heading" and "title" not in front:
+        front["title-rank"] = str(role.level)
+        return "title"
+    if role.role == "heading" and "title-rank" in front:  # under a title read so
+        return "subtitle" if role.level > int(front["title-rank"]) else None
+    agenda = "agenda-item" in front and "agenda-title" not in front and "title" not in front
+    if role.role == "paragraph" and agenda and len(text) <= MAX_HEADING_CHARS * 2:
+        return "agenda-title"
+    return None
+
+
+_NOT_TITLES = frozenset(
+    w.casefold()
+    for w in (
+        "Summary",
+        "Résumé",
+        "Resumen",
+        "Резюме",
+        "摘要",
+        "موجز",
+        "Contents",
+        "Table des matières",
+        "Índice",
+        "Содержание",
+        "目录",
+        "المحتويات",
+    )
+)
 
 
 # Where a note called from the front matter goes: the title's or the agenda line's "*" note.
@@ -81,6 +200,7 @@ _NOTE_FIELD = {
     "subtitle": "subtitle",
     "agenda-item": "agenda",
     "agenda-title": "agenda",
+    "sponsors": "sponsors",
 }
 _TYPED_MARK = re.compile(r"^[*†‡§]+\s*")
 MAX_NOTE_CHARS = 2000  # the schema's text limit
@@ -111,7 +231,7 @@ def front_notes(body: Body, front: list[Block], report: Report) -> dict[str, str
             report.add(
                 "read", field_name, where, f"{text[:70]!r} (called from {block.where})", text
             )
-            if not ref.mark:
+            if not ref.mark and target != "sponsors":  # the sponsors' note keeps its number
                 report.add(
                     "changed",
                     field_name,
@@ -194,6 +314,7 @@ class _Parts:
         self.last_number: int | None = None
         self.delimiter = "."
         self.last_was_item = False
+        self.glyphs: set[str] = set()  # hand-typed bullet characters already reported
 
     @property
     def part(self) -> PartText:
@@ -234,6 +355,12 @@ class _Parts:
 
     def _table(self, table: Table) -> None:
         markdown, after = _table(self.writer, table, self.notes, self.report)
+        if not markdown and after:  # a box (the Summary): its paragraphs, each with its role
+            self.last_was_item = self.pending_title = self.after_break = False
+            for paragraph in after:
+                self._paragraph(paragraph)
+            self.last_was_item = False
+            return
         if markdown:
             self.part.lines.append(markdown)
         if after:  # the notes of a table are one block, a line each, as in the table
@@ -323,6 +450,17 @@ class _Parts:
         glyph = re.match(r"[•·▪◦‣\-–]\s*\t\s*", block.plain().lstrip(" \t"))
         if glyph:  # a bullet typed by hand before the tab: the list draws its own
             inlines = strip_leading(drop_chars(inlines, glyph.end()))
+            typed = glyph.group(0).strip()
+            if typed not in self.glyphs:  # once per character, so that no text goes unsaid
+                self.glyphs.add(typed)
+                self.report.add(
+                    "changed",
+                    "bullet",
+                    block.where,
+                    f"the bullet {typed!r} typed before the text is left off: the list draws "
+                    "its own",
+                    typed,
+                )
         line = self.writer.inline(inlines, self.notes, block.where)
         self.part.lines.append(f"{indent}- {_indent_lines(line, len(indent) + 2)}")
         self.last_was_item = False
@@ -447,6 +585,17 @@ def document_json(
                 f"{notes['agenda'][:70]!r}",
                 notes["agenda"],
             )
+    if "sponsors" in notes:
+        if "sponsors" in values:
+            values = {**values, "sponsors": {**values["sponsors"], "note": notes["sponsors"]}}
+        else:
+            report.add(
+                "not-carried",
+                "sponsors_note",
+                "word/footnotes.xml",
+                f"the sponsors line was not read, so its note is left: {notes['sponsors'][:70]!r}",
+                notes["sponsors"],
+            )
     for key in ("title", "subtitle"):
         if key in notes and key in values:
             # a mark typed in a run of its own stays in the text: the call prints it
@@ -461,6 +610,7 @@ def document_json(
         "date",
         "duty_station",
         "organs",
+        "sponsors",
         "title",
         "subtitle",
         "title_note",
@@ -486,3 +636,30 @@ def document_json(
 
 def part_text(part: PartText) -> str:
     return "\n\n".join(line for line in part.lines if line.strip()) + "\n"
+
+
+def font_gaps(files: dict[str, bytes], language: object, report: Report) -> None:
+    """Name each character of the parts that the fonts of ``language`` do not draw: build
+    refuses such a source, so the import says where to replace it (it is kept, not guessed)."""
+    if language not in LANGUAGES:
+        return
+    from pipeline.typeset import coverage
+
+    have = coverage.covered(str(language))
+    for name, data in files.items():
+        if not name.endswith(".md"):
+            continue
+        text = data.decode("utf-8")
+        for char in dict.fromkeys(text):
+            if ord(char) in have or char in "\t\n\r\u00ad\u200b\u200c\u200d\u2060\ufeff":
+                continue
+            line = text[: text.index(char)].count("\n") + 1
+            report.add(
+                "to-fill",
+                "character",
+                f"{name}, line {line}",
+                f"U+{ord(char):04X} {char!r} is not in the {language} fonts, so build refuses "
+                f"it: replace it in {name} (it occurs {text.count(char)} time"
+                f"{'s' * (text.count(char) != 1)})",
+                char,
+            )

@@ -24,7 +24,7 @@ from lxml import etree
 from pipeline import locale, symbols
 from pipeline.importer.ooxml import R, WordPackage, w
 from pipeline.importer.report import Report
-from pipeline.importer.wordml import decode_string
+from pipeline.importer.wordml import MC, decode_string
 
 LANGUAGES = ("en", "fr", "es", "ru", "zh", "ar")
 BLOCK_LANGUAGES = ("en", "fr", "es")  # the languages the distribution block is printed in
@@ -81,16 +81,23 @@ def first_page(package: WordPackage) -> tuple[list[str], list[str], list[str]]:
 
 
 def _lines(part: etree._Element) -> list[str]:
+    """The lines of a header or footer: a paragraph's own text (a text box's paragraphs are
+    lines of their own, read once: not again from the box's VML copy), split at line breaks."""
     lines = []
+    fallback = f"{{{MC}}}Fallback"
     for p in part.iter(w("p")):
-        text = "".join(
-            (t.text or "") if t.tag == w("t") else " "
-            for t in p.iter(w("t"), w("tab"))
-            if t.tag == w("t") or t.getparent().tag == w("r")
-        )
-        text = " ".join(text.split())
-        if text:
-            lines.append(text)
+        if any(a.tag == fallback for a in p.iterancestors()):
+            continue
+        pieces = [""]
+        for node in p.iter(w("t"), w("tab"), w("br"), w("cr")):
+            owner = next(node.iterancestors(w("p")), None)
+            if owner is not p or node.getparent().tag != w("r"):
+                continue
+            if node.tag in (w("br"), w("cr")):
+                pieces.append("")
+            else:
+                pieces[-1] += (node.text or "") if node.tag == w("t") else " "
+        lines += [" ".join(t.split()) for t in pieces if t.strip()]
     return lines
 
 
@@ -186,6 +193,8 @@ def read(
             placeholder("title"),
             "no title paragraph (style TitleHCH or Title) and no Title1 document variable",
         )
+    if front.get("sponsors"):
+        _read_sponsors(front["sponsors"], out, got, report)
     subtitle = front.get("subtitle") or (
         variables.get("Title2") if not front.get("title") else None
     )
@@ -193,12 +202,40 @@ def read(
         got("subtitle", subtitle, "body (subtitle style)", subtitle)
     _unread(header, where_header, used, report)
     _unread(footer, where_footer, used, report)
+    _running(package, set(names), out, report)
     return out
+
+
+def _running(package: WordPackage, read: set[str], out: Masthead, report: Report) -> None:
+    """The other headers and footers (running heads and feet): their fields show the symbol,
+    the job number and the page number, which unfolio prints itself; any other line ("Advance
+    unedited version") is reported, so that it is not lost unsaid."""
+    symbols = [str(s) for s in out.values.get("symbols", []) or []]
+    known = {_compact(s) for s in symbols} | {_compact("–".join(symbols))}
+    known.add(_compact(str(out.values.get("job_number", ""))))
+    seen: set[str] = set()
+    for section in package.document.iter(w("sectPr")):
+        for ref in section:
+            if ref.tag not in (w("headerReference"), w("footerReference")):
+                continue
+            found = package.part_for(ref.get(f"{{{R}}}id"))
+            if found is None or found[0] in read or found[0] in seen:
+                continue
+            seen.add(found[0])
+            lines = [
+                line
+                for line in _lines(found[1])
+                if _compact(line) not in known and not re.fullmatch(r"[\d\s/.-]*", line)
+            ]
+            _unread(lines, f"{found[0]} (running {ref.tag.split('}')[1][:6]})", [], report)
 
 
 def _unread(lines: list[str], where: str, used: list[str], report: Report) -> None:
     """Say what became of the header and footer lines no value was read from."""
     labels = {_normal(locale.get(code).united_nations_plain) for code in LANGUAGES}
+    labels |= {_normal(locale.get(code).please_recycle) for code in LANGUAGES}
+    # the version's language line of the distribution block ("Français", "Chinese")
+    labels |= {_normal(locale.get(code)._data.get("version_language") or "-") for code in LANGUAGES}
     for line in lines:
         if any(line in text for text in used):
             continue
@@ -275,6 +312,11 @@ def _read_symbols(header, variables, where, got, missing) -> None:
             [placeholder("symbol")],
             "no document symbol in the first-page header or the document variables",
         )
+
+
+def _compact(text: str) -> str:
+    """A running head's symbol line as compared: no spaces, any dash the joint symbol's."""
+    return re.sub(r"[-‐-―]", "–", "".join(_normal(text).split()))
 
 
 def _normal(text: str) -> str:
@@ -371,20 +413,30 @@ def _read_organs(header, front, variables, out, where, got, missing, report) -> 
         norm = _normal(line)
         for code in LANGUAGES:
             for organ, name in locale.get(code)._data["organs"].items():
-                if _normal(name) == norm and organ not in codes:
+                # "大　会": the Chinese masthead spaces the organ's name (ideographic space)
+                same = _normal(name).replace(" ", "") == norm.replace(" ", "")
+                if same and organ not in codes:
                     codes.append(organ)
                     lines.append(line)
-    if not codes:
+    found = bool(codes)
+    if not found:  # the session and agenda lines are still read, for the organ to fill
         missing(
             "organs",
-            [{"organ": "GA", "session": placeholder("session")}],
+            placeholder("organ"),
             "no organ (General Assembly, Security Council…) in the first-page header",
         )
-        return out.values["organs"]  # type: ignore[return-value]
+        codes = [str(out.values.pop("organs"))]
     language = str(out.values["language"])
     session_text = front.get("session") or variables.get("Session1", "")
     if front.get("organ"):  # an organ line in the front matter (HRC: "General Assembly" above)
         session_text = f"{front['organ']} {session_text}"
+        report.add(
+            "read",
+            "organs",
+            "body (front matter)",
+            f"{front['organ']!r}: the session's organ, above the session line",
+            front["organ"],
+        )
     for code in LANGUAGES:  # "Human Rights Council Sixty-first session": the session's organ
         for organ_code, name in locale.get(code)._data["organs"].items():
             if _normal(session_text).startswith(_normal(name) + " "):
@@ -396,7 +448,7 @@ def _read_organs(header, front, variables, out, where, got, missing, report) -> 
     organs = []
     for code in codes[:3]:
         organ: dict[str, object] = {"organ": code}
-        if code in ("GA", "HRC"):
+        if code in ("GA", "HRC") or not found:
             session_text = front.get("session") or variables.get("Session1", "")
             session = parse_session(session_text, language)
             if session is not None:
@@ -417,6 +469,8 @@ def _read_organs(header, front, variables, out, where, got, missing, report) -> 
                     f"or Session1 document variable{': ' + repr(session_text) if session_text else ''}",
                 )
                 organ["session"] = out.values.pop("session")
+            if not organs:  # the session block's other lines belong to its first organ
+                _session_block(front, organ, got)
             items = _agenda(front.get("agenda-item") or variables.get("Agenda1", ""))
             if items:
                 title = front.get("agenda-title") or variables.get("Agenda Title1")
@@ -430,8 +484,43 @@ def _read_organs(header, front, variables, out, where, got, missing, report) -> 
             date = str(out.values.get("date", ""))
             organ["year"] = int(date[:4]) if date[:4].isdigit() else placeholder("year")
         organs.append(organ)
-    got("organs", organs, where, " / ".join(lines))
+    for role in ("body", "meeting-dates"):
+        if front.get(role) and not any(role.replace("-", "_") in o for o in organs):
+            report.add(
+                "not-carried",
+                "session block",
+                "body (front matter)",
+                f"{front[role]!r}: no General Assembly or Human Rights Council session to "
+                "print it under",
+                front[role],
+            )
+    if found:
+        got("organs", organs, where, " / ".join(lines))
+    else:
+        out.values["organs"] = organs
     return organs
+
+
+def _session_block(front: dict[str, str], organ: dict[str, object], got) -> None:
+    """The subsidiary body and the meeting's dates printed under the session line."""
+    if front.get("body"):
+        organ["body"] = front["body"]
+        got("body", front["body"], "body (front matter)", front["body"])
+    dates = parse_date_range(front.get("meeting-dates", ""))
+    if dates:
+        value = {"from": dates[0].isoformat(), "to": dates[1].isoformat()}
+        organ["meeting_dates"] = value
+        got("meeting_dates", value, "body (front matter)", front["meeting-dates"])
+
+
+def is_year_line(text: str) -> bool:
+    """A Security Council year line in any language ("Eighty-first year")."""
+    norm = _normal(text)
+    for code in LANGUAGES:
+        loc = locale.get(code)
+        if any(_normal(loc.sc_year_line(year)) == norm for year in range(1946, 2045)):
+            return True
+    return False
 
 
 def parse_session(text: str, language: str) -> int | str | None:
@@ -486,3 +575,72 @@ def _agenda(text: str) -> list[dict[str, str]]:
             item["sub_item"] = sub
         items.append(item)
     return items[:10]
+
+
+def parse_date_range(text: str) -> tuple[dt.date, dt.date] | None:
+    """A meeting's dates as a language writes them ("4–15 November 2019", "26 January–6
+    February 2026", "4 a 15 de noviembre de 2019"): each end read as a masthead date, the
+    first borrowing the last's month and year when it leaves them out."""
+    norm = " ".join(text.replace("\u00a0", " ").split())
+    pieces = re.split(r"\s*[–-]\s*|\s+a\s+", norm)
+    if len(pieces) != 2 or not re.search(r"\d{4}", pieces[1]):
+        return None
+    for code in LANGUAGES:
+        last = parse_date(pieces[1], code)
+        if last is None:
+            continue
+        first_text = pieces[0]
+        firsts = [parse_date(first_text, code), parse_date(f"{first_text} {last.year}", code)]
+        if code == "es":
+            firsts.append(parse_date(f"{first_text} de {last.year}", code))
+        if first_text.isdigit() and 1 <= int(first_text) <= 31:
+            try:
+                firsts.append(last.replace(day=int(first_text)))
+            except ValueError:
+                continue
+        for first in firsts:
+            if first is not None and first < last:
+                return first, last
+    return None
+
+
+def agenda_line_language(text: str) -> str | None:
+    """The language whose agenda line ``text`` is ("Agenda item 2", "Point 3 de l'ordre du
+    jour"), or None: a front-matter line without the agenda style is still read."""
+    items = _agenda(text)
+    if not items:
+        return None
+    pairs = [(i["item"], i.get("sub_item")) for i in items]
+    for code in LANGUAGES:
+        for organ in ("GA", "HRC"):
+            try:
+                printed = locale.get(code).agenda_item_line(pairs, organ=organ)
+            except (ValueError, KeyError):
+                continue
+            if _normal(printed) == _normal(text.rstrip("*")):
+                return code
+    return None
+
+
+def _read_sponsors(text: str, out: Masthead, got, report: Report) -> None:
+    """A draft's "Albania and Zambia: draft resolution" line: the names (the words after
+    them are the locale's); kept only for a draft, as the schema allows."""
+    names = parse_sponsors(text)
+    draft = any("/L." in str(s) for s in out.values.get("symbols", []) or [])
+    if names and draft:
+        got("sponsors", {"names": names}, "body (Sponsors style)", text)
+        return
+    why = "it is not a draft's (no L. in the symbol)" if names else "its words are not read"
+    report.add("not-carried", "sponsors line", "body (Sponsors style)", f"{text!r}: {why}", text)
+
+
+def parse_sponsors(text: str) -> str | None:
+    norm = " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
+    for code in LANGUAGES:
+        before, after = locale.get(code)._data["sponsors_line"].split("{call}")
+        pattern = re.escape(before).replace(re.escape("{names}"), "(?P<names>.+?)")
+        pattern += r"\s*" + re.escape(" ".join(after.split())).replace(r"\ ", r"\s*")
+        match = re.fullmatch(pattern, norm)
+        if match:
+            return match.group("names").strip()
+    return None

@@ -21,9 +21,11 @@ from pipeline.resources import styles_dir
 
 ROLES = frozenset(
     {"heading", "paragraph", "bullet", "footnote", "quote", "skip"}
-    | {"session", "agenda-item", "agenda-title", "title", "subtitle"}
+    | {"session", "agenda-item", "agenda-title", "sponsors", "title", "subtitle"}
 )
-FRONT_MATTER = frozenset({"session", "agenda-item", "agenda-title", "title", "subtitle"})
+FRONT_MATTER = frozenset(
+    {"session", "agenda-item", "agenda-title", "sponsors", "title", "subtitle"}
+)
 
 
 @dataclass(frozen=True)

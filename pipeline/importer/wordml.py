@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from pipeline.importer.numbering import Numbering
 from pipeline.importer.ooxml import R, WordPackage, w
 from pipeline.importer.report import Report
 from pipeline.importer.styles import Role, StyleSheet, on_off
@@ -73,6 +74,56 @@ _UNFIT = re.compile(
     + "\ue000-\uf8ff]"
 )
 _HYPERLINK = re.compile(r'\s*HYPERLINK\s+"([^"]+)"\s*$')  # not "\\l" (a place in the file)
+# Characters of the Symbol and Wingdings fonts (w:sym, the char's low byte) that have a
+# Unicode form: "≥" typed with Insert > Symbol is F0B3 in the Symbol font.
+_SYMBOL_FONTS = {
+    "symbol": dict(
+        zip(
+            (
+                0xA3,
+                0xB3,
+                0xB1,
+                0xB4,
+                0xB8,
+                0xAE,
+                0xAC,
+                0xAD,
+                0xAF,
+                0xB0,
+                0xB7,
+                0xB9,
+                0xBB,
+                0xA5,
+                0xD6,
+                0xE5,
+                0xA2,
+                0xB2,
+                0xDE,
+                0xDB,
+                0x61,
+                0x62,
+                0x67,
+                0x64,
+                0x65,
+                0x6C,
+                0x6D,
+                0x70,
+                0x73,
+                0x44,
+                0x53,
+                0x57,
+                0xC6,
+                0xCE,
+                0xB5,
+                0xBC,
+                0x2D,
+            ),
+            "≤≥±×÷→←↑↓°•≠≈∞√∑′″⇒⇔αβγδελμπσΔΣΩ∅∈∝…−",
+            strict=True,
+        )
+    ),
+    "wingdings": {0xFC: "✓", 0xFB: "✗", 0xA7: "▪", 0xD8: "➢", 0x9F: "•", 0xA8: "◻", 0x6C: "●"},
+}
 _SYMBOL_BULLETS = {"\uf0b7": "•", "\uf0a7": "▪", "\uf0a8": "•", "\uf0d8": "•"}
 
 
@@ -163,7 +214,7 @@ class Walker:
         self.report = report
         self.sheet = StyleSheet(package.styles)
         self._paragraphs = 0
-        self._numbering = _Numbering(package.numbering)
+        self._numbering = Numbering(package.numbering)
 
     # -- body -------------------------------------------------------------------------------
 
@@ -172,6 +223,9 @@ class Walker:
         blocks: list[Block] = []
         if root is not None:
             self._blocks(root, blocks, self.package.document_name)
+            last = root.find(w("sectPr"))
+            if last is not None:
+                self._orientation(last, f"{self.package.document_name}, last section")
         notes = {}
         for kind, part in (
             ("footnote", self.package.footnotes),
@@ -238,8 +292,10 @@ class Walker:
         if numpr is None:
             numpr = self.sheet.numbering(style or None)
         if numpr is not None:
-            numbered, role = self._numbering.value(numpr, role, where, self.report)
+            numbered, role, label = self._numbering.value(numpr, role, where, self.report)
         state = _Inline()
+        if numpr is not None and label:  # "I.", "(a)": the number Word draws, as typed text
+            state.text(label + "\t", False, False)
         self._inlines(p, state, where, self.sheet.character_format(None))
         jc = ppr.find(w("jc")) if ppr is not None else None
         align = jc.get(w("val"), "") if jc is not None else ""
@@ -250,7 +306,24 @@ class Walker:
         if state.break_after:
             out.append(Break("page"))
         if ppr is not None and ppr.find(w("sectPr")) is not None:
+            self._orientation(ppr.find(w("sectPr")), where)
             out.append(Break("section"))
+
+    def _orientation(self, section: etree._Element, where: str) -> None:
+        """A landscape section (a wide annex table) is said: unfolio sets every page upright."""
+        size = section.find(w("pgSz"))
+        if size is None:
+            return
+        width, height = size.get(w("w"), "0"), size.get(w("h"), "0")
+        wide = width.isdigit() and height.isdigit() and int(width) > int(height)
+        if size.get(w("orient")) == "landscape" or wide:
+            self.report.add(
+                "changed",
+                "page orientation",
+                where,
+                "a section set in landscape (the pages up to here) is printed upright: "
+                "its tables are set in the portrait text width",
+            )
 
     # -- inline -----------------------------------------------------------------------------
 
@@ -312,6 +385,7 @@ class Walker:
                 self._unknown(child, where)
 
     def _run(self, r: etree._Element, state: _Inline, where: str) -> None:
+        """One run; formatting Markdown has no form for is said (raised, lowered, capitals)."""
         rpr = r.find(w("rPr"))
         bold, italic = False, False
         hidden = False
@@ -334,6 +408,19 @@ class Walker:
                     text,
                 )
             return
+        upper = False
+        if rpr is not None:
+            upper = bool(on_off(rpr.find(w("caps"))))  # Word shows the letters as capitals
+            align = rpr.find(w("vertAlign"))
+            text = _text_of(r)
+            if upper and text.strip() and text != text.upper():
+                self.report.add(
+                    "changed", "capitals", where, f"{_quote(text)} is written in capitals", text
+                )
+            raised = align.get(w("val")) if align is not None else None
+            if raised in ("superscript", "subscript") and text.strip():
+                detail = f"{_quote(text)} is printed on the line: Markdown has no {raised}"
+                self.report.add("changed", raised, where, detail, text)
         for child in r:
             tag = child.tag
             if tag == w("fldChar"):
@@ -374,7 +461,8 @@ class Walker:
                 if state.skip_next_text:
                     state.skip_next_text = False
                     continue
-                state.text(self._fit(child.text or "", where), bold, italic)
+                shown = (child.text or "").upper() if upper else child.text or ""
+                state.text(self._fit(shown, where), bold, italic)
             elif tag == w("tab") or tag == w("ptab"):
                 state.text("\t", bold, italic)
             elif tag == w("br") or tag == w("cr"):
@@ -389,6 +477,17 @@ class Walker:
             elif tag == w("sym"):
                 code = child.get(w("char"), "")
                 font = child.get(w("font"), "")
+                char = _symbol_char(font, code)
+                if char:
+                    state.text(self._fit(char, where), bold, italic)
+                    self.report.add(
+                        "changed",
+                        "symbol",
+                        where,
+                        f"a {font} character (U+{code}) written as its Unicode form {char!r}",
+                        char,
+                    )
+                    continue
                 self.report.add(
                     "not-carried",
                     "symbol",
@@ -570,65 +669,6 @@ class _Inline:
             self.break_at_start = True
 
 
-class _Numbering:
-    """Word list numbering (``w:numPr``): a decimal list becomes numbered paragraphs, a bullet
-    list bullets. The UN types numbers by hand, so this is for Word files from elsewhere."""
-
-    def __init__(self, numbering: etree._Element | None):
-        self._formats: dict[tuple[str, int], str] = {}
-        self._counters: dict[tuple[str, int], int] = {}
-        self._starts: dict[tuple[str, int], int] = {}
-        if numbering is None:
-            return
-        abstract = {}
-        for node in numbering.iter(w("abstractNum")):
-            levels = {}
-            for lvl in node.iter(w("lvl")):
-                fmt = lvl.find(w("numFmt"))
-                start = lvl.find(w("start"))
-                levels[int(lvl.get(w("ilvl"), "0"))] = (
-                    fmt.get(w("val"), "decimal") if fmt is not None else "decimal",
-                    int(start.get(w("val"), "1")) if start is not None else 1,
-                )
-            abstract[node.get(w("abstractNumId"))] = levels
-        for num in numbering.iter(w("num")):
-            ref = num.find(w("abstractNumId"))
-            levels = abstract.get(ref.get(w("val")) if ref is not None else None, {})
-            for level, (fmt, start) in levels.items():
-                self._formats[(num.get(w("numId")), level)] = fmt
-                self._starts[(num.get(w("numId")), level)] = start
-
-    def value(
-        self, numpr: etree._Element, role: Role, where: str, report: Report
-    ) -> tuple[int | None, Role]:
-        num = numpr.find(w("numId"))
-        ilvl = numpr.find(w("ilvl"))
-        num_id = num.get(w("val")) if num is not None else None
-        level = int(ilvl.get(w("val"), "0")) if ilvl is not None else 0
-        if num_id in (None, "0"):
-            return None, role
-        fmt = self._formats.get((num_id, level), "decimal")
-        if role.role == "heading":
-            return None, role
-        if fmt == "bullet":
-            return None, Role("bullet", level + 1)
-        key = (num_id, level)
-        value = self._counters.get(key, self._starts.get(key, 1) - 1) + 1
-        self._counters[key] = value
-        for other in list(self._counters):  # a deeper level restarts after a shallower one
-            if other[0] == num_id and other[1] > level:
-                del self._counters[other]
-        if fmt != "decimal" or level > 0:
-            report.add(
-                "changed",
-                "list numbering",
-                where,
-                f"a Word list number of format {fmt!r}, level {level + 1}, written as text",
-            )
-            return None, role
-        return value, role
-
-
 def _children(parent: etree._Element, tag: str) -> list[etree._Element]:
     """``tag`` children, also inside content controls and custom XML wrappers."""
     found = []
@@ -646,6 +686,16 @@ def _grid(props: etree._Element | None, name: str) -> int:
     node = props.find(w(name)) if props is not None else None
     value = node.get(w("val"), "0") if node is not None else "0"
     return int(value) if value.isdigit() else 0
+
+
+def _symbol_char(font: str, code: str) -> str:
+    """The Unicode character a Symbol- or Wingdings-font ``w:sym`` shows, or ""."""
+    table = _SYMBOL_FONTS.get(font.strip().casefold())
+    try:
+        value = int(code, 16)
+    except ValueError:
+        return ""
+    return table.get(value & 0xFF, "") if table and value & 0xFF00 in (0, 0xF000) else ""
 
 
 def _text_of(node: etree._Element, *, deleted: bool = False) -> str:

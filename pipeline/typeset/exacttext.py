@@ -363,11 +363,22 @@ def _accounted(
         if found:
             candidates.append((number, found))
 
+    failed: set[tuple[int, tuple[int, int], frozenset]] = set()  # states already refuted
+
     def search(at: int, left: Counter[str], last: tuple[int, int]) -> bool:
         if not left:
             return True
         if at == len(candidates):
             return False
+        state = (at, last, frozenset(left.items()))
+        if state in failed:  # many tables with the same head: the same state, many paths
+            return False
+        if _search(at, left, last):
+            return True
+        failed.add(state)
+        return False
+
+    def _search(at: int, left: Counter[str], last: tuple[int, int]) -> bool:
         number, found = candidates[at]
         head, page = last
         for h in found:
