@@ -34,7 +34,7 @@ from pipeline.verify import Options, signature, verify_target
 from pipeline.verify import bagit as verify_bagit
 
 from . import pki
-from .conftest import MINIMAL, REPO
+from .conftest import EXAMPLE, MINIMAL, REPO
 from .test_verify import reseal
 
 NAME = "A_75_9001--S_2021_9001-EN"
@@ -703,3 +703,13 @@ def test_a_signed_update_that_also_repaints_a_page_fails(unsigned_letter, monkey
     signed = Signer(identity(pki.signer()), WHEN).sign_pdf(unsigned_letter)
     problems = _revision_problems(signed)
     assert any("/Contents" in p for p in problems), problems
+
+
+def test_a_signed_chinese_document_passes_the_gate():
+    """The widget's Form element describes the signature in English: it says so with its own
+    /Lang, or PDF-TAGS-LANG-SPAN refuses every signed ar/ru/zh build."""
+    from pipeline.typeset import gate, render_pdf
+
+    document = source.load(EXAMPLE)
+    signed = Signer(identity(pki.signer()), WHEN).sign_pdf(render_pdf(document, EXAMPLE))
+    assert [f.code for f in gate.check(signed, document, "2a", signature_allowed=True)] == []

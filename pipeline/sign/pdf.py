@@ -163,6 +163,8 @@ def _tag_widget(writer, field_ref, page_ref) -> None:
             pdf_name("/Pg"): page_ref,
             pdf_name("/K"): objr,
             pdf_name("/Alt"): generic.TextStringObject(FIELD_DESCRIPTION),
+            # the description is English whatever the version's language (PDF/UA 7.2)
+            pdf_name("/Lang"): generic.TextStringObject("en"),
         }
     )
     form_ref = writer.add_object(form)
