@@ -1108,3 +1108,19 @@ def test_the_final_line_feed_cut_fails_pdf_form(copy, capsys):
     swap_pdf(bag, (bag / pdf_of(bag)).read_bytes().rstrip(b"\n"))
     _skip_reproduction(bag)
     assert_caught(bag, capsys, "PDF-FORM", pdf_of(bag))
+
+
+def test_a_heading_that_calls_a_footnote_passes_the_outline_check(make_source):
+    """WeasyPrint's bookmark reads a heading with its footnote call ("Background1"), not the
+    note's text, which is drawn at the foot."""
+    folder = make_source(
+        parts={"letter.md": "# Background[^1] of the matter\n\nText.\n\n[^1]: A note.\n"}
+    )
+    document = source.load(folder)
+    pdf = render_pdf(document, folder, flavour="2a")  # the gate runs inside: it would raise
+    assert "Background1 of the matter" in [b.title for b in _bookmarks(pdf)]
+
+
+def _bookmarks(pdf: bytes):
+    with pikepdf.open(io.BytesIO(pdf)) as opened, opened.open_outline() as outline:
+        return [item for item in outline.root]
