@@ -1114,13 +1114,16 @@ def test_a_heading_that_calls_a_footnote_passes_the_outline_check(make_source):
     """WeasyPrint's bookmark reads a heading with its footnote call ("Background1"), not the
     note's text, which is drawn at the foot."""
     folder = make_source(
-        parts={"letter.md": "# Background[^1] of the matter\n\nText.\n\n[^1]: A note.\n"}
+        parts={"letter.md": "# Part\n\n## Background[^1] of the matter\n\nText.\n\n[^1]: A note.\n"}
     )
     document = source.load(folder)
     pdf = render_pdf(document, folder, flavour="2a")  # the gate runs inside: it would raise
     assert "Background1 of the matter" in [b.title for b in _bookmarks(pdf)]
 
 
-def _bookmarks(pdf: bytes):
+def _bookmarks(pdf: bytes) -> list:
+    def walk(items) -> list:
+        return [x for item in items for x in (item, *walk(item.children))]
+
     with pikepdf.open(io.BytesIO(pdf)) as opened, opened.open_outline() as outline:
-        return [item for item in outline.root]
+        return walk(outline.root)
