@@ -98,17 +98,20 @@ _URL_HYPHEN = re.compile(r"-(&#?\w+;|[^\s<])")
 
 
 def url_hyphens(escaped: str) -> str:
-    """HTML-escaped text whose URLs break before a hyphen, never after it: ``<wbr>`` before
-    the hyphen, and the hyphen with the next character in a no-wrap span.
+    """HTML-escaped text whose URLs break before a hyphen, never after it: a zero-width space
+    before the hyphen, and the hyphen with the next character in a no-wrap span.
 
     A line that ends in a URL's hyphen reads as a hyphenated word, and a reader cannot tell it
-    from the URL's own hyphen (the Chicago Manual's rule for URLs: break before a hyphen). No
-    character is added: WeasyPrint's ``<wbr>`` is a zero-width space that draws no glyph.
+    from the URL's own hyphen (the Chicago Manual's rule for URLs: break before a hyphen). The
+    space is U+200B itself, what WeasyPrint's ``<wbr>`` inserts: the element would be tagged as
+    a ``NonStruct`` holding a ``Lbl`` of its generated content (PDF-TAGS-ROLES).
     """
     out, last = [], 0
     for match in _URL.finditer(escaped):
         out.append(escaped[last : match.start()])
-        out.append(_URL_HYPHEN.sub(r'<wbr><span class="url-hyphen">-\1</span>', match.group()))
+        out.append(
+            _URL_HYPHEN.sub("\u200b" + r'<span class="url-hyphen">-\1</span>', match.group())
+        )
         last = match.end()
     out.append(escaped[last:])
     return "".join(out)
