@@ -125,7 +125,7 @@ class _Reader(HTMLParser):
             return
         if tag == "span" and (self._depth["note"] or "footnote" in classes):
             if not self._depth["note"]:
-                if "sponsors-note" not in classes:  # "*": no number (see exacttext)
+                if "star-note" not in classes:  # "*", "**": no number (see exacttext)
                     self._notes += 1
                     self._generated(str(self._notes))  # the call, a Reference
                     self._generated(str(self._notes))  # the marker, the Note's Lbl
