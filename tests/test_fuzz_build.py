@@ -208,3 +208,16 @@ def test_a_latin_word_missing_from_an_arabic_line_is_still_caught(make_source):
     assert list(textcheck.mismatches(doc, printed)) == []
     tampered = printed.replace("UNEP", "UNDP")
     assert [m for m in textcheck.mismatches(doc, tampered) if "letter.md" in m]
+
+
+def test_a_chinese_code_span_holding_only_a_zero_width_space_builds(tmp_path):
+    """Found by the campaign: the code span's font (a CJK collection) was embedded with no
+    glyph and no ToUnicode mapping, and the gate refused the PDF."""
+    document = json.loads(json.dumps(MINIMAL_DOCUMENT))
+    document.update(language="zh", title="书书")
+    document["organs"][0]["agenda_items"][0]["title"] = "书书"
+    document["parts"][0]["signature"] = {"name": "书书"}
+    document["parts"][1]["heading"] = "书书"
+    parts = {"letter.md": "书书书书书书\n", "annex-1.md": "书书书书 `\u200b` 书书书书\n"}
+    built = build(write_source(tmp_path, document, parts), tmp_path / "out")
+    assert built.code == 0, built.err

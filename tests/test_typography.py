@@ -87,3 +87,10 @@ def test_url_hyphens_break_before_never_after():
     # nor in a link's text: the link annotation must sit in the Link element (PDF/UA 7.18.5)
     link = '<p><a href="https://a.org/x-y">https://a.org/x-y</a></p>'
     assert typography.apply_html(link, "en") == link
+
+
+def test_an_inline_element_holding_only_invisible_characters_is_printed_empty():
+    html = '<p>a <code>\u200b</code> b <em class="x">\u2060\u200b</em> <code>c\u200b</code></p>'
+    assert typography.apply_html(html, "en") == (
+        '<p>a <code></code> b <em class="x"></em> <code>c\u200b</code></p>'
+    )

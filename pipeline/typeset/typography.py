@@ -146,4 +146,12 @@ def apply_html(html: str, lang: str) -> str:
             out.append(escaped if plain else url_hyphens(escaped))
         else:
             out.append(piece)
-    return "".join(out)
+    return _INVISIBLE_ONLY.sub(r"<\1\2></\1>", "".join(out))
+
+
+# An inline element that holds only characters that draw nothing (`​` in code): its font
+# would be embedded with no glyph and no ToUnicode mapping (PDF-TOUNICODE), and a CJK
+# collection's whole program with it. It is printed empty; the source keeps what it holds.
+_INVISIBLE_ONLY = re.compile(
+    r"<(code|em|strong|span|sup|sub|s|del|ins)(\s[^>]*)?>[\u200b\u200c\u200d\u2060\ufeff]+</\1>"
+)
