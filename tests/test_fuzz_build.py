@@ -221,3 +221,20 @@ def test_a_chinese_code_span_holding_only_a_zero_width_space_builds(tmp_path):
     parts = {"letter.md": "书书书书书书\n", "annex-1.md": "书书书书 `\u200b` 书书书书\n"}
     built = build(write_source(tmp_path, document, parts), tmp_path / "out")
     assert built.code == 0, built.err
+
+
+def test_a_russian_line_ending_in_an_autolink_builds(tmp_path):
+    """Found by the campaign: the URL, a Latin run wrapped in its own language span, broke into
+    more link rectangles than the old budget of one per word allowed (PDF-LINKS)."""
+    document = json.loads(json.dumps(MINIMAL_DOCUMENT))
+    document.update(language="ru", title="аа")
+    document["organs"][0]["agenda_items"][0]["title"] = "аа"
+    document["parts"][0]["signature"] = {"name": "аа"}
+    document["parts"][1]["heading"] = "аа"
+    parts = {
+        "letter.md": "аа аа аа\n",
+        "annex-1.md": "аа аа пж ршё ххъм зэхшдъжпвбър кчюхдвёфжцнс делноухцщъюю "
+        "<https://example.org/0>\n",
+    }
+    built = build(write_source(tmp_path, document, parts), tmp_path / "out")
+    assert built.code == 0, built.err

@@ -169,9 +169,13 @@ def check_links(pdf: bytes, document: Document) -> Iterator[Problem]:
             if reader is not None:
                 reader.close()
     for target, texts in wanted.items():
-        # a link broken over lines or pages is one rectangle per piece: at most one per word,
-        # and a long word (a URL as its own text) may break every 20 characters or so
-        words = sum(len(t.split()) + len(t) // 20 + 1 for t in texts)
+        # a link broken over lines or pages is one rectangle per piece (two where a span of
+        # another language's script splits the link's inline box): at most one per word, per
+        # break a URL allows (its slashes and hyphens), and a long word may break every 20
+        # characters or so
+        words = sum(
+            2 * (len(t.split()) + t.count("/") + t.count("-")) + len(t) // 20 + 1 for t in texts
+        )
         if drawn[target] < len(texts):
             yield Problem(
                 "PDF-LINKS",
