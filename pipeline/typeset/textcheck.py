@@ -60,7 +60,7 @@ from itertools import accumulate, pairwise
 import pypdfium2
 
 from pipeline.model import Document
-from pipeline.typeset import typography
+from pipeline.typeset import layout, typography
 
 MIN_PIECE = 8  # normalised characters; about two words of Latin text, a phrase of Chinese
 SURE_PIECE = 32  # normalised characters: a run this long is where the text is, not a chance match
@@ -223,14 +223,8 @@ def source_text(document: Document) -> SourceText:
         for item in organ.agenda_items:
             if item.title:
                 anywhere.append((f"agenda item {item.item} title", item.title))
-        if organ.agenda_note and organ.agenda_items:
-            anywhere.append((f"{organ.organ} agenda note", organ.agenda_note))
-    if document.sponsors is not None and document.sponsors.note:
-        anywhere.append(("sponsors note", document.sponsors.note))
-    if document.title_note:
-        anywhere.append(("title note", document.title_note))
-    if document.subtitle_note and document.subtitle:
-        anywhere.append(("subtitle note", document.subtitle_note))
+    # the asterisk notes the layout prints ("agenda-0", "sponsors", "title", "subtitle")
+    anywhere += [(f"{key} note", note.text) for key, note in layout.star_notes(document).items()]
     rtl = document.language in RIGHT_TO_LEFT
     calls = 0
     for part in document.parts:
