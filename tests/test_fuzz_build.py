@@ -180,12 +180,18 @@ def test_fuzzed_documents_build_or_are_refused(case):
                 assert normalise(document["title"]) in normalise(facts.text)
 
 
-def test_arabic_heading_with_latin_words_passes_the_text_check(tmp_path):
+def _in_language(language: str, word: str, heading: str | None = None) -> dict:
+    """The minimal document in ``language``, every printed metadata string ``word``."""
     document = json.loads(json.dumps(MINIMAL_DOCUMENT))
-    document.update(language="ar", title="رسالة")
-    document["organs"][0]["agenda_items"][0]["title"] = "التعاون"
-    document["parts"][0]["signature"] = {"name": "شخص"}
-    document["parts"][1]["heading"] = "تقرير الأمين العام about the report"
+    document.update(language=language, title=word)
+    document["organs"][0]["agenda_items"][0]["title"] = word
+    document["parts"][0]["signature"] = {"name": word}
+    document["parts"][1]["heading"] = heading or word
+    return document
+
+
+def test_arabic_heading_with_latin_words_passes_the_text_check(tmp_path):
+    document = _in_language("ar", "رسالة", "تقرير الأمين العام about the report")
     parts = {
         "letter.md": "نص الرسالة هنا، انظر A/75/9001 و UNEP/EA.5/Res.14 للاطلاع.\n",
         "annex-1.md": "نص المرفق هنا.\n",
@@ -213,11 +219,7 @@ def test_a_latin_word_missing_from_an_arabic_line_is_still_caught(make_source):
 def test_a_chinese_code_span_holding_only_a_zero_width_space_builds(tmp_path):
     """Found by the campaign: the code span's font (a CJK collection) was embedded with no
     glyph and no ToUnicode mapping, and the gate refused the PDF."""
-    document = json.loads(json.dumps(MINIMAL_DOCUMENT))
-    document.update(language="zh", title="书书")
-    document["organs"][0]["agenda_items"][0]["title"] = "书书"
-    document["parts"][0]["signature"] = {"name": "书书"}
-    document["parts"][1]["heading"] = "书书"
+    document = _in_language("zh", "书书")
     parts = {"letter.md": "书书书书书书\n", "annex-1.md": "书书书书 `\u200b` 书书书书\n"}
     built = build(write_source(tmp_path, document, parts), tmp_path / "out")
     assert built.code == 0, built.err
@@ -226,11 +228,7 @@ def test_a_chinese_code_span_holding_only_a_zero_width_space_builds(tmp_path):
 def test_a_russian_line_ending_in_an_autolink_builds(tmp_path):
     """Found by the campaign: the URL, a Latin run wrapped in its own language span, broke into
     more link rectangles than the old budget of one per word allowed (PDF-LINKS)."""
-    document = json.loads(json.dumps(MINIMAL_DOCUMENT))
-    document.update(language="ru", title="аа")
-    document["organs"][0]["agenda_items"][0]["title"] = "аа"
-    document["parts"][0]["signature"] = {"name": "аа"}
-    document["parts"][1]["heading"] = "аа"
+    document = _in_language("ru", "аа")
     parts = {
         "letter.md": "аа аа аа\n",
         "annex-1.md": "аа аа пж ршё ххъм зэхшдъжпвбър кчюхдвёфжцнс делноухцщъюю "
